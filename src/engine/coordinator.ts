@@ -1,0 +1,218 @@
+// The engine's facade: every use case the HTTP edges (runner-api/, api/, git/) and the CLI call.
+// Implemented by engine/create-coordinator.ts over the store and queue ports. The edges never
+// talk to the store for writes; reads for the UI go through the `read` part.
+//
+// Tokens: every token is random (util/tokens.ts), stored only as a SHA-256 hash and compared in
+// constant time. A method that creates a token returns the plaintext exactly once.
+import type { PipelinePlan } from '../ci/plan.js';
+import type {
+  Artifact,
+  CiVariable,
+  FailureReason,
+  Job,
+  JobEdge,
+  Pipeline,
+  PipelineVariable,
+  Project,
+  Runner,
+  RunnerAccessLevel,
+  RunnerManager,
+} from './model.js';
+
+export interface RunnerInfoInput {
+  systemId?: string;
+  name?: string;
+  version?: string;
+  revision?: string;
+  platform?: string;
+  architecture?: string;
+  executor?: string;
+  shell?: string;
+  features?: Record<string, boolean | undefined>;
+}
+
+export interface RegisterRunnerInput {
+  registrationToken: string;
+  description?: string;
+  tags?: string[];
+  runUntagged?: boolean;
+  locked?: boolean;
+  paused?: boolean;
+  accessLevel?: RunnerAccessLevel;
+  maximumTimeout?: number | null;
+  info?: RunnerInfoInput;
+}
+
+export interface CreateRunnerInput {
+  description?: string;
+  tags?: string[];
+  runUntagged?: boolean;
+  locked?: boolean;
+  paused?: boolean;
+  accessLevel?: RunnerAccessLevel;
+  maximumTimeout?: number | null;
+  projectId?: number | null;
+}
+
+export interface IssuedRunnerToken {
+  runner: Runner;
+  token: string;
+  tokenExpiresAt: string | null;
+}
+
+/** Everything needed to build the runner's job payload, returned by a successful claim. */
+export interface ClaimedJob {
+  job: Job;
+  pipeline: Pipeline;
+  project: Project;
+  runner: Runner;
+  /** Plaintext job token, generated at claim time (only its hash is stored). */
+  token: string;
+  /** Jobs whose artifacts this job downloads (dependencies / needs with artifacts). */
+  dependencies: { job: Job; archive: Artifact | null }[];
+  /** dotenv report variables of the dependencies, in dependency order. */
+  dotenvVariables: PipelineVariable[];
+  /** Instance then project CI/CD variables that apply (protected ones only on protected refs). */
+  ciVariables: CiVariable[];
+  /** Seconds in the queue. */
+  queuedSeconds: number;
+}
+
+export type RequestJobResult =
+  | { kind: 'job'; claimed: ClaimedJob }
+  | { kind: 'none'; lastUpdate: string };
+
+export interface RequestJobInput {
+  runner: Runner;
+  info?: RunnerInfoInput;
+  lastUpdate?: string;
+  /** How long to hold the request when nothing is pending (ms); 0 = answer at once. */
+  holdMs: number;
+  signal: AbortSignal;
+}
+
+/** What the runner is told on PUT/PATCH: the job status for the `Job-Status` header. */
+export interface JobSignal {
+  /** "running", "canceling", "canceled", "failed", "success"… */
+  jobStatus: string;
+  /** True when the runner must stop (job no longer running): answer 403. */
+  abort: boolean;
+}
+
+export interface UpdateJobInput {
+  state: 'pending' | 'running' | 'success' | 'failed';
+  failureReason?: FailureReason;
+  exitCode?: number;
+  checksum?: string;
+  bytesize?: number;
+}
+
+export type UpdateJobResult =
+  | ({ kind: 'ok' } & JobSignal)
+  /** Trace checksum/size did not match what is stored: answer 412 so the runner resends. */
+  | ({ kind: 'trace_mismatch' } & JobSignal)
+  | ({ kind: 'not_running' } & JobSignal);
+
+export type AppendTraceResult =
+  | ({ kind: 'appended'; length: number } & JobSignal)
+  | ({ kind: 'range_mismatch'; length: number } & JobSignal)
+  | ({ kind: 'not_running' } & JobSignal)
+  | ({ kind: 'limit_exceeded' } & JobSignal);
+
+export interface CreatePipelineInput {
+  projectId: number;
+  ref: string;
+  isTag: boolean;
+  sha: string;
+  beforeSha?: string;
+  source: string;
+  commitMessage?: string;
+  variables?: PipelineVariable[];
+  plan: PipelinePlan;
+  parentPipelineId?: number | null;
+}
+
+export interface PipelineDetail {
+  pipeline: Pipeline;
+  project: Project;
+  jobs: Job[];
+  edges: JobEdge[];
+}
+
+export interface ListPipelinesQuery {
+  projectId?: number;
+  status?: string;
+  ref?: string;
+  limit?: number;
+  beforeId?: number;
+}
+
+/** Events for live views (UI, CLI progress). */
+export type CoordinatorEvent =
+  | { type: 'pipeline'; pipeline: Pipeline }
+  | { type: 'job'; job: Job }
+  | { type: 'trace'; jobId: number; length: number };
+
+export interface Coordinator {
+  // --- runners (runner-api/ and admin) ---
+  registerRunner(input: RegisterRunnerInput): Promise<IssuedRunnerToken>;
+  createRunner(input: CreateRunnerInput): Promise<IssuedRunnerToken>;
+  /** Null when the token is unknown (answer 403). Cached: no database query on the hot path. */
+  authenticateRunner(token: string): Promise<Runner | null>;
+  recordRunnerContact(runner: Runner, info: RunnerInfoInput | undefined): Promise<void>;
+  unregisterRunner(runner: Runner): Promise<void>;
+  /** False when that system_id is unknown (answer 404). */
+  unregisterRunnerManager(runner: Runner, systemId: string): Promise<boolean>;
+  resetRunnerToken(runner: Runner): Promise<IssuedRunnerToken>;
+  updateRunner(id: number, patch: Partial<Pick<Runner, 'paused' | 'description' | 'tags' | 'runUntagged' | 'locked' | 'maximumTimeout' | 'accessLevel'>>): Promise<Runner>;
+  deleteRunner(id: number): Promise<void>;
+  registrationToken(): Promise<string>;
+
+  // --- jobs for runners ---
+  requestJob(input: RequestJobInput): Promise<RequestJobResult>;
+  /** Job by id and its plaintext token; null if the id is unknown or the token does not match. */
+  authenticateJob(jobId: number, token: string): Promise<Job | null>;
+  /** A job token that may read `targetJobId`'s artifacts: its own, or a running job of the same pipeline that depends on it. */
+  mayReadArtifacts(token: string, targetJobId: number): Promise<boolean>;
+  /** A job token that may clone `projectId` (any running job of that project). */
+  mayFetchSource(token: string, projectId: number): Promise<boolean>;
+  updateJob(job: Job, input: UpdateJobInput): Promise<UpdateJobResult>;
+  appendTrace(job: Job, offset: number, data: Buffer): Promise<AppendTraceResult>;
+  /** Records an uploaded artifact (the blob is already stored). */
+  addArtifact(input: Omit<Artifact, 'id' | 'createdAt'>): Promise<Artifact>;
+
+  // --- pipelines and actions (api/, cli/, git/) ---
+  ensureProject(path: string, defaultBranch?: string): Promise<Project>;
+  createPipeline(input: CreatePipelineInput): Promise<PipelineDetail>;
+  cancelPipeline(pipelineId: number): Promise<void>;
+  retryPipeline(pipelineId: number): Promise<void>;
+  cancelJob(jobId: number): Promise<void>;
+  /** Returns the new attempt. */
+  retryJob(jobId: number): Promise<Job>;
+  playJob(jobId: number, variables?: PipelineVariable[]): Promise<Job>;
+  setVariable(input: Omit<CiVariable, 'id'>): Promise<CiVariable>;
+  deleteVariable(id: number): Promise<void>;
+
+  // --- reads (api/, cli/) ---
+  read: {
+    project(id: number): Promise<Project | null>;
+    projectByPath(path: string): Promise<Project | null>;
+    projects(): Promise<Project[]>;
+    pipeline(id: number): Promise<PipelineDetail | null>;
+    pipelines(query: ListPipelinesQuery): Promise<Pipeline[]>;
+    job(id: number): Promise<Job | null>;
+    artifacts(jobId: number): Promise<Artifact[]>;
+    runners(): Promise<{ runner: Runner; managers: RunnerManager[] }[]>;
+    variables(projectId: number | null): Promise<CiVariable[]>;
+  };
+
+  /** Subscribe to live changes; returns an unsubscribe function. */
+  subscribe(listener: (event: CoordinatorEvent) => void): () => void;
+  /** Mark a job's live log as watched (shorter trace update interval for a while). */
+  watchTrace(jobId: number): void;
+  traceUpdateInterval(jobId: number): number;
+
+  /** Starts the sweepers (delayed jobs, timeouts, stale jobs, artifact expiry). */
+  start(): void;
+  close(): Promise<void>;
+}

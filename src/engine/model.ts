@@ -1,0 +1,201 @@
+// Domain types shared by engine/, store/, queue/, runner-api/, api/. Plain data, JSON-friendly.
+// Timestamps are ISO-8601 strings in UTC (the same in SQLite and PostgreSQL adapters).
+import type { PlanJob } from '../ci/plan.js';
+
+export type JobStatus =
+  | 'created'
+  | 'waiting_for_resource'
+  | 'pending'
+  | 'running'
+  | 'success'
+  | 'failed'
+  | 'canceling'
+  | 'canceled'
+  | 'skipped'
+  | 'manual'
+  | 'scheduled';
+
+export type PipelineStatus =
+  | 'created'
+  | 'waiting_for_resource'
+  | 'pending'
+  | 'running'
+  | 'success'
+  | 'failed'
+  | 'canceling'
+  | 'canceled'
+  | 'skipped'
+  | 'manual'
+  | 'scheduled';
+
+export const FINISHED_JOB_STATUSES: readonly JobStatus[] = ['success', 'failed', 'canceled', 'skipped'];
+export const ACTIVE_JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'canceling', 'waiting_for_resource'];
+
+export type FailureReason =
+  | 'unknown_failure'
+  | 'script_failure'
+  | 'api_failure'
+  | 'stuck_or_timeout_failure'
+  | 'runner_system_failure'
+  | 'missing_dependency_failure'
+  | 'runner_unsupported'
+  | 'job_execution_timeout'
+  | 'runner_interrupted'
+  | 'image_pull_failure'
+  | 'runner_configuration_error'
+  | 'runner_external_dependency_failure'
+  | (string & {});
+
+export interface Project {
+  id: number;
+  /** Full path, e.g. "group/demo". */
+  path: string;
+  name: string;
+  defaultBranch: string;
+  createdAt: string;
+}
+
+export interface PipelineVariable {
+  key: string;
+  value: string;
+}
+
+export interface Pipeline {
+  id: number;
+  projectId: number;
+  /** Per-project sequence number. */
+  iid: number;
+  ref: string;
+  isTag: boolean;
+  sha: string;
+  beforeSha: string;
+  /** CI_PIPELINE_SOURCE. */
+  source: string;
+  status: PipelineStatus;
+  name: string | null;
+  stages: string[];
+  /** Variables given when the pipeline was created (highest precedence). */
+  variables: PipelineVariable[];
+  commitMessage: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Parent pipeline for child pipelines (trigger: include). */
+  parentPipelineId: number | null;
+}
+
+export interface Job {
+  id: number;
+  pipelineId: number;
+  projectId: number;
+  name: string;
+  stage: string;
+  stageIndex: number;
+  status: JobStatus;
+  /** The compiled job (script, variables, needs, artifacts…). */
+  spec: PlanJob;
+  /** 0 for the first run; a retry is a new Job with attempt+1, the old one marked retried. */
+  attempt: number;
+  retried: boolean;
+  runnerId: number | null;
+  systemId: string | null;
+  failureReason: FailureReason | null;
+  exitCode: number | null;
+  /** Variables given when a manual job was played. */
+  playVariables: PipelineVariable[];
+  createdAt: string;
+  queuedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** For `when: delayed`: when it becomes pending. */
+  scheduledAt: string | null;
+  /** Last PATCH/PUT from the runner; stale-job sweeps use it. */
+  lastActivityAt: string | null;
+  /** Live trace length in bytes. */
+  traceSize: number;
+  /** Deadline enforced by the sweeper: startedAt + effective timeout. */
+  deadlineAt: string | null;
+  /** Effective timeout in seconds (job timeout capped by the runner's maximum_timeout). */
+  timeout: number;
+}
+
+export type RunnerAccessLevel = 'not_protected' | 'ref_protected';
+
+export interface Runner {
+  id: number;
+  /** "glrt" for runner authentication tokens created by an admin; "legacy" for POST /runners. */
+  tokenKind: 'glrt' | 'legacy';
+  description: string;
+  tags: string[];
+  runUntagged: boolean;
+  locked: boolean;
+  paused: boolean;
+  accessLevel: RunnerAccessLevel;
+  /** Seconds; null = no cap. */
+  maximumTimeout: number | null;
+  /** Null = instance runner. */
+  projectId: number | null;
+  createdAt: string;
+  contactedAt: string | null;
+  tokenExpiresAt: string | null;
+}
+
+export interface RunnerManager {
+  runnerId: number;
+  systemId: string;
+  name: string;
+  version: string;
+  revision: string;
+  platform: string;
+  architecture: string;
+  executor: string;
+  shell: string;
+  features: Record<string, boolean>;
+  contactedAt: string;
+}
+
+export interface Artifact {
+  id: number;
+  jobId: number;
+  pipelineId: number;
+  /** "archive", "junit", "dotenv", "trace"… */
+  fileType: string;
+  fileFormat: 'zip' | 'gzip' | 'raw' | 'zipzstd' | 'tarzstd';
+  filename: string;
+  size: number;
+  /** Key in the artifacts blob store. */
+  storageKey: string;
+  sha256: string;
+  expireAt: string | null;
+  createdAt: string;
+}
+
+export interface CiVariable {
+  id: number;
+  /** Null = instance variable. */
+  projectId: number | null;
+  key: string;
+  value: string;
+  masked: boolean;
+  protected: boolean;
+  file: boolean;
+  raw: boolean;
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  /** "admin" can do everything; "user" can push and run pipelines. */
+  scope: 'admin' | 'user';
+  createdAt: string;
+}
+
+/** Edge of the job graph: `jobId` waits for `needsJobId` (needs or stage order). */
+export interface JobEdge {
+  jobId: number;
+  needsJobId: number;
+  /** True for `needs:` edges, false for implicit stage-order edges. */
+  explicit: boolean;
+  artifacts: boolean;
+  optional: boolean;
+}
