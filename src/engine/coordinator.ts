@@ -6,6 +6,7 @@
 // constant time. A method that creates a token returns the plaintext exactly once.
 import type { PipelinePlan } from '../ci/plan.js';
 import type {
+  ApiToken,
   Artifact,
   CiVariable,
   FailureReason,
@@ -166,7 +167,16 @@ export interface Coordinator {
   resetRunnerToken(runner: Runner): Promise<IssuedRunnerToken>;
   updateRunner(id: number, patch: Partial<Pick<Runner, 'paused' | 'description' | 'tags' | 'runUntagged' | 'locked' | 'maximumTimeout' | 'accessLevel'>>): Promise<Runner>;
   deleteRunner(id: number): Promise<void>;
-  registrationToken(): Promise<string>;
+  /** Creates a new instance registration token (stored hashed) and returns it once. */
+  resetRegistrationToken(): Promise<string>;
+  hasRegistrationToken(): Promise<boolean>;
+
+  // --- API tokens (UI, CLI, git push) ---
+  /** Creates a token (stored hashed) and returns the plaintext once. */
+  createApiToken(name: string, scope: ApiToken['scope']): Promise<{ token: string; apiToken: ApiToken }>;
+  authenticateApiToken(token: string): Promise<ApiToken | null>;
+  /** True once any admin token exists (serve creates the first one at first start). */
+  hasAdminToken(): Promise<boolean>;
 
   // --- jobs for runners ---
   requestJob(input: RequestJobInput): Promise<RequestJobResult>;
