@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs everything and runs the whole test suite (the README's second command; .ci/run calls it).
+# PostgreSQL tests run when 127.0.0.1:5432 answers (required when GCD_REQUIRE_POSTGRES=1);
+# browser tests run when /usr/bin/chromium exists (required when GCD_REQUIRE_BROWSER=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund --loglevel=error
+npm run build
+npm run build:web --if-present
+npm run typecheck
+npm run lint
+mkdir -p test-output
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile=test-output/vitest.json "$@" || status=$?
+node scripts/test-summary.mjs test-output/vitest.json || true
+exit $status

@@ -1,0 +1,153 @@
+// JSON shapes of the UI/CLI API. Plain domain objects plus derived fields (durations, online
+// state), minus what must never leave the server: masked variable values, token hashes, the
+// values of pipeline and play variables (keys only).
+import type { Artifact, CiVariable, Job, Pipeline, Project, Runner, RunnerManager } from '../engine/model.js';
+
+/** A runner counts as online when it was in contact within this many ms (GitLab: 2 hours). */
+export const ONLINE_WINDOW_MS = 2 * 60 * 60 * 1000;
+
+const seconds = (from: string | null, to: string | null, now: number): number | null => {
+  if (!from) return null;
+  const end = to ? Date.parse(to) : now;
+  return Math.max(0, Math.round((end - Date.parse(from)) / 100) / 10);
+};
+
+export interface PipelineView extends Omit<Pipeline, 'variables'> {
+  variables: { key: string }[];
+  /** Seconds between start and finish (or now while running). */
+  duration: number | null;
+  projectPath?: string;
+}
+
+export function pipelineView(p: Pipeline, project?: Project, now = Date.now()): PipelineView {
+  const { variables, ...rest } = p;
+  return {
+    ...rest,
+    variables: variables.map((v) => ({ key: v.key })),
+    duration: seconds(p.startedAt, p.finishedAt, now),
+    ...(project ? { projectPath: project.path } : {}),
+  };
+}
+
+export interface JobView {
+  id: number;
+  pipelineId: number;
+  projectId: number;
+  name: string;
+  stage: string;
+  stageIndex: number;
+  status: Job['status'];
+  when: string;
+  allowFailure: boolean;
+  manual: boolean;
+  /** Names of the jobs this one needs (null = stage order). */
+  needs: string[] | null;
+  attempt: number;
+  retried: boolean;
+  runnerId: number | null;
+  failureReason: string | null;
+  exitCode: number | null;
+  createdAt: string;
+  queuedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  scheduledAt: string | null;
+  duration: number | null;
+  queuedDuration: number | null;
+  traceSize: number;
+  timeout: number;
+}
+
+export function jobView(j: Job, now = Date.now()): JobView {
+  return {
+    id: j.id,
+    pipelineId: j.pipelineId,
+    projectId: j.projectId,
+    name: j.name,
+    stage: j.stage,
+    stageIndex: j.stageIndex,
+    status: j.status,
+    when: j.spec.when,
+    allowFailure: j.spec.allowFailure,
+    manual: j.spec.when === 'manual',
+    needs: j.spec.needs ? j.spec.needs.map((n) => n.job) : null,
+    attempt: j.attempt,
+    retried: j.retried,
+    runnerId: j.runnerId,
+    failureReason: j.failureReason,
+    exitCode: j.exitCode,
+    createdAt: j.createdAt,
+    queuedAt: j.queuedAt,
+    startedAt: j.startedAt,
+    finishedAt: j.finishedAt,
+    scheduledAt: j.scheduledAt,
+    duration: seconds(j.startedAt, j.finishedAt, now),
+    queuedDuration: j.queuedAt ? seconds(j.queuedAt, j.startedAt, now) : null,
+    traceSize: j.traceSize,
+    timeout: j.timeout,
+  };
+}
+
+/** What the job page shows of the compiled job: no variable values. */
+export function jobSpecView(j: Job) {
+  const s = j.spec;
+  return {
+    tags: s.tags,
+    image: s.image?.name ?? null,
+    services: s.services.map((x) => x.name),
+    environment: s.environment,
+    timeout: s.timeout,
+    interruptible: s.interruptible,
+    retryMax: s.retry.max,
+    script: s.script,
+    beforeScript: s.beforeScript,
+    afterScript: s.afterScript,
+    artifacts: s.artifacts ? { paths: s.artifacts.paths, when: s.artifacts.when, expireIn: s.artifacts.expireIn, reports: Object.keys(s.artifacts.reports) } : null,
+    variableKeys: s.variables.map((v) => v.key),
+    playVariableKeys: j.playVariables.map((v) => v.key),
+    location: s.location,
+  };
+}
+
+export type RunnerStatus = 'online' | 'offline' | 'never_contacted';
+
+export interface RunnerView extends Runner {
+  status: RunnerStatus;
+  managers: RunnerManager[];
+}
+
+export function runnerView(runner: Runner, managers: RunnerManager[], now = Date.now()): RunnerView {
+  const contacts = [runner.contactedAt, ...managers.map((m) => m.contactedAt)].filter((c): c is string => !!c);
+  const last = contacts.length ? Math.max(...contacts.map((c) => Date.parse(c))) : null;
+  const status: RunnerStatus = last === null ? 'never_contacted' : now - last <= ONLINE_WINDOW_MS ? 'online' : 'offline';
+  return {
+    ...runner,
+    contactedAt: last === null ? null : new Date(last).toISOString(),
+    status,
+    managers: [...managers].sort((a, b) => b.contactedAt.localeCompare(a.contactedAt)),
+  };
+}
+
+export interface VariableView extends Omit<CiVariable, 'value'> {
+  /** Null for masked variables: their value never leaves the server. */
+  value: string | null;
+}
+
+export function variableView(v: CiVariable): VariableView {
+  return { ...v, value: v.masked ? null : v.value };
+}
+
+export function artifactView(a: Artifact) {
+  return {
+    id: a.id,
+    jobId: a.jobId,
+    pipelineId: a.pipelineId,
+    fileType: a.fileType,
+    fileFormat: a.fileFormat,
+    filename: a.filename,
+    size: a.size,
+    sha256: a.sha256,
+    expireAt: a.expireAt,
+    createdAt: a.createdAt,
+  };
+}

@@ -1,0 +1,82 @@
+// `gitlab-ci-dispatcher run [DIR]`: the main job. Starts the server on 127.0.0.1 (free port),
+// snapshots DIR as one commit, creates the pipeline, runs built-in runner workers, reports
+// progress and exits 0 (success), 1 (failed/canceled), 2 (configuration error) or 130 (Ctrl-C).
+//
+// States: starting -> running (until the pipeline is finished or blocked on a manual job)
+//         -> stopping (runner drained, server closed) -> exit. SIGINT in `running` cancels the
+//         pipeline, waits for its jobs to stop, prints the summary and exits 130.
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { RegisterCommand } from './types.js';
+import { runPipelineLocally, type RunOptions } from '../run-pipeline.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function currentBranch(dir: string): string {
+  try {
+    const ref = execFileSync('git', ['-C', dir, 'symbolic-ref', '--short', '-q', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return ref || 'main';
+  } catch {
+    return 'main';
+  }
+}
+
+export const registerRun: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('run')
+    .description('run the pipeline of DIR (default: current directory) with the built-in runner')
+    .argument('[dir]', 'project directory', '.')
+    .option('--ref <ref>', 'branch or tag name the pipeline runs for (default: the current branch)')
+    .option('--tag', 'the ref is a tag')
+    .option('--source <source>', 'CI_PIPELINE_SOURCE (push, web, api, schedule, merge_request_event…)', 'push')
+    .option('--variable <K=V>', 'pipeline variable (repeatable)', collect, [])
+    .option('--job <name>', 'run only this job and what it needs (repeatable)', collect, [])
+    .option('--manual <name>', 'play this manual job when it becomes playable (repeatable)', collect, [])
+    .option('--committed', 'run HEAD as committed (ignore uncommitted and untracked files)')
+    .option('--concurrency <n>', 'built-in runner workers', String(availableParallelism()))
+    .option('--data <dir>', 'state directory (default: DIR/.gitlab-ci-dispatcher)')
+    .option('--external-runners', 'start no built-in runner; print how to register a gitlab-runner')
+    .option('--keep', 'keep serving the UI and API after the pipeline ends')
+    .option('--port <port>', 'port to listen on (default: a free port)', '0')
+    .option('--json', 'print one JSON summary object on stdout at the end')
+    .option('--verbose', 'stream every job log, prefixed with the job name')
+    .addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher run examples/basic --variable DEPLOY_ENV=staging\n')
+    .action(async (dir: string, opts: Record<string, unknown>) => {
+      const root = path.resolve(dir);
+      if (!existsSync(root)) {
+        process.stderr.write(`error: ${root} does not exist\n`);
+        setExit(2);
+        return;
+      }
+      const variables = (opts.variable as string[]).map((kv) => {
+        const i = kv.indexOf('=');
+        if (i <= 0) throw new Error(`--variable expects K=V, got ${kv}`);
+        return { key: kv.slice(0, i), value: kv.slice(i + 1) };
+      });
+      const concurrency = Number(opts.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency expects a positive integer');
+      const options: RunOptions = {
+        dir: root,
+        dataDir: path.resolve((opts.data as string | undefined) ?? path.join(root, '.gitlab-ci-dispatcher')),
+        ref: (opts.ref as string | undefined) ?? currentBranch(root),
+        isTag: Boolean(opts.tag),
+        source: String(opts.source),
+        variables,
+        jobs: opts.job as string[],
+        manual: opts.manual as string[],
+        committedOnly: Boolean(opts.committed),
+        concurrency,
+        externalRunners: Boolean(opts.externalRunners),
+        keep: Boolean(opts.keep),
+        port: Number(opts.port),
+        json: Boolean(opts.json),
+        verbose: Boolean(opts.verbose),
+        stdout: process.stdout,
+        stderr: process.stderr,
+      };
+      setExit(await runPipelineLocally(options));
+    });
+};

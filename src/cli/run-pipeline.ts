@@ -1,0 +1,194 @@
+// Orchestrates `run`: server in-process, snapshot, pipeline, built-in runner, progress, verdict.
+import type { Writable } from 'node:stream';
+import { createServer } from '../server/create-server.js';
+import { loadServerConfig } from '../server/config.js';
+import { ConfigInvalidError } from '../server/pipeline-from-commit.js';
+import { createRunner } from '../runner/index.js';
+import { formatDiagnostic } from '../ci/index.js';
+import type { PipelinePlan } from '../ci/plan.js';
+import type { Job, Pipeline } from '../engine/model.js';
+import { createProgressReporter } from './progress.js';
+import { selectJobs } from './select-jobs.js';
+import { lastLines } from './log-text.js';
+
+export interface RunOptions {
+  dir: string;
+  dataDir: string;
+  ref: string;
+  isTag: boolean;
+  source: string;
+  variables: { key: string; value: string }[];
+  jobs: string[];
+  manual: string[];
+  committedOnly: boolean;
+  concurrency: number;
+  externalRunners: boolean;
+  keep: boolean;
+  port: number;
+  json: boolean;
+  verbose: boolean;
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: Writable;
+  /** For tests: resolves when the run should be interrupted as by Ctrl-C. */
+  interrupt?: Promise<void>;
+}
+
+const FINISHED = new Set(['success', 'failed', 'canceled', 'skipped', 'manual']);
+
+export async function runPipelineLocally(opts: RunOptions): Promise<number> {
+  const config = loadServerConfig({ flags: { dataDir: opts.dataDir, host: '127.0.0.1', port: opts.port, longPollSeconds: 30, logLevel: 'silent' }, env: process.env });
+  const server = await createServer(config);
+  let runner: ReturnType<typeof createRunner> | null = null;
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    wake();
+  };
+  let wake: () => void = () => {};
+  try {
+    const url = await server.start();
+    const project = await server.coordinator.ensureProject(`local/${slug(opts.dir)}`);
+    const commit = await server.importDirectory({ project, dir: opts.dir, committedOnly: opts.committedOnly, ref: opts.ref });
+    let result;
+    try {
+      result = await server.createPipelineFor({
+        project,
+        ref: opts.ref,
+        isTag: opts.isTag,
+        sha: commit.sha,
+        source: opts.source,
+        commitMessage: commit.message,
+        variables: opts.variables,
+        transformPlan: opts.jobs.length > 0 ? (plan: PipelinePlan) => selectJobs(plan, opts.jobs) : undefined,
+      });
+    } catch (error) {
+      if (error instanceof ConfigInvalidError) {
+        for (const d of error.diagnostics) opts.stderr.write(`${formatDiagnostic(d)}\n`);
+        return 2;
+      }
+      throw error;
+    }
+    if (!result.detail) {
+      const why = result.plan.workflow.created ? 'no jobs for this ref and source' : 'workflow:rules did not create a pipeline';
+      if (opts.json) opts.stdout.write(`${JSON.stringify({ pipeline: null, reason: why, jobs: [] })}\n`);
+      else opts.stderr.write(`No pipeline: ${why}.\n`);
+      return 0;
+    }
+    const pipelineId = result.detail.pipeline.id;
+    const reporter = createProgressReporter({ out: opts.json ? null : opts.stdout, verbose: opts.verbose, readTrace: (id, start) => server.readTrace(id, start) });
+    reporter.start(result.detail.pipeline, result.detail.jobs);
+
+    let pipeline: Pipeline = result.detail.pipeline;
+    const jobs = new Map<number, Job>(result.detail.jobs.map((j) => [j.id, j]));
+    const played = new Set<number>();
+    const unsubscribe = server.coordinator.subscribe((event) => {
+      if (event.type === 'pipeline' && event.pipeline.id === pipelineId) pipeline = event.pipeline;
+      else if (event.type === 'job' && event.job.pipelineId === pipelineId) {
+        jobs.set(event.job.id, event.job);
+        if (event.job.status === 'manual' && opts.manual.includes(event.job.name) && !played.has(event.job.id)) {
+          played.add(event.job.id);
+          void server.coordinator.playJob(event.job.id).catch(() => undefined);
+        }
+      }
+      if (event.type === 'trace' && jobs.has(event.jobId)) reporter.trace(event.jobId, event.length);
+      else reporter.update(event);
+      wake();
+    });
+    // Manual jobs already waiting at creation time.
+    for (const job of jobs.values()) {
+      if (job.status === 'manual' && opts.manual.includes(job.name)) {
+        played.add(job.id);
+        await server.coordinator.playJob(job.id);
+      }
+    }
+
+    if (opts.externalRunners) {
+      const token = await server.coordinator.resetRegistrationToken();
+      opts.stderr.write(
+        `Waiting for runners. Register one with:\n  gitlab-runner register --non-interactive --url ${url} --registration-token ${token} --executor shell --description local\n`,
+      );
+    } else {
+      const tags = [...new Set(result.plan.jobs.flatMap((j) => j.tags))];
+      const issued = await server.coordinator.createRunner({ description: 'built-in runner (run)', tags, runUntagged: true });
+      runner = createRunner({
+        url,
+        token: issued.token,
+        concurrency: opts.concurrency,
+        buildsDir: `${opts.dataDir}/builds`,
+        cacheDir: `${opts.dataDir}/cache`,
+      });
+      runner.start();
+    }
+
+    process.on('SIGINT', onSigint);
+    opts.interrupt?.then(onSigint);
+    let canceledByUser = false;
+    for (;;) {
+      const latest = await server.coordinator.read.pipeline(pipelineId);
+      if (latest) {
+        pipeline = latest.pipeline;
+        for (const j of latest.jobs) jobs.set(j.id, j);
+      }
+      if (FINISHED.has(pipeline.status)) break;
+      if (interrupted && !canceledByUser) {
+        canceledByUser = true;
+        await server.coordinator.cancelPipeline(pipelineId);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    unsubscribe();
+    if (runner) await runner.stop({ abort: canceledByUser });
+    runner = null;
+
+    const finalJobs = [...jobs.values()].filter((j) => !j.retried).sort((a, b) => a.stageIndex - b.stageIndex || a.id - b.id);
+    reporter.finish(pipeline, finalJobs);
+    if (opts.json) {
+      opts.stdout.write(`${JSON.stringify(summaryJson(pipeline, finalJobs))}\n`);
+    } else {
+      for (const job of finalJobs.filter((j) => j.status === 'failed' && !j.spec.allowFailure)) {
+        const text = (await server.readTrace(job.id, 0)).toString('utf8');
+        opts.stdout.write(`\n--- last lines of ${job.name} ---\n${lastLines(text, 30)}\n`);
+      }
+    }
+    if (opts.keep && !canceledByUser) {
+      opts.stderr.write(`Serving the UI and API at ${url} — press Ctrl-C to stop.\n`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (interrupted) resolve();
+      });
+    }
+    if (canceledByUser) return 130;
+    return pipeline.status === 'success' || pipeline.status === 'manual' || pipeline.status === 'skipped' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (runner) await runner.stop({ abort: true }).catch(() => undefined);
+    await server.close();
+  }
+}
+
+function summaryJson(pipeline: Pipeline, jobs: Job[]) {
+  const seconds = (a: string | null, b: string | null) => (a && b ? (Date.parse(b) - Date.parse(a)) / 1000 : null);
+  return {
+    pipeline: { id: pipeline.id, status: pipeline.status, duration: seconds(pipeline.startedAt ?? pipeline.createdAt, pipeline.finishedAt) },
+    jobs: jobs.map((j) => ({
+      name: j.name,
+      stage: j.stage,
+      status: j.status,
+      allow_failure: j.spec.allowFailure,
+      exit_code: j.exitCode,
+      failure_reason: j.failureReason,
+      duration: seconds(j.startedAt, j.finishedAt),
+    })),
+  };
+}
+
+function slug(dir: string): string {
+  const base = dir.split('/').filter(Boolean).pop() ?? 'project';
+  return base.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'project';
+}

@@ -1,0 +1,96 @@
+// Bare repositories, one per project, under a data directory: `<dir>/<group>/<project>.git`.
+// Pipelines pin their commit with a persistent ref `refs/pipelines/<id>` (as GitLab does), which
+// the runner fetches through the refspecs of the job payload.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { notFound } from '../util/errors.js';
+import { assertProjectPath } from './project-path.js';
+import { gitText, runGit, ZERO_SHA } from './run-git.js';
+
+export interface RepoStore {
+  readonly dir: string;
+  /** Absolute path of the project's bare repository (whether it exists or not). */
+  pathFor(projectPath: string): string;
+  exists(projectPath: string): boolean;
+  /** Creates the bare repository when missing; returns its path. */
+  ensure(projectPath: string, signal?: AbortSignal): Promise<string>;
+  /** Points `refs/pipelines/<id>` at `sha`. */
+  createPipelineRef(projectPath: string, pipelineId: number, sha: string, signal?: AbortSignal): Promise<void>;
+  deletePipelineRef(projectPath: string, pipelineId: number, signal?: AbortSignal): Promise<void>;
+  /** Full sha of a ref or revision, or null when it does not resolve. */
+  resolve(projectPath: string, rev: string, signal?: AbortSignal): Promise<string | null>;
+}
+
+export interface RepoStoreOptions {
+  dir: string;
+  /** Branch name HEAD points at in new repositories (default "main"). */
+  defaultBranch?: string;
+}
+
+const REPO_CONFIG: [string, string][] = [
+  // Push over smart HTTP without REMOTE_USER; authentication is done by git-http-plugin.
+  ['http.receivepack', 'true'],
+  // The runner (and gitlab-runner-rs style clients) may fetch a raw sha.
+  ['uploadpack.allowAnySHA1InWant', 'true'],
+  ['uploadpack.allowReachableSHA1InWant', 'true'],
+  ['uploadpack.allowFilter', 'true'],
+  ['receive.advertisePushOptions', 'true'],
+  ['gc.auto', '0'],
+  ['core.logAllRefUpdates', 'false'],
+];
+
+export function createRepoStore(options: RepoStoreOptions): RepoStore {
+  const dir = path.resolve(options.dir);
+  const defaultBranch = options.defaultBranch ?? 'main';
+  const pending = new Map<string, Promise<string>>();
+
+  const pathFor = (projectPath: string) => path.join(dir, `${assertProjectPath(projectPath)}.git`);
+  const exists = (projectPath: string) => existsSync(path.join(pathFor(projectPath), 'HEAD'));
+
+  async function init(projectPath: string, signal?: AbortSignal): Promise<string> {
+    const repo = pathFor(projectPath);
+    if (exists(projectPath)) return repo;
+    await mkdir(repo, { recursive: true });
+    await runGit(['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, repo], { signal });
+    for (const [key, value] of REPO_CONFIG) await runGit(['config', key, value], { cwd: repo, signal });
+    return repo;
+  }
+
+  function ensure(projectPath: string, signal?: AbortSignal): Promise<string> {
+    const key = assertProjectPath(projectPath);
+    let p = pending.get(key);
+    if (!p) {
+      p = init(key, signal).finally(() => pending.delete(key));
+      pending.set(key, p);
+    }
+    return p;
+  }
+
+  async function createPipelineRef(projectPath: string, pipelineId: number, sha: string, signal?: AbortSignal) {
+    if (!exists(projectPath)) throw notFound(`no repository for project ${projectPath}`);
+    await runGit(['update-ref', `refs/pipelines/${Math.trunc(pipelineId)}`, sha], { cwd: pathFor(projectPath), signal });
+  }
+
+  async function deletePipelineRef(projectPath: string, pipelineId: number, signal?: AbortSignal) {
+    if (!exists(projectPath)) return;
+    await runGit(['update-ref', '-d', `refs/pipelines/${Math.trunc(pipelineId)}`], { cwd: pathFor(projectPath), signal, okCodes: [1] });
+  }
+
+  async function resolve(projectPath: string, rev: string, signal?: AbortSignal): Promise<string | null> {
+    if (!exists(projectPath) || rev.startsWith('-')) return null;
+    try {
+      const sha = await gitText(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { cwd: pathFor(projectPath), signal });
+      return sha && sha !== ZERO_SHA ? sha : null;
+    } catch {
+      return null;
+    }
+  }
+
+  return { dir, pathFor, exists, ensure, createPipelineRef, deletePipelineRef, resolve };
+}
+
+/** Standalone form used by the composition root: `createPipelineRef(repos, path, id, sha)`. */
+export function createPipelineRef(repos: RepoStore, projectPath: string, pipelineId: number, sha: string): Promise<void> {
+  return repos.createPipelineRef(projectPath, pipelineId, sha);
+}

@@ -1,0 +1,96 @@
+// Running the system `git`: buffered (small outputs: rev-parse, ls-tree, cat-file) async with an
+// AbortSignal, or sync for the compiler's ProjectFiles reads. Streaming protocol traffic is
+// spawned directly by smart-http.ts.
+import { execFileSync, spawn } from 'node:child_process';
+import { AppError } from '../util/errors.js';
+
+export interface RunGitOptions {
+  cwd?: string;
+  /** Extra environment (merged over a cleaned process.env). */
+  env?: Record<string, string | undefined>;
+  input?: Buffer | string;
+  signal?: AbortSignal;
+  /** Exit codes that are not failures (e.g. 1 for `diff --quiet`). */
+  okCodes?: number[];
+}
+
+export interface GitResult {
+  stdout: Buffer;
+  code: number;
+}
+
+const MAX_BUFFER = 256 * 1024 * 1024;
+
+/** process.env without variables that would redirect git away from the repository we name. */
+export function gitEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_PREFIX', 'GIT_NAMESPACE', 'GIT_PROTOCOL']) {
+    delete env[key];
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+export class GitCommandError extends AppError {
+  constructor(
+    readonly args: string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super('internal', `git ${args.join(' ')} failed (${exitCode}): ${stderr.trim().slice(0, 500)}`);
+    this.name = 'GitCommandError';
+  }
+}
+
+export function runGit(args: string[], options: RunGitOptions = {}): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(options.signal.reason ?? new Error('aborted'));
+      return;
+    }
+    const child = spawn('git', args, {
+      cwd: options.cwd,
+      env: gitEnv(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      signal: options.signal,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ok = code === 0 || (code !== null && (options.okCodes ?? []).includes(code));
+      if (ok) resolve({ stdout: Buffer.concat(out), code: code ?? 0 });
+      else reject(new GitCommandError(args, code, Buffer.concat(err).toString('utf8')));
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Trimmed stdout as text. */
+export async function gitText(args: string[], options: RunGitOptions = {}): Promise<string> {
+  return (await runGit(args, options)).stdout.toString('utf8').trim();
+}
+
+export function runGitSync(args: string[], options: Omit<RunGitOptions, 'signal'> = {}): Buffer {
+  try {
+    return execFileSync('git', args, {
+      cwd: options.cwd,
+      env: gitEnv(options.env),
+      input: options.input,
+      maxBuffer: MAX_BUFFER,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const e = error as { status?: number | null; stderr?: Buffer };
+    throw new GitCommandError(args, e.status ?? null, e.stderr?.toString('utf8') ?? String(error));
+  }
+}
+
+export const ZERO_SHA = '0000000000000000000000000000000000000000';

@@ -1,0 +1,151 @@
+// The composition root: picks the store (SQLite or PostgreSQL), builds the coordinator, mounts the
+// HTTP plugins (runner API v4, git smart HTTP, UI API, static UI) and starts/stops cleanly.
+// The only place that knows the concrete adapters.
+//
+// Lifecycle: created -> listening (start) -> closing (close: stop accepting, release long polls,
+// let in-flight requests finish, stop sweepers, close the store) -> closed.
+import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Coordinator } from '../engine/coordinator.js';
+import type { Project } from '../engine/model.js';
+import { createCoordinator } from '../engine/create-coordinator.js';
+import { openStore } from '../store/open-store.js';
+import { createFsTraceStore } from '../artifacts/fs-trace-store.js';
+import { createFsBlobStore } from '../artifacts/fs-blob-store.js';
+import { runnerApiPlugin } from '../runner-api/plugin.js';
+import { createRepoStore, type RepoStore } from '../git/repo-store.js';
+import { gitHttpPlugin } from '../git/http-plugin.js';
+import { projectFilesAt } from '../git/project-files.js';
+import { apiPlugin } from '../api/plugin.js';
+import { webStaticPlugin } from '../api/static.js';
+import type { PipelinePlan } from '../ci/plan.js';
+import { snapshotDirectory } from '../git/snapshot.js';
+import type { ServerConfig } from './config.js';
+import { pipelineFromCommit } from './pipeline-from-commit.js';
+
+export interface DispatcherServer {
+  app: FastifyInstance;
+  coordinator: Coordinator;
+  repos: RepoStore;
+  config: ServerConfig;
+  /** Base URL, known after start(). */
+  readonly url: string;
+  start(): Promise<string>;
+  close(): Promise<void>;
+  /** Creates a pipeline for a commit already in the project's repository. */
+  createPipelineFor(input: {
+    project: Project;
+    ref: string;
+    isTag: boolean;
+    sha: string;
+    beforeSha?: string;
+    source: string;
+    commitMessage?: string;
+    variables?: { key: string; value: string }[];
+    transformPlan?: (plan: PipelinePlan) => PipelinePlan;
+  }): ReturnType<typeof pipelineFromCommit>;
+  /** Commits DIR's working tree (or HEAD with committedOnly) into the project's repository. */
+  importDirectory(input: { project: Project; dir: string; committedOnly: boolean; ref: string }): Promise<{ sha: string; message: string }>;
+  /** Bytes of a job's trace from `start`. */
+  readTrace(jobId: number, start?: number): Promise<Buffer>;
+}
+
+export async function createServer(config: ServerConfig): Promise<DispatcherServer> {
+  mkdirSync(config.dataDir, { recursive: true });
+  // Keep the data dir out of snapshots of the project it may live in.
+  const ignore = path.join(config.dataDir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+
+  const store = await openStore(
+    config.database ? { kind: 'postgres', url: config.database } : { kind: 'sqlite', path: path.join(config.dataDir, 'dispatcher.db') },
+  );
+  const traces = createFsTraceStore({ dir: path.join(config.dataDir, 'traces') });
+  const blobs = createFsBlobStore({ dir: path.join(config.dataDir, 'artifacts') });
+  const repos = createRepoStore({ dir: path.join(config.dataDir, 'repos') });
+  const coordinator = createCoordinator({ store, traces, config: { longPollMs: config.longPollSeconds * 1000 } });
+
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: 32 * 1024 * 1024,
+    forceCloseConnections: false,
+    return503OnClosing: true,
+  });
+
+  let baseUrl = config.externalUrl ?? '';
+  const externalUrl = () => baseUrl;
+
+  const createPipelineFor: DispatcherServer['createPipelineFor'] = (input) =>
+    pipelineFromCommit({
+      coordinator,
+      files: projectFilesAt(repos.pathFor(input.project.path), input.sha),
+      createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),
+      ...input,
+    });
+
+  await app.register(runnerApiPlugin, {
+    prefix: '/api/v4',
+    coordinator,
+    blobs,
+    externalUrl,
+    repoUrlFor: (project: Project) => `${externalUrl()}/${project.path}.git`,
+    maxArtifactBytes: config.maxArtifactBytes,
+    longPollMs: config.longPollSeconds * 1000,
+  });
+  await app.register(apiPlugin, {
+    prefix: '/api/ui',
+    coordinator,
+    traces,
+    blobs,
+    auth: { anonymousRead: config.anonymousRead },
+    createPipelineFor,
+    repos,
+  });
+  await app.register(gitHttpPlugin, {
+    coordinator,
+    repos,
+    onPush: async (push) => {
+      try {
+        await createPipelineFor({ ...push, source: 'push' });
+      } catch (error) {
+        app.log.warn({ err: error, project: push.project.path, ref: push.ref }, 'push did not create a pipeline');
+      }
+    },
+  });
+  if (config.webRoot && existsSync(config.webRoot)) await app.register(webStaticPlugin, { root: config.webRoot });
+
+  let closed = false;
+  return {
+    app,
+    coordinator,
+    repos,
+    config,
+    get url() {
+      return baseUrl;
+    },
+    createPipelineFor,
+    async importDirectory({ project, dir, committedOnly, ref }) {
+      const snap = await snapshotDirectory({ repos, projectPath: project.path, dir, committedOnly, ref });
+      return { sha: snap.sha, message: snap.message };
+    },
+    readTrace: (jobId, start = 0) => traces.read(jobId, start),
+    async start() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      const actual = app.server.address();
+      const port = typeof actual === 'object' && actual ? actual.port : config.port;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      baseUrl = config.externalUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+      coordinator.start();
+      void address;
+      return baseUrl;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // close() on the coordinator releases parked long polls (they answer 204) first.
+      await coordinator.close();
+      await app.close();
+      await store.close();
+    },
+  };
+}

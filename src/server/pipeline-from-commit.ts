@@ -1,0 +1,81 @@
+// Commit -> pipeline: read .gitlab-ci.yml at the commit, compile it for the ref and source, and
+// create the pipeline with its persistent ref (refs/pipelines/<id>). Shared by `run`, `git push`
+// and `pipeline create`. A configuration with errors creates nothing and throws
+// ConfigInvalidError carrying the diagnostics (exit 2 in the CLI, 400 over HTTP).
+import { compile } from '../ci/index.js';
+import type { Diagnostic, PipelinePlan, ProjectFiles } from '../ci/plan.js';
+import type { Coordinator, PipelineDetail } from '../engine/coordinator.js';
+import type { PipelineVariable, Project } from '../engine/model.js';
+import { AppError } from '../util/errors.js';
+
+export class ConfigInvalidError extends AppError {
+  readonly diagnostics: Diagnostic[];
+  constructor(diagnostics: Diagnostic[]) {
+    super('bad_request', `invalid .gitlab-ci.yml: ${diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('; ')}`);
+    this.diagnostics = diagnostics;
+  }
+}
+
+export interface PipelineFromCommitInput {
+  coordinator: Coordinator;
+  project: Project;
+  files: ProjectFiles;
+  ref: string;
+  isTag: boolean;
+  sha: string;
+  beforeSha?: string;
+  source: string;
+  commitMessage?: string;
+  variables?: PipelineVariable[];
+  changedFiles?: readonly string[] | null;
+  /** Narrows the plan before the pipeline is created (e.g. `run --job`). */
+  transformPlan?: (plan: PipelinePlan) => PipelinePlan;
+  /** Creates refs/pipelines/<id> in the project's repository. */
+  createPipelineRef: (pipelineId: number, sha: string) => Promise<void>;
+}
+
+export interface PipelineFromCommitResult {
+  plan: PipelinePlan;
+  /** Null when workflow:rules decided not to create a pipeline. */
+  detail: PipelineDetail | null;
+}
+
+export function planForCommit(input: Omit<PipelineFromCommitInput, 'createPipelineRef' | 'coordinator' | 'transformPlan'>): PipelinePlan {
+  const variables: Record<string, string> = {};
+  for (const v of input.variables ?? []) variables[v.key] = v.value;
+  return compile({
+    files: input.files,
+    context: {
+      ref: input.ref,
+      isTag: input.isTag,
+      sha: input.sha,
+      beforeSha: input.beforeSha,
+      source: input.source,
+      defaultBranch: input.project.defaultBranch,
+      projectPath: input.project.path,
+      commitMessage: input.commitMessage,
+      changedFiles: input.changedFiles ?? null,
+      variables,
+    },
+  });
+}
+
+export async function pipelineFromCommit(input: PipelineFromCommitInput): Promise<PipelineFromCommitResult> {
+  const compiled = planForCommit(input);
+  if (compiled.errors.length > 0) throw new ConfigInvalidError(compiled.errors);
+  const plan = input.transformPlan ? input.transformPlan(compiled) : compiled;
+  if (!plan.workflow.created || plan.jobs.length === 0) return { plan, detail: null };
+  const detail = await input.coordinator.createPipeline({
+    projectId: input.project.id,
+    ref: input.ref,
+    isTag: input.isTag,
+    sha: input.sha,
+    beforeSha: input.beforeSha,
+    source: input.source,
+    commitMessage: input.commitMessage,
+    variables: input.variables,
+    plan,
+  });
+  await input.createPipelineRef(detail.pipeline.id, input.sha);
+  return { plan, detail };
+}

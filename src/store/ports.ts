@@ -1,0 +1,238 @@
+// Persistence ports, one small interface per aggregate. The engine and queue code against these;
+// store/sql/ implements them once over kysely for SQLite and PostgreSQL (dialect differences are
+// a few flags). Writes that must be atomic together run inside `store.transaction`.
+import type { PlanJob } from '../ci/plan.js';
+import type {
+  ApiToken,
+  Artifact,
+  CiVariable,
+  FailureReason,
+  Job,
+  JobEdge,
+  JobStatus,
+  Pipeline,
+  PipelineStatus,
+  PipelineVariable,
+  Project,
+  Runner,
+  RunnerManager,
+} from '../engine/model.js';
+
+export interface ProjectsPort {
+  insert(input: { path: string; name: string; defaultBranch: string; createdAt: string }): Promise<Project>;
+  byId(id: number): Promise<Project | null>;
+  byPath(path: string): Promise<Project | null>;
+  list(): Promise<Project[]>;
+  /** Next per-project pipeline iid (atomic increment). */
+  nextPipelineIid(projectId: number): Promise<number>;
+}
+
+export type NewPipeline = Omit<Pipeline, 'id'>;
+
+export interface PipelineQuery {
+  projectId?: number;
+  status?: string;
+  ref?: string;
+  limit?: number;
+  beforeId?: number;
+}
+
+export interface PipelinesPort {
+  insert(p: NewPipeline): Promise<Pipeline>;
+  byId(id: number): Promise<Pipeline | null>;
+  /** Reads and row-locks the pipeline for the rest of the transaction (PostgreSQL FOR UPDATE). */
+  lock(id: number): Promise<Pipeline | null>;
+  update(id: number, patch: Partial<Pick<Pipeline, 'status' | 'startedAt' | 'finishedAt'>>): Promise<void>;
+  list(q: PipelineQuery): Promise<Pipeline[]>;
+  /** Unfinished pipelines of a project on a ref, older than `beforeId`. */
+  activeOnRef(projectId: number, ref: string, beforeId: number): Promise<Pipeline[]>;
+}
+
+/** Columns of a job used by scheduling (no JSON parsing). */
+export interface JobLite {
+  id: number;
+  pipelineId: number;
+  name: string;
+  stageIndex: number;
+  status: JobStatus;
+  when: string;
+  allowFailure: boolean;
+  stageOrdered: boolean;
+  retried: boolean;
+}
+
+export type NewJob = Omit<Job, 'id'>;
+export type JobPatch = Partial<
+  Pick<
+    Job,
+    | 'status'
+    | 'runnerId'
+    | 'systemId'
+    | 'failureReason'
+    | 'exitCode'
+    | 'playVariables'
+    | 'queuedAt'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'scheduledAt'
+    | 'lastActivityAt'
+    | 'traceSize'
+    | 'deadlineAt'
+    | 'timeout'
+    | 'retried'
+  >
+> & { tokenHash?: string | null };
+
+export interface JobsPort {
+  insertMany(jobs: NewJob[]): Promise<Job[]>;
+  byId(id: number): Promise<Job | null>;
+  byIds(ids: number[]): Promise<Job[]>;
+  byPipeline(pipelineId: number): Promise<Job[]>;
+  lite(pipelineId: number): Promise<JobLite[]>;
+  liteByIds(ids: number[]): Promise<JobLite[]>;
+  byTokenHash(hash: string): Promise<Job | null>;
+  /** Conditional update: only when the current status is one of `from`; returns the new row or null. */
+  transition(id: number, from: readonly JobStatus[], patch: JobPatch): Promise<Job | null>;
+  update(id: number, patch: JobPatch): Promise<void>;
+  /** Jobs in `status` with `column` <= `before` (for sweeps), oldest first. */
+  due(status: JobStatus, column: 'scheduledAt' | 'deadlineAt' | 'lastActivityAt' | 'queuedAt', before: string, limit: number): Promise<Job[]>;
+  /** Jobs waiting for a resource group, in id order. */
+  waitingForResource(projectId: number, group: string): Promise<Job[]>;
+}
+
+export interface EdgesPort {
+  insertMany(edges: JobEdge[]): Promise<void>;
+  /** Jobs that wait for `jobId` via an explicit edge. */
+  dependants(jobId: number): Promise<number[]>;
+  needsOf(jobId: number): Promise<JobEdge[]>;
+  byPipeline(pipelineId: number): Promise<JobEdge[]>;
+  /** Re-point edges from an old attempt to its new attempt. */
+  repoint(oldJobId: number, newJobId: number): Promise<void>;
+}
+
+/** Required runner features as a bit mask (pending_jobs.features). */
+export const FEATURE_BITS = {
+  upload_multiple_artifacts: 1,
+  return_exit_code: 2,
+  hooks: 4,
+  fallback_cache_keys: 8,
+} as const;
+export type FeatureName = keyof typeof FEATURE_BITS;
+
+export interface PendingEntry {
+  jobId: number;
+  projectId: number;
+  protected: boolean;
+  tags: string[];
+  features: number;
+}
+
+export interface RunnerMatch {
+  runnerId: number;
+  tags: string[];
+  runUntagged: boolean;
+  /** Null = instance runner (any project). */
+  projectId: number | null;
+  /** ref_protected runners only take protected refs. */
+  protectedOnly: boolean;
+  /** Bit mask of the features the runner announced. */
+  features: number;
+}
+
+export interface ClaimAssign {
+  runnerId: number;
+  systemId: string | null;
+  tokenHash: string;
+  startedAt: string;
+  /** Cap for the job timeout (runner maximum_timeout). */
+  maximumTimeout: number | null;
+  defaultTimeout: number;
+}
+
+export interface QueuePort {
+  enqueue(entry: PendingEntry): Promise<void>;
+  dequeue(jobId: number): Promise<void>;
+  /** One atomic claim: the oldest pending job the runner may take becomes `running`, or null. */
+  claim(match: RunnerMatch, assign: ClaimAssign): Promise<Job | null>;
+  /** Pending entries (for stuck checks and waking), oldest first. */
+  list(limit: number): Promise<PendingEntry[]>;
+}
+
+export interface RunnersPort {
+  insert(r: Omit<Runner, 'id'> & { tokenHash: string }): Promise<Runner>;
+  byId(id: number): Promise<Runner | null>;
+  byTokenHash(hash: string): Promise<Runner | null>;
+  list(): Promise<Runner[]>;
+  update(id: number, patch: Partial<Omit<Runner, 'id' | 'createdAt'>> & { tokenHash?: string }): Promise<Runner | null>;
+  delete(id: number): Promise<void>;
+  upsertManager(m: RunnerManager): Promise<void>;
+  managers(runnerId?: number): Promise<RunnerManager[]>;
+  deleteManager(runnerId: number, systemId: string): Promise<boolean>;
+}
+
+export interface TokensPort {
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
+  insertApiToken(t: { name: string; scope: ApiToken['scope']; tokenHash: string; createdAt: string }): Promise<ApiToken>;
+  apiTokenByHash(hash: string): Promise<ApiToken | null>;
+  hasApiToken(scope: ApiToken['scope']): Promise<boolean>;
+}
+
+export interface VariablesPort {
+  insert(v: Omit<CiVariable, 'id'>): Promise<CiVariable>;
+  /** Replaces the variable with the same key and scope (project or instance). */
+  upsert(v: Omit<CiVariable, 'id'>): Promise<CiVariable>;
+  delete(id: number): Promise<void>;
+  list(projectId: number | null): Promise<CiVariable[]>;
+}
+
+export interface ArtifactsPort {
+  insert(a: Omit<Artifact, 'id'>): Promise<Artifact>;
+  byJob(jobId: number): Promise<Artifact[]>;
+  byJobs(jobIds: number[]): Promise<Artifact[]>;
+  expired(before: string, limit: number): Promise<Artifact[]>;
+  delete(id: number): Promise<void>;
+  setDotenv(jobId: number, vars: PipelineVariable[]): Promise<void>;
+  dotenv(jobIds: number[]): Promise<Map<number, PipelineVariable[]>>;
+}
+
+export type ProcessMode = 'unordered' | 'oldest_first' | 'newest_first';
+
+export interface ResourceGroupsPort {
+  /** Atomically takes the group for `jobId`; true when it is now (or already was) held by that job. */
+  acquire(projectId: number, key: string, jobId: number): Promise<boolean>;
+  /** Frees the group if `jobId` holds it. */
+  release(projectId: number, key: string, jobId: number): Promise<void>;
+  mode(projectId: number, key: string): Promise<ProcessMode>;
+  setMode(projectId: number, key: string, mode: ProcessMode): Promise<void>;
+}
+
+export interface StorePorts {
+  projects: ProjectsPort;
+  pipelines: PipelinesPort;
+  jobs: JobsPort;
+  edges: EdgesPort;
+  queue: QueuePort;
+  runners: RunnersPort;
+  tokens: TokensPort;
+  variables: VariablesPort;
+  artifacts: ArtifactsPort;
+  resourceGroups: ResourceGroupsPort;
+}
+
+/** Cross-node signal that jobs became pending (PostgreSQL NOTIFY; in-process on SQLite). */
+export interface PendingSignal {
+  publish(entries: PendingEntry[]): Promise<void>;
+  /** Listener gets entries published by ANY node (including this one). Returns unsubscribe. */
+  subscribe(listener: (entries: PendingEntry[]) => void): () => void;
+}
+
+export interface Store extends StorePorts {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `fn` in one transaction (serialised per pipeline via `pipelines.lock`). */
+  transaction<T>(fn: (tx: StorePorts) => Promise<T>): Promise<T>;
+  readonly pendingSignal: PendingSignal;
+  close(): Promise<void>;
+}
+
+export type { FailureReason, PipelineStatus, PlanJob };

@@ -1,0 +1,192 @@
+// Table types for kysely (column names as in SQL, snake_case). Booleans are 0/1 integers and
+// JSON columns are text in both dialects, so one query layer serves SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  path: string;
+  name: string;
+  default_branch: string;
+  created_at: string;
+  pipeline_seq: Generated<number>;
+}
+
+export interface PipelinesTable {
+  id: Generated<number>;
+  project_id: number;
+  iid: number;
+  ref: string;
+  is_tag: number;
+  sha: string;
+  before_sha: string;
+  source: string;
+  status: string;
+  name: string | null;
+  stages: string;
+  variables: string;
+  commit_message: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  parent_pipeline_id: number | null;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  pipeline_id: number;
+  project_id: number;
+  name: string;
+  stage: string;
+  stage_index: number;
+  status: string;
+  spec: string;
+  attempt: number;
+  retried: number;
+  runner_id: number | null;
+  system_id: string | null;
+  failure_reason: string | null;
+  exit_code: number | null;
+  play_variables: string;
+  created_at: string;
+  queued_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  scheduled_at: string | null;
+  last_activity_at: string | null;
+  trace_size: number;
+  deadline_at: string | null;
+  timeout: number;
+  token_hash: string | null;
+  when_: string;
+  allow_failure: number;
+  stage_ordered: number;
+  resource_group: string | null;
+  interruptible: number;
+}
+
+export interface JobEdgesTable {
+  job_id: number;
+  needs_job_id: number;
+  explicit: number;
+  artifacts: number;
+  optional: number;
+}
+
+export interface PendingJobsTable {
+  job_id: number;
+  project_id: number;
+  protected: number;
+  tag_count: number;
+  features: number;
+}
+
+export interface PendingJobTagsTable {
+  job_id: number;
+  tag: string;
+}
+
+export interface RunnersTable {
+  id: Generated<number>;
+  token_hash: string;
+  token_kind: string;
+  description: string;
+  tags: string;
+  run_untagged: number;
+  locked: number;
+  paused: number;
+  access_level: string;
+  maximum_timeout: number | null;
+  project_id: number | null;
+  created_at: string;
+  contacted_at: string | null;
+  token_expires_at: string | null;
+}
+
+export interface RunnerManagersTable {
+  runner_id: number;
+  system_id: string;
+  name: string;
+  version: string;
+  revision: string;
+  platform: string;
+  architecture: string;
+  executor: string;
+  shell: string;
+  features: string;
+  contacted_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  scope: string;
+  token_hash: string;
+  created_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface CiVariablesTable {
+  id: Generated<number>;
+  project_id: number | null;
+  key: string;
+  value: string;
+  masked: number;
+  protected: number;
+  file: number;
+  raw: number;
+}
+
+export interface ArtifactsTable {
+  id: Generated<number>;
+  job_id: number;
+  pipeline_id: number;
+  file_type: string;
+  file_format: string;
+  filename: string;
+  size: number;
+  storage_key: string;
+  sha256: string;
+  expire_at: string | null;
+  created_at: string;
+}
+
+export interface JobDotenvTable {
+  job_id: number;
+  position: number;
+  key: string;
+  value: string;
+}
+
+export interface ResourceGroupsTable {
+  project_id: number;
+  key: string;
+  process_mode: string;
+  holder_job_id: number | null;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  applied_at: string;
+}
+
+export interface Database {
+  projects: ProjectsTable;
+  pipelines: PipelinesTable;
+  jobs: JobsTable;
+  job_edges: JobEdgesTable;
+  pending_jobs: PendingJobsTable;
+  pending_job_tags: PendingJobTagsTable;
+  runners: RunnersTable;
+  runner_managers: RunnerManagersTable;
+  api_tokens: ApiTokensTable;
+  settings: SettingsTable;
+  ci_variables: CiVariablesTable;
+  artifacts: ArtifactsTable;
+  job_dotenv: JobDotenvTable;
+  resource_groups: ResourceGroupsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
