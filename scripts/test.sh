@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --loglevel=error
+# gitlab-ci-local (the compiler's oracle) with the Node 22 it needs, apart from the project's modules.
+npm ci --prefix tools/gitlab-ci-local --no-audit --no-fund --loglevel=error || echo 'gitlab-ci-local not installed: the differential test will be skipped'
 npm run build
 npm run build:web --if-present
 npm run typecheck

@@ -80,7 +80,8 @@ export async function requireAccess(request: FastifyRequest, coordinator: Coordi
     return caller;
   }
   if (!caller.token) throw unauthorized('this action needs a token');
-  if (caller.via === 'cookie' && !request.headers['x-requested-with']) throw forbidden('missing X-Requested-With header');
+  const safe = request.method === 'GET' || request.method === 'HEAD';
+  if (!safe && caller.via === 'cookie' && !request.headers['x-requested-with']) throw forbidden('missing X-Requested-With header');
   if (access === 'admin' && caller.token.scope !== 'admin') throw forbidden('this action needs an admin token');
   return caller;
 }

@@ -44,7 +44,7 @@ export function createProgressReporter(opts: ReporterOptions) {
   const duration = (j: Job) => (j.startedAt ? formatDuration((j.finishedAt ? Date.parse(j.finishedAt) : Date.now()) - Date.parse(j.startedAt)) : '');
 
   const line = (j: Job) => {
-    const icon = j.status === 'running' ? SPINNER[frame % SPINNER.length] : ICON[j.status] ?? '?';
+    const icon = j.status === 'running' && tty ? SPINNER[frame % SPINNER.length] : ICON[j.status] ?? '?';
     const extra = j.status === 'failed' && j.spec.allowFailure ? ' (allowed to fail)' : '';
     return `  ${paint(j.status, `${icon} ${j.status.padEnd(8)}`)} ${j.name}${extra} ${duration(j)}`.trimEnd();
   };

@@ -167,8 +167,11 @@ export interface Coordinator {
   resetRunnerToken(runner: Runner): Promise<IssuedRunnerToken>;
   updateRunner(id: number, patch: Partial<Pick<Runner, 'paused' | 'description' | 'tags' | 'runUntagged' | 'locked' | 'maximumTimeout' | 'accessLevel'>>): Promise<Runner>;
   deleteRunner(id: number): Promise<void>;
-  /** Creates a new instance registration token (stored hashed) and returns it once. */
-  resetRegistrationToken(): Promise<string>;
+  /**
+   * Creates a new instance registration token (stored hashed) and returns it once. `value` sets an
+   * operator-chosen token instead (e.g. GCD_REGISTRATION_TOKEN for compose).
+   */
+  resetRegistrationToken(value?: string): Promise<string>;
   hasRegistrationToken(): Promise<boolean>;
 
   // --- API tokens (UI, CLI, git push) ---

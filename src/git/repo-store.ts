@@ -2,7 +2,7 @@
 // Pipelines pin their commit with a persistent ref `refs/pipelines/<id>` (as GitLab does), which
 // the runner fetches through the refspecs of the job payload.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { notFound } from '../util/errors.js';
 import { assertProjectPath } from './project-path.js';
@@ -36,6 +36,8 @@ const REPO_CONFIG: [string, string][] = [
   ['uploadpack.allowReachableSHA1InWant', 'true'],
   ['uploadpack.allowFilter', 'true'],
   ['receive.advertisePushOptions', 'true'],
+  // A snapshot of a shallow clone pushes a shallow history.
+  ['receive.shallowUpdate', 'true'],
   ['gc.auto', '0'],
   ['core.logAllRefUpdates', 'false'],
 ];
@@ -52,6 +54,8 @@ export function createRepoStore(options: RepoStoreOptions): RepoStore {
     const repo = pathFor(projectPath);
     if (exists(projectPath)) return repo;
     await mkdir(repo, { recursive: true });
+    // Keep the repositories out of snapshots of a tree they may live in (see snapshot.ts).
+    await writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
     await runGit(['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, repo], { signal });
     for (const [key, value] of REPO_CONFIG) await runGit(['config', key, value], { cwd: repo, signal });
     return repo;

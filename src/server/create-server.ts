@@ -23,6 +23,7 @@ import type { PipelinePlan } from '../ci/plan.js';
 import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
 import { pipelineFromCommit } from './pipeline-from-commit.js';
+import { intakePlugin } from './intake-plugin.js';
 
 export interface DispatcherServer {
   app: FastifyInstance;
@@ -101,6 +102,7 @@ export async function createServer(config: ServerConfig): Promise<DispatcherServ
     createPipelineFor,
     repos,
   });
+  await app.register(intakePlugin, { coordinator, repos, createPipelineFor });
   await app.register(gitHttpPlugin, {
     coordinator,
     repos,

@@ -1,17 +1,14 @@
 // Persistence ports, one small interface per aggregate. The engine and queue code against these;
 // store/sql/ implements them once over kysely for SQLite and PostgreSQL (dialect differences are
 // a few flags). Writes that must be atomic together run inside `store.transaction`.
-import type { PlanJob } from '../ci/plan.js';
 import type {
   ApiToken,
   Artifact,
   CiVariable,
-  FailureReason,
   Job,
   JobEdge,
   JobStatus,
   Pipeline,
-  PipelineStatus,
   PipelineVariable,
   Project,
   Runner,
@@ -59,6 +56,7 @@ export interface JobLite {
   allowFailure: boolean;
   stageOrdered: boolean;
   retried: boolean;
+  resourceGroup: string | null;
 }
 
 export type NewJob = Omit<Job, 'id'>;
@@ -81,7 +79,7 @@ export type JobPatch = Partial<
     | 'timeout'
     | 'retried'
   >
-> & { tokenHash?: string | null };
+> & { tokenHash?: string | null; /** Effective allow_failure (exit_codes decide at finish). */ allowFailure?: boolean };
 
 export interface JobsPort {
   insertMany(jobs: NewJob[]): Promise<Job[]>;
@@ -93,6 +91,8 @@ export interface JobsPort {
   byTokenHash(hash: string): Promise<Job | null>;
   /** Conditional update: only when the current status is one of `from`; returns the new row or null. */
   transition(id: number, from: readonly JobStatus[], patch: JobPatch): Promise<Job | null>;
+  /** `transition` for many jobs at once; returns the rows that changed. */
+  transitionMany(ids: number[], from: readonly JobStatus[], patch: JobPatch): Promise<Job[]>;
   update(id: number, patch: JobPatch): Promise<void>;
   /** Jobs in `status` with `column` <= `before` (for sweeps), oldest first. */
   due(status: JobStatus, column: 'scheduledAt' | 'deadlineAt' | 'lastActivityAt' | 'queuedAt', before: string, limit: number): Promise<Job[]>;
@@ -105,6 +105,8 @@ export interface EdgesPort {
   /** Jobs that wait for `jobId` via an explicit edge. */
   dependants(jobId: number): Promise<number[]>;
   needsOf(jobId: number): Promise<JobEdge[]>;
+  dependantsOfMany(jobIds: number[]): Promise<JobEdge[]>;
+  needsOfMany(jobIds: number[]): Promise<JobEdge[]>;
   byPipeline(pipelineId: number): Promise<JobEdge[]>;
   /** Re-point edges from an old attempt to its new attempt. */
   repoint(oldJobId: number, newJobId: number): Promise<void>;
@@ -114,8 +116,9 @@ export interface EdgesPort {
 export const FEATURE_BITS = {
   upload_multiple_artifacts: 1,
   return_exit_code: 2,
-  hooks: 4,
-  fallback_cache_keys: 8,
+  fallback_cache_keys: 4,
+  artifacts_exclude: 8,
+  multi_build_steps: 16,
 } as const;
 export type FeatureName = keyof typeof FEATURE_BITS;
 
@@ -151,6 +154,7 @@ export interface ClaimAssign {
 
 export interface QueuePort {
   enqueue(entry: PendingEntry): Promise<void>;
+  enqueueMany(entries: PendingEntry[]): Promise<void>;
   dequeue(jobId: number): Promise<void>;
   /** One atomic claim: the oldest pending job the runner may take becomes `running`, or null. */
   claim(match: RunnerMatch, assign: ClaimAssign): Promise<Job | null>;
@@ -223,8 +227,11 @@ export interface StorePorts {
 /** Cross-node signal that jobs became pending (PostgreSQL NOTIFY; in-process on SQLite). */
 export interface PendingSignal {
   publish(entries: PendingEntry[]): Promise<void>;
-  /** Listener gets entries published by ANY node (including this one). Returns unsubscribe. */
-  subscribe(listener: (entries: PendingEntry[]) => void): () => void;
+  /**
+   * Listener gets entries published by any node (this node's synchronously), or 'refresh' when
+   * the entries are unknown (payload too big, reconnect): re-read the pending table. Returns unsubscribe.
+   */
+  subscribe(listener: (entries: PendingEntry[] | 'refresh') => void): () => void;
 }
 
 export interface Store extends StorePorts {
@@ -235,4 +242,3 @@ export interface Store extends StorePorts {
   close(): Promise<void>;
 }
 
-export type { FailureReason, PipelineStatus, PlanJob };

@@ -2,5 +2,20 @@
 import type { RegisterCommand } from './types.js';
 import { registerRun } from './run.js';
 import { registerServe } from './serve.js';
+import { registerLint } from './lint.js';
+import { registerPipeline } from './pipeline.js';
+import { registerJob } from './job.js';
+import { registerArtifacts } from './artifacts.js';
+import { registerRunners } from './runners.js';
+import { registerVariables } from './variables.js';
 
-export const commands: RegisterCommand[] = [registerRun, registerServe];
+export const commands: RegisterCommand[] = [
+  registerRun,
+  registerServe,
+  registerLint,
+  registerPipeline,
+  registerJob,
+  registerArtifacts,
+  registerRunners,
+  registerVariables,
+];

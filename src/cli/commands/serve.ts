@@ -38,9 +38,11 @@ export const registerServe: RegisterCommand = (program, setExit) => {
       const url = await server.start();
       const out = process.stdout;
       out.write(`gitlab-ci-dispatcher listening on ${url} (data: ${config.dataDir}, database: ${config.database ? 'postgresql' : 'sqlite'})\n`);
+      const chosen = process.env.GCD_REGISTRATION_TOKEN;
+      if (chosen) await server.coordinator.resetRegistrationToken(chosen);
       if (!(await server.coordinator.hasAdminToken())) {
         const { token } = await server.coordinator.createApiToken('admin', 'admin');
-        const registration = await server.coordinator.resetRegistrationToken();
+        const registration = chosen ?? (await server.coordinator.resetRegistrationToken());
         out.write(
           [
             '',

@@ -18,7 +18,7 @@ export interface HttpRequest {
   /** A JSON body (sets Content-Type and Accept). */
   json?: unknown;
   /** A body factory, called once per attempt (streams cannot be replayed). */
-  body?: () => { body: BodyInit; contentType?: string; contentLength?: number };
+  body?: () => { body: NonNullable<RequestInit["body"]>; contentType?: string; contentLength?: number };
   signal?: AbortSignal;
   /** false: one attempt only. */
   retry?: boolean;
@@ -81,7 +81,7 @@ export class HttpClient {
       'X-Request-Id': randomBytes(16).toString('hex'),
       ...req.headers,
     };
-    let body: BodyInit | undefined;
+    let body: NonNullable<RequestInit["body"]> | undefined;
     if (req.json !== undefined) {
       headers['Content-Type'] = 'application/json';
       headers['Accept'] ??= 'application/json';

@@ -70,8 +70,8 @@ export function toJob(r: Selectable<JobsTable>): Job {
   };
 }
 
-export type LiteRow = Pick<Selectable<JobsTable>, 'id' | 'pipeline_id' | 'name' | 'stage_index' | 'status' | 'when_' | 'allow_failure' | 'stage_ordered' | 'retried'>;
-export const LITE_COLUMNS = ['id', 'pipeline_id', 'name', 'stage_index', 'status', 'when_', 'allow_failure', 'stage_ordered', 'retried'] as const;
+export type LiteRow = Pick<Selectable<JobsTable>, 'id' | 'pipeline_id' | 'name' | 'stage_index' | 'status' | 'when_' | 'allow_failure' | 'stage_ordered' | 'retried' | 'resource_group'>;
+export const LITE_COLUMNS = ['id', 'pipeline_id', 'name', 'stage_index', 'status', 'when_', 'allow_failure', 'stage_ordered', 'retried', 'resource_group'] as const;
 
 export function toJobLite(r: LiteRow): JobLite {
   return {
@@ -84,6 +84,7 @@ export function toJobLite(r: LiteRow): JobLite {
     allowFailure: !!r.allow_failure,
     stageOrdered: !!r.stage_ordered,
     retried: !!r.retried,
+    resourceGroup: r.resource_group,
   };
 }
 

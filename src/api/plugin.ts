@@ -1,0 +1,74 @@
+// The JSON API for the web UI and the CLI, mounted by server/ under /api/ui (routes here are
+// relative). Read routes are open when `auth.anonymousRead`, otherwise need a token; actions need
+// a token; admin routes an admin token (see auth.ts). Errors from util/errors.ts become
+// `{error: code, message}` with their 4xx status; only a real bug is a 500. The routes are listed
+// in README.md beside this file.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { BlobStore } from '../artifacts/blob-store.js';
+import type { Coordinator } from '../engine/coordinator.js';
+import type { TraceStore } from '../engine/trace-store.js';
+import { AppError, httpStatusOf } from '../util/errors.js';
+import type { AuthOptions } from './auth.js';
+import { makeContext } from './context.js';
+import { adminRoutes } from './routes/admin.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { eventRoutes } from './routes/events.js';
+import { jobRoutes } from './routes/jobs.js';
+import { pipelineRoutes } from './routes/pipelines.js';
+import { projectRoutes } from './routes/projects.js';
+import { runnerRoutes } from './routes/runners.js';
+import { sessionRoutes } from './routes/session.js';
+import { traceRoutes } from './routes/trace.js';
+import { SseHub } from './sse.js';
+
+export interface ApiPluginOptions {
+  coordinator: Coordinator;
+  traces: TraceStore;
+  blobs: BlobStore;
+  auth: AuthOptions;
+  /** Passed by server/ for a pipeline-creation route of its own; not used by these routes. */
+  createPipelineFor?: unknown;
+  repos?: unknown;
+  /** Called with the plugin's instance after the built-in routes, to add more (e.g. create pipeline). */
+  extraRoutes?: (app: FastifyInstance, helpers: { require: ReturnType<typeof makeContext>['require'] }) => void;
+}
+
+const CODE_BY_STATUS: Record<number, string> = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'bad_request', 409: 'conflict', 413: 'payload_too_large', 415: 'bad_request', 416: 'range_not_satisfiable' };
+
+export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, options) => {
+  const hub = new SseHub();
+  const ctx = makeContext({ coordinator: options.coordinator, traces: options.traces, blobs: options.blobs, auth: options.auth, hub });
+
+  app.addHook('preClose', async () => {
+    hub.closeAll();
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const status = httpStatusOf(error);
+    if (status >= 500) request.log.error({ err: error }, 'api request failed');
+    const code = error instanceof AppError ? error.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request'));
+    const message = status >= 500 && !(error instanceof AppError) ? 'internal error' : (error as Error).message;
+    if (reply.sent || reply.raw.headersSent) return;
+    reply.code(status).header('cache-control', 'no-store').send({ error: code, message });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` });
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  sessionRoutes(app, ctx);
+  projectRoutes(app, ctx);
+  pipelineRoutes(app, ctx);
+  jobRoutes(app, ctx);
+  traceRoutes(app, ctx);
+  artifactRoutes(app, ctx);
+  runnerRoutes(app, ctx);
+  adminRoutes(app, ctx);
+  eventRoutes(app, ctx);
+  options.extraRoutes?.(app, { require: ctx.require });
+};

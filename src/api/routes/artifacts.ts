@@ -1,0 +1,115 @@
+// A job's artifacts: the list, a whole download, the zip's listing and one file out of the zip.
+// Single files are served so that they can never run as a page of this origin: no HTML or SVG
+// content type, `nosniff`, and a sandboxing Content-Security-Policy.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Artifact } from '../../engine/model.js';
+import { listZipEntries, openZipEntry, zipSourceFromBlob } from '../../artifacts/zip-read.js';
+import { AppError, badRequest, notFound } from '../../util/errors.js';
+import { limitParam, optionalString, parseId, type ApiContext } from '../context.js';
+import { artifactView } from '../views.js';
+
+const SAFE_TYPES: Record<string, string> = {
+  txt: 'text/plain; charset=utf-8',
+  log: 'text/plain; charset=utf-8',
+  md: 'text/plain; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  xml: 'text/plain; charset=utf-8',
+  csv: 'text/plain; charset=utf-8',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  pdf: 'application/pdf',
+};
+
+const TEXT_EXTENSIONS = new Set(['yml', 'yaml', 'sh', 'js', 'ts', 'html', 'htm', 'css', 'svg', 'env', 'toml', 'ini', 'py', 'go', 'rs', 'c', 'h', 'java', 'rb']);
+
+export function contentTypeFor(path: string): string {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase() ?? '';
+  if (SAFE_TYPES[ext]) return SAFE_TYPES[ext];
+  if (TEXT_EXTENSIONS.has(ext)) return 'text/plain; charset=utf-8';
+  return 'application/octet-stream';
+}
+
+function disposition(kind: 'inline' | 'attachment', filename: string): string {
+  const base = filename.split('/').pop() || 'download';
+  const ascii = base.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`;
+}
+
+function hardenFile(reply: FastifyReply): void {
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
+}
+
+export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { coordinator, blobs } = ctx;
+
+  /** An artifact of the job by numeric id or by file type ("archive", "junit"…). */
+  const find = async (jobIdRaw: string, ref: string): Promise<Artifact> => {
+    const jobId = parseId(jobIdRaw);
+    const job = await coordinator.read.job(jobId);
+    if (!job) throw notFound(`job ${jobId} not found`);
+    const artifacts = await coordinator.read.artifacts(jobId);
+    const found = /^\d+$/.test(ref)
+      ? artifacts.find((a) => a.id === Number(ref))
+      : artifacts.filter((a) => a.fileType === ref).sort((a, b) => b.id - a.id)[0];
+    if (!found) throw notFound(`job ${jobId} has no artifact ${ref}`);
+    if (found.expireAt && Date.parse(found.expireAt) < Date.now()) throw new AppError('not_found', `artifact ${ref} of job ${jobId} has expired`);
+    return found;
+  };
+
+  const requireZip = (a: Artifact) => {
+    if (a.fileFormat !== 'zip') throw badRequest(`artifact ${a.id} is ${a.fileFormat}, not a zip archive`);
+  };
+
+  app.get<{ Params: { id: string } }>('/jobs/:id/artifacts', async (request) => {
+    await ctx.require(request, 'read');
+    const jobId = parseId(request.params.id);
+    if (!(await coordinator.read.job(jobId))) throw notFound(`job ${jobId} not found`);
+    return (await coordinator.read.artifacts(jobId)).map(artifactView);
+  });
+
+  app.get<{ Params: { id: string; artifact: string } }>('/jobs/:id/artifacts/:artifact/download', async (request, reply) => {
+    await ctx.require(request, 'read');
+    const artifact = await find(request.params.id, request.params.artifact);
+    const stat = await blobs.stat(artifact.storageKey);
+    if (!stat) throw notFound(`artifact ${artifact.id} has no stored file`);
+    reply.header('content-type', 'application/octet-stream');
+    reply.header('content-length', String(stat.size));
+    reply.header('content-disposition', disposition('attachment', artifact.filename));
+    hardenFile(reply);
+    return reply.send(await blobs.get(artifact.storageKey));
+  });
+
+  app.get<{ Params: { id: string; artifact: string }; Querystring: { limit?: string } }>('/jobs/:id/artifacts/:artifact/entries', async (request) => {
+    await ctx.require(request, 'read');
+    const artifact = await find(request.params.id, request.params.artifact);
+    requireZip(artifact);
+    const limit = limitParam(request.query.limit, 20_000, 100_000);
+    const source = await zipSourceFromBlob(blobs, artifact.storageKey);
+    return { artifact: artifactView(artifact), ...(await listZipEntries(source, { limit })) };
+  });
+
+  app.get<{ Params: { id: string; artifact: string }; Querystring: { path?: string; download?: string } }>(
+    '/jobs/:id/artifacts/:artifact/file',
+    async (request, reply) => {
+      await ctx.require(request, 'read');
+      const path = optionalString(request.query.path, 'path', 4096);
+      if (!path) throw badRequest('path is required');
+      const artifact = await find(request.params.id, request.params.artifact);
+      requireZip(artifact);
+      const source = await zipSourceFromBlob(blobs, artifact.storageKey);
+      const ac = new AbortController();
+      reply.raw.on('close', () => ac.abort());
+      const { entry, stream } = await openZipEntry(source, path, { signal: ac.signal });
+      const download = request.query.download === '1' || request.query.download === 'true';
+      reply.header('content-type', download ? 'application/octet-stream' : contentTypeFor(entry.path));
+      reply.header('content-length', String(entry.size));
+      reply.header('content-disposition', disposition(download ? 'attachment' : 'inline', entry.path));
+      hardenFile(reply);
+      return reply.send(stream);
+    },
+  );
+}

@@ -1,0 +1,89 @@
+// TraceStore on the filesystem: one file per job (<dir>/<jobId>.log). Appends are serialised per
+// job and refused unless they start exactly at the current length (append-only, no gaps).
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { AppError } from '../util/errors.js';
+
+/** Same shape as engine/trace-store.ts TraceStore (artifacts/ may not import engine/). */
+export interface FsTraceStore {
+  size(jobId: number): Promise<number>;
+  append(jobId: number, offset: number, data: Buffer): Promise<number>;
+  read(jobId: number, start?: number, end?: number): Promise<Buffer>;
+  stream(jobId: number, start?: number): NodeJS.ReadableStream;
+  remove(jobId: number): Promise<void>;
+}
+
+export function createFsTraceStore(opts: { dir: string }): FsTraceStore {
+  mkdirSync(opts.dir, { recursive: true });
+  const file = (jobId: number) => {
+    if (!Number.isSafeInteger(jobId) || jobId < 0) throw new AppError('bad_request', `Bad job id ${jobId}`);
+    return path.join(opts.dir, `${jobId}.log`);
+  };
+  const locks = new Map<number, Promise<unknown>>();
+  const serial = <T>(jobId: number, fn: () => Promise<T>): Promise<T> => {
+    const prev = locks.get(jobId) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => {});
+    locks.set(jobId, tail);
+    void tail.then(() => {
+      if (locks.get(jobId) === tail) locks.delete(jobId);
+    });
+    return next;
+  };
+  const size = async (jobId: number) => {
+    try {
+      return (await stat(file(jobId))).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw e;
+    }
+  };
+
+  return {
+    size,
+    append: (jobId, offset, data) =>
+      serial(jobId, async () => {
+        const fh = await open(file(jobId), 'a');
+        try {
+          const current = (await fh.stat()).size;
+          if (offset !== current) throw new AppError('range_not_satisfiable', `Trace of job ${jobId} is ${current} bytes, not ${offset}`, { length: current });
+          let written = 0;
+          while (written < data.length) written += (await fh.write(data, written, data.length - written)).bytesWritten;
+          return current + data.length;
+        } finally {
+          await fh.close();
+        }
+      }),
+    async read(jobId, start = 0, end) {
+      let fh;
+      try {
+        fh = await open(file(jobId), 'r');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+        throw e;
+      }
+      try {
+        const total = (await fh.stat()).size;
+        const stop = Math.min(end ?? total, total);
+        if (start >= stop) return Buffer.alloc(0);
+        const buf = Buffer.alloc(stop - start);
+        let got = 0;
+        while (got < buf.length) {
+          const { bytesRead } = await fh.read(buf, got, buf.length - got, start + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return buf.subarray(0, got);
+      } finally {
+        await fh.close();
+      }
+    },
+    stream(jobId, start = 0) {
+      const f = file(jobId);
+      return existsSync(f) ? createReadStream(f, { start }) : Readable.from([]);
+    },
+    remove: (jobId) => serial(jobId, () => rm(file(jobId), { force: true })),
+  };
+}

@@ -1,0 +1,85 @@
+// Helpers for the plain values converted from YAML.
+import { locOf, setLoc, type NodeLoc, type Pos } from './source-map.js';
+
+/** `!reference [job, key, …]`, resolved after includes and extends. */
+export class RefTag {
+  constructor(
+    readonly path: string[],
+    readonly pos: Pos,
+  ) {}
+}
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof RefTag);
+}
+
+/** Sets a user-named key safely (a key called `__proto__` stays a plain key). */
+export function setKey(o: Obj, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
+}
+
+export function has(o: Obj, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, key);
+}
+
+/** Bounds the total work of one compile (alias fan-out, extends, references, matrix). */
+export class Budget {
+  exhausted = false;
+  constructor(private left: number) {}
+  spend(n = 1): boolean {
+    this.left -= n;
+    if (this.left < 0) this.exhausted = true;
+    return !this.exhausted;
+  }
+}
+
+/** Copies a map's positions onto a new map, then overlays `over`'s positions. */
+function mergedLoc(base: NodeLoc | undefined, over: NodeLoc | undefined): NodeLoc | undefined {
+  if (!base) return over;
+  if (!over) return base;
+  const keys = new Map(base.keys ?? []);
+  const vals = new Map(base.vals ?? []);
+  for (const [k, p] of over.keys ?? []) keys.set(k, p);
+  for (const [k, p] of over.vals ?? []) vals.set(k, p);
+  let floats: Set<string> | undefined;
+  if (base.floats || over.floats) {
+    floats = new Set(base.floats ?? []);
+    for (const k of over.keys?.keys() ?? []) floats.delete(k);
+    for (const k of over.floats ?? []) floats.add(k);
+  }
+  return { at: over.at, keys, vals, floats };
+}
+
+/** GitLab's `deep_merge`: hashes merged recursively, everything else replaced by `over`. */
+export function deepMerge(base: unknown, over: unknown, budget: Budget): unknown {
+  if (!isObj(base) || !isObj(over)) return over;
+  if (!budget.spend(1)) return over;
+  const out: Obj = {};
+  for (const k of Object.keys(base)) setKey(out, k, base[k]);
+  for (const k of Object.keys(over)) {
+    setKey(out, k, has(out, k) ? deepMerge(out[k], over[k], budget) : over[k]);
+  }
+  const loc = mergedLoc(locOf(base), locOf(over));
+  if (loc) setLoc(out, loc);
+  return out;
+}
+
+/** A shallow copy of a map keeping its positions. */
+export function copyObj(o: Obj): Obj {
+  const out: Obj = {};
+  for (const k of Object.keys(o)) setKey(out, k, o[k]);
+  const loc = locOf(o);
+  if (loc) setLoc(out, loc);
+  return out;
+}
+
+export function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof RefTag) return '!reference';
+  if (typeof v === 'object') return 'hash';
+  return typeof v;
+}

@@ -1,0 +1,181 @@
+// Moving jobs forward inside a transaction: dependency resolution (advance), enqueueing with
+// resource groups, and the pipeline's derived status. Effects (events, wake-ups) go to `fx`.
+//
+// advance(): candidates are `created` jobs that may now settle — the explicit dependants of the
+// changed jobs plus stage-ordered jobs of later stages. A job that settles (e.g. skipped) makes its
+// own dependants candidates, until nothing changes. Only jobs that change are written.
+import type { JobLite, PendingEntry, StorePorts } from '../store/ports.js';
+import { FEATURE_BITS } from '../store/ports.js';
+import type { EngineContext, Effects } from './context.js';
+import { combine, decide, depState, FINISHED_PIPELINE, pipelineStatus, type Decision, type DepState } from './graph.js';
+import type { Job, JobStatus, Pipeline, Project } from './model.js';
+
+export function isProtectedRef(pipeline: Pick<Pipeline, 'ref' | 'isTag'>, project: Pick<Project, 'defaultBranch'>): boolean {
+  return pipeline.isTag || pipeline.ref === project.defaultBranch;
+}
+
+export function requiredFeatures(job: Job): number {
+  const s = job.spec;
+  let f = 0;
+  if (s.artifacts && Object.keys(s.artifacts.reports ?? {}).length > 0) f |= FEATURE_BITS.upload_multiple_artifacts;
+  if (s.allowFailureExitCodes && s.allowFailureExitCodes.length > 0) f |= FEATURE_BITS.return_exit_code;
+  if (s.cache?.some((c) => c.fallbackKeys.length > 0)) f |= FEATURE_BITS.fallback_cache_keys;
+  if (s.artifacts && s.artifacts.exclude.length > 0) f |= FEATURE_BITS.artifacts_exclude;
+  if (s.release) f |= FEATURE_BITS.multi_build_steps;
+  return f;
+}
+
+export interface PipelineScope {
+  pipeline: Pipeline;
+  project: Project;
+}
+
+const QUEUEABLE: JobStatus[] = ['created', 'scheduled', 'manual', 'waiting_for_resource', 'skipped', 'canceled', 'failed', 'success'];
+
+/** Puts a job in the queue now: `pending` plus a pending-table row and a wake-up after commit. */
+export async function makePending(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, job: Job, from: JobStatus[] = QUEUEABLE): Promise<Job | null> {
+  const updated = await tx.jobs.transition(job.id, from, { status: 'pending', queuedAt: ctx.now(), scheduledAt: job.status === 'scheduled' ? null : undefined });
+  if (!updated) return null;
+  const entry = entryOf(scope, job);
+  await tx.queue.enqueue(entry);
+  fx.pending.push(entry);
+  fx.job(updated);
+  return updated;
+}
+
+/** Queue a job, through its resource group when it has one. */
+export async function enqueue(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, job: Job): Promise<Job | null> {
+  const group = job.spec.resourceGroup;
+  if (!group) return makePending(ctx, tx, fx, scope, job);
+  const waiting = await tx.jobs.transition(job.id, QUEUEABLE, { status: 'waiting_for_resource' });
+  if (!waiting) return null;
+  if (await tx.resourceGroups.acquire(job.projectId, group, job.id)) return makePending(ctx, tx, fx, scope, waiting, ['waiting_for_resource']);
+  fx.job(waiting);
+  return waiting;
+}
+
+function entryOf(scope: PipelineScope, job: Job): PendingEntry {
+  return {
+    jobId: job.id,
+    projectId: job.projectId,
+    protected: isProtectedRef(scope.pipeline, scope.project),
+    tags: [...new Set(job.spec.tags)],
+    features: requiredFeatures(job),
+  };
+}
+
+/** Applies the decisions of one round in bulk; returns the new status of each job that changed. */
+async function settleAll(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, decided: { lite: JobLite; decision: Decision }[]): Promise<Map<number, JobStatus>> {
+  const out = new Map<number, JobStatus>();
+  const ids = (d: Decision, filter: (l: JobLite) => boolean = () => true) => decided.filter((x) => x.decision === d && filter(x.lite)).map((x) => x.lite.id);
+  const apply = (rows: Job[]) => {
+    for (const j of rows) {
+      fx.job(j);
+      out.set(j.id, j.status);
+    }
+  };
+  apply(await tx.jobs.transitionMany(ids('skip'), ['created'], { status: 'skipped' }));
+  apply(await tx.jobs.transitionMany(ids('manual'), ['created'], { status: 'manual' }));
+  for (const id of ids('scheduled')) {
+    const job = await tx.jobs.byId(id);
+    if (!job) continue;
+    const at = new Date(ctx.clock.now().getTime() + (job.spec.startIn ?? 0) * 1000).toISOString();
+    const j = await tx.jobs.transition(id, ['created'], { status: 'scheduled', scheduledAt: at });
+    if (j) apply([j]);
+  }
+  const plain = ids('activate', (l) => l.resourceGroup === null);
+  const pending = await tx.jobs.transitionMany(plain, ['created'], { status: 'pending', queuedAt: ctx.now() });
+  const entries = pending.map((j) => entryOf(scope, j));
+  await tx.queue.enqueueMany(entries);
+  fx.pending.push(...entries);
+  apply(pending);
+  for (const id of ids('activate', (l) => l.resourceGroup !== null)) {
+    const job = await tx.jobs.byId(id);
+    if (!job || job.status !== 'created') continue;
+    const j = await enqueue(ctx, tx, fx, scope, job);
+    if (j) out.set(j.id, j.status);
+  }
+  return out;
+}
+
+/**
+ * Settles every `created` job that can settle after `changed` jobs changed status ('all' = the
+ * whole pipeline, used at creation and after retries), then refreshes the pipeline status.
+ */
+export async function advance(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, changed: number[] | 'all'): Promise<void> {
+  const lites = (await tx.jobs.lite(scope.pipeline.id)).filter((j) => !j.retried);
+  const byId = new Map(lites.map((j) => [j.id, j]));
+  const stages = [...new Set(lites.map((j) => j.stageIndex))].sort((a, b) => a - b);
+
+  let candidates: Set<number>;
+  if (changed === 'all') candidates = new Set(lites.filter((j) => j.status === 'created').map((j) => j.id));
+  else candidates = await followers(tx, lites, changed, byId);
+
+  for (let round = 0; candidates.size > 0 && round < 10_000; round++) {
+    // "all jobs of earlier stages" as one state per stage index, for stage-ordered jobs
+    const prior = new Map<number, DepState>();
+    let acc: DepState[] = [];
+    for (const s of stages) {
+      prior.set(s, combine(acc));
+      acc = [combine([...acc, ...lites.filter((j) => j.stageIndex === s).map((j) => depState(j, false))])];
+    }
+    const explicitIds = [...candidates].filter((id) => byId.get(id) && !byId.get(id)!.stageOrdered);
+    const needs = explicitIds.length ? await tx.edges.needsOfMany(explicitIds) : [];
+    const needsBy = new Map<number, number[]>();
+    for (const e of needs) needsBy.set(e.jobId, [...(needsBy.get(e.jobId) ?? []), e.needsJobId]);
+
+    const decided: { lite: JobLite; decision: Decision }[] = [];
+    for (const id of [...candidates].sort((a, b) => a - b)) {
+      const lite = byId.get(id);
+      if (!lite || lite.status !== 'created') continue;
+      let deps: DepState;
+      if (lite.stageOrdered) deps = prior.get(lite.stageIndex) ?? 'ok';
+      else deps = combine((needsBy.get(id) ?? []).map((n) => (byId.get(n) ? depState(byId.get(n)!, true) : 'ok')));
+      const decision = decide(lite.when, deps);
+      if (decision !== 'wait') decided.push({ lite, decision });
+    }
+    const changedNow = await settleAll(ctx, tx, fx, scope, decided);
+    const settled: number[] = [];
+    for (const [id, status] of changedNow) {
+      byId.get(id)!.status = status;
+      settled.push(id);
+    }
+    candidates = settled.length ? await followers(tx, lites, settled, byId) : new Set();
+  }
+  await refreshPipeline(ctx, tx, fx, scope, lites);
+}
+
+async function followers(tx: StorePorts, lites: JobLite[], changed: number[], byId: Map<number, JobLite>): Promise<Set<number>> {
+  const out = new Set<number>();
+  if (!changed.length) return out;
+  let minStage = Infinity;
+  for (const id of changed) minStage = Math.min(minStage, byId.get(id)?.stageIndex ?? Infinity);
+  for (const j of lites) if (j.status === 'created' && j.stageOrdered && j.stageIndex > minStage) out.add(j.id);
+  for (const e of await tx.edges.dependantsOfMany(changed)) if (byId.get(e.jobId)?.status === 'created') out.add(e.jobId);
+  return out;
+}
+
+/** Recomputes and stores the pipeline status (and started/finished times). */
+export async function refreshPipeline(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, lites?: JobLite[]): Promise<Pipeline> {
+  const jobs = lites ?? (await tx.jobs.lite(scope.pipeline.id)).filter((j) => !j.retried);
+  const p = scope.pipeline;
+  const status = pipelineStatus(jobs);
+  const finished = FINISHED_PIPELINE.includes(status);
+  const startedAt = p.startedAt ?? (status === 'running' || (finished && status !== 'skipped') ? ctx.now() : null);
+  const finishedAt = finished ? (p.finishedAt && FINISHED_PIPELINE.includes(p.status) ? p.finishedAt : ctx.now()) : null;
+  if (status !== p.status || startedAt !== p.startedAt || finishedAt !== p.finishedAt) {
+    await tx.pipelines.update(p.id, { status, startedAt, finishedAt });
+    scope.pipeline = { ...p, status, startedAt, finishedAt };
+    fx.pipelines.set(p.id, scope.pipeline);
+  }
+  return scope.pipeline;
+}
+
+/** Locks the pipeline (PostgreSQL) and loads its project. */
+export async function lockScope(tx: StorePorts, pipelineId: number): Promise<PipelineScope | null> {
+  const pipeline = await tx.pipelines.lock(pipelineId);
+  if (!pipeline) return null;
+  const project = await tx.projects.byId(pipeline.projectId);
+  if (!project) return null;
+  return { pipeline, project };
+}

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { createHarness, type Harness } from '../test-support/harness.js';
+import { job, planOf } from '../test-support/plan-builder.js';
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+describe('cancel', () => {
+  test('a pending job is canceled and leaves the queue; its dependants are skipped', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const id = await h.pipeline(planOf(['a', 'b'], [job('x', { stage: 'a' }), job('y', { stage: 'b' })]));
+    await h.coordinator.cancelJob((await h.jobNamed(id, 'x')).id);
+    expect(await h.statuses(id)).toEqual({ x: 'canceled', y: 'skipped' });
+    expect(await h.claim(r)).toBeNull();
+    expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('canceled');
+  });
+
+  test('graceful: a running job goes canceling, the runner is told on PATCH/PUT, its final PUT ends canceled', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const id = await h.pipeline(planOf(['a'], [job('x', { stage: 'a' })]));
+    const c = (await h.claim(r, { systemId: 's_1', features: { cancel_gracefully: true } }))!;
+    await h.coordinator.recordRunnerContact(r, { systemId: 's_1', features: { cancel_gracefully: true } });
+    await h.coordinator.cancelJob(c.job.id);
+    expect(await h.statuses(id)).toEqual({ x: 'canceling' });
+    expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('canceling');
+    const patch = await h.coordinator.appendTrace(c.job, 0, Buffer.from('hi'));
+    expect(patch).toMatchObject({ kind: 'appended', jobStatus: 'canceling', abort: false });
+    const put = await h.coordinator.updateJob(c.job, { state: 'failed', failureReason: 'script_failure' });
+    expect(put).toMatchObject({ kind: 'ok', jobStatus: 'canceled' });
+    expect(await h.statuses(id)).toEqual({ x: 'canceled' });
+    expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('canceled');
+    const late = await h.coordinator.updateJob(c.job, { state: 'success' });
+    expect(late).toMatchObject({ kind: 'not_running', jobStatus: 'canceled', abort: true });
+  });
+
+  test('a running job of a runner without cancel_gracefully is canceled at once; the runner gets abort', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const id = await h.pipeline(planOf(['a'], [job('x', { stage: 'a' })]));
+    const c = (await h.claim(r))!;
+    await h.coordinator.cancelPipeline(id);
+    expect(await h.statuses(id)).toEqual({ x: 'canceled' });
+    const patch = await h.coordinator.appendTrace(c.job, 0, Buffer.from('x'));
+    expect(patch).toMatchObject({ kind: 'not_running', jobStatus: 'canceled', abort: true });
+  });
+
+  test('cancel pipeline cancels created, pending and manual jobs', async () => {
+    h = await createHarness();
+    const id = await h.pipeline(planOf(['a', 'b'], [job('x', { stage: 'a' }), job('m', { stage: 'a', when: 'manual' }), job('y', { stage: 'b', when: 'always' })]));
+    await h.coordinator.cancelPipeline(id);
+    expect(await h.statuses(id)).toEqual({ x: 'canceled', m: 'canceled', y: 'canceled' });
+    expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('canceled');
+  });
+
+  test('auto-cancel: a new pipeline on the same ref cancels an older one whose started jobs are all interruptible', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const plan = planOf(['a', 'b'], [job('x', { stage: 'a', interruptible: true }), job('y', { stage: 'b' })]);
+    const old = await h.pipeline(plan);
+    await h.claim(r);
+    const other = await h.pipeline(plan, { ref: 'other' });
+    const newer = await h.pipeline(plan);
+    expect((await h.coordinator.read.pipeline(old))!.pipeline.status).toBe('canceled');
+    expect((await h.coordinator.read.pipeline(other))!.pipeline.status).toBe('pending');
+    expect((await h.coordinator.read.pipeline(newer))!.pipeline.status).toBe('pending');
+  });
+
+  test('auto-cancel (conservative) keeps an older pipeline once a non-interruptible job started', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const plan = planOf(['a'], [job('x', { stage: 'a', interruptible: false })]);
+    const old = await h.pipeline(plan);
+    await h.claim(r);
+    await h.pipeline(plan);
+    expect((await h.coordinator.read.pipeline(old))!.pipeline.status).toBe('running');
+  });
+
+  test('auto-cancel mode interruptible cancels only interruptible jobs', async () => {
+    h = await createHarness();
+    const mk = () =>
+      planOf(['a'], [job('i', { stage: 'a', interruptible: true }), job('n', { stage: 'a' })], {
+        workflow: { created: true, name: null, autoCancel: { onNewCommit: 'interruptible', onJobFailure: 'none' } },
+      });
+    const old = await h.pipeline(mk());
+    await h.pipeline(mk());
+    expect(await h.statuses(old)).toEqual({ i: 'canceled', n: 'pending' });
+  });
+});

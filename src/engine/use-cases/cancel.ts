@@ -1,0 +1,97 @@
+// cancel: a job or a whole pipeline, and auto-cancel of redundant pipelines (interruptible).
+// A running job whose runner manager announced `cancel_gracefully` goes to `canceling` (the runner
+// learns it from Job-Status on its next PATCH/PUT and ends it as `canceled`); other running jobs and
+// everything not yet running become `canceled` at once.
+import type { StorePorts } from '../../store/ports.js';
+import { notFound } from '../../util/errors.js';
+import { inTx, type EngineContext, type Effects } from '../context.js';
+import { lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
+import type { Job, JobStatus, Pipeline } from '../model.js';
+import { finishLocked, handOverResource } from './finish-job.js';
+
+const NOT_STARTED: JobStatus[] = ['created', 'manual', 'scheduled', 'waiting_for_resource', 'pending'];
+
+async function graceful(tx: StorePorts, job: Job): Promise<boolean> {
+  if (job.runnerId === null) return false;
+  const managers = await tx.runners.managers(job.runnerId);
+  const m = managers.find((x) => x.systemId === job.systemId) ?? managers[0];
+  return !!m?.features?.cancel_gracefully;
+}
+
+type Groups = { projectId: number; key: string }[];
+
+async function cancelLocked(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, job: Job, groups: Groups, settleDependants: boolean): Promise<void> {
+  if (job.status === 'running' && (await graceful(tx, job))) {
+    const j = await tx.jobs.transition(job.id, ['running'], { status: 'canceling' });
+    if (j) fx.job(j);
+    return;
+  }
+  if (job.status === 'running' || job.status === 'canceling') {
+    await finishLocked(ctx, tx, fx, scope, job, { status: 'canceled' }, groups);
+    return;
+  }
+  if (!NOT_STARTED.includes(job.status)) return;
+  if (settleDependants) {
+    await finishLocked(ctx, tx, fx, scope, job, { status: 'canceled' }, groups);
+    return;
+  }
+  const j = await tx.jobs.transition(job.id, [job.status], { status: 'canceled', finishedAt: ctx.now() });
+  if (!j) return;
+  fx.job(j);
+  if (job.status === 'pending') await tx.queue.dequeue(job.id);
+  if (job.spec.resourceGroup && (job.status === 'pending' || job.status === 'waiting_for_resource')) {
+    await tx.resourceGroups.release(job.projectId, job.spec.resourceGroup, job.id);
+    groups.push({ projectId: job.projectId, key: job.spec.resourceGroup });
+  }
+}
+
+export async function cancelJob(ctx: EngineContext, jobId: number): Promise<void> {
+  const groups: Groups = [];
+  await inTx(ctx, async (tx, fx) => {
+    const j0 = await tx.jobs.byId(jobId);
+    if (!j0) throw notFound(`Job ${jobId} not found`);
+    const scope = await lockScope(tx, j0.pipelineId);
+    const job = await tx.jobs.byId(jobId);
+    if (!scope || !job) return;
+    await cancelLocked(ctx, tx, fx, scope, job, groups, true);
+    await refreshPipeline(ctx, tx, fx, scope);
+  });
+  for (const g of groups) await handOverResource(ctx, g.projectId, g.key);
+}
+
+/** Cancels the pipeline's unfinished jobs; `only` restricts to some jobs (interruptible mode). */
+export async function cancelPipeline(ctx: EngineContext, pipelineId: number, only?: (job: Job) => boolean): Promise<void> {
+  const groups: Groups = [];
+  await inTx(ctx, async (tx, fx) => {
+    const scope = await lockScope(tx, pipelineId);
+    if (!scope) throw notFound(`Pipeline ${pipelineId} not found`);
+    const jobs = (await tx.jobs.byPipeline(pipelineId)).filter((j) => !j.retried && (!only || only(j)));
+    // Not-started jobs first, so nothing is started by the cancellation of another.
+    const order = [...jobs.filter((j) => j.status !== 'running' && j.status !== 'canceling'), ...jobs.filter((j) => j.status === 'running' || j.status === 'canceling')];
+    for (const j of order) {
+      const fresh = (await tx.jobs.byId(j.id)) ?? j;
+      await cancelLocked(ctx, tx, fx, scope, fresh, groups, !!only);
+    }
+    await refreshPipeline(ctx, tx, fx, scope);
+  });
+  for (const g of groups) await handOverResource(ctx, g.projectId, g.key);
+}
+
+/**
+ * GitLab's auto-cancel of redundant pipelines when a new one starts on the same ref:
+ * `conservative` cancels an older pipeline only while none of its non-interruptible jobs has
+ * started; `interruptible` cancels only its interruptible jobs.
+ */
+export async function autoCancelRedundant(ctx: EngineContext, newer: Pipeline, mode: 'conservative' | 'interruptible'): Promise<void> {
+  const older = await ctx.store.pipelines.activeOnRef(newer.projectId, newer.ref, newer.id);
+  for (const p of older) {
+    if (p.parentPipelineId !== null) continue;
+    const jobs = (await ctx.store.jobs.byPipeline(p.id)).filter((j) => !j.retried);
+    if (mode === 'conservative') {
+      const startedUninterruptible = jobs.some((j) => !j.spec.interruptible && j.startedAt !== null);
+      if (!startedUninterruptible) await cancelPipeline(ctx, p.id);
+    } else {
+      await cancelPipeline(ctx, p.id, (j) => j.spec.interruptible);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+// Which jobs' artifacts a job downloads: `dependencies:` names if given; else its `needs` with
+// artifacts; else every job of earlier stages. Names resolve to the latest attempt.
+import type { StorePorts } from '../../store/ports.js';
+import type { Job } from '../model.js';
+
+export async function jobDependencies(store: Pick<StorePorts, 'jobs'>, job: Job): Promise<Job[]> {
+  const spec = job.spec;
+  let names: string[] | null;
+  if (spec.dependencies !== null) names = spec.dependencies;
+  else if (spec.needs !== null) names = spec.needs.filter((n) => n.artifacts).map((n) => n.job);
+  else names = null;
+  if (names !== null && names.length === 0) return [];
+  const lites = (await store.jobs.lite(job.pipelineId)).filter((j) => !j.retried && j.id !== job.id);
+  const chosen =
+    names === null
+      ? lites.filter((j) => j.stageIndex < job.stageIndex)
+      : names.map((n) => lites.find((j) => j.name === n)).filter((j): j is NonNullable<typeof j> => !!j);
+  if (!chosen.length) return [];
+  const full = await store.jobs.byIds(chosen.map((j) => j.id));
+  const order = new Map(chosen.map((j, i) => [j.id, i]));
+  return full.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}

@@ -1,0 +1,92 @@
+// jobs/request: the long poll.
+//   v := queue version for the runner's class
+//   if lastUpdate != v: claim (one SQL statement); job -> answer 201
+//   loop: park until the version changes (no DB query), the hold ends, or the request aborts;
+//         on a change claim again; at the end answer {none, lastUpdate: current version}.
+// The version is read BEFORE each claim, so a job made pending during a claim wakes the next park.
+import type { ClaimAssign, RunnerMatch } from '../../store/ports.js';
+import { FEATURE_BITS } from '../../store/ports.js';
+import { hashToken, randomToken, TOKEN_PREFIX } from '../../util/tokens.js';
+import { inTx, type EngineContext } from '../context.js';
+import type { ClaimedJob, RequestJobInput, RequestJobResult, RunnerInfoInput } from '../coordinator.js';
+import { lockScope, refreshPipeline } from '../flow.js';
+import type { Job, Runner } from '../model.js';
+import { jobDependencies } from './dependencies.js';
+
+/** Never matches a job: what a paused runner waits on. */
+const NOTHING: RunnerMatch = { runnerId: 0, tags: [], runUntagged: false, protectedOnly: true, projectId: -1, features: 0 };
+
+export function matchOf(runner: Runner, info: RunnerInfoInput | undefined): RunnerMatch {
+  let features = 0;
+  const announced = info?.features;
+  for (const [name, bit] of Object.entries(FEATURE_BITS)) if (!announced || announced[name]) features |= bit;
+  return {
+    runnerId: runner.id,
+    tags: runner.tags,
+    runUntagged: runner.runUntagged,
+    protectedOnly: runner.accessLevel === 'ref_protected',
+    projectId: runner.projectId,
+    features,
+  };
+}
+
+export async function requestJob(ctx: EngineContext, input: RequestJobInput): Promise<RequestJobResult> {
+  const { runner, signal } = input;
+  const match = runner.paused ? NOTHING : matchOf(runner, input.info);
+  const until = Date.now() + Math.max(0, Math.min(input.holdMs, ctx.config.longPollMs));
+  let version = ctx.queue.version(match);
+  let shouldClaim = !runner.paused && input.lastUpdate !== version;
+  for (;;) {
+    if (shouldClaim) {
+      const claimed = await claim(ctx, runner, match, input.info);
+      if (claimed) return { kind: 'job', claimed };
+    }
+    const remaining = until - Date.now();
+    if (signal.aborted || remaining <= 0) return { kind: 'none', lastUpdate: ctx.queue.version(match) };
+    const changed = await ctx.queue.waitForChange(match, version, remaining, signal);
+    if (!changed) return { kind: 'none', lastUpdate: ctx.queue.version(match) };
+    version = ctx.queue.version(match);
+    shouldClaim = !runner.paused;
+  }
+}
+
+async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, info: RunnerInfoInput | undefined): Promise<ClaimedJob | null> {
+  const token = randomToken(TOKEN_PREFIX.job);
+  const now = ctx.clock.now();
+  const assign: ClaimAssign = {
+    runnerId: runner.id,
+    systemId: info?.systemId ?? null,
+    tokenHash: hashToken(token),
+    startedAt: now.toISOString(),
+    maximumTimeout: runner.maximumTimeout,
+    defaultTimeout: ctx.config.defaultJobTimeout,
+  };
+  const claimed = await ctx.store.queue.claim(match, assign);
+  if (!claimed) return null;
+  const deadlineAt = new Date(now.getTime() + claimed.timeout * 1000).toISOString();
+  const job: Job = { ...claimed, deadlineAt };
+  const scope = await inTx(ctx, async (tx, fx) => {
+    await tx.jobs.update(job.id, { deadlineAt });
+    fx.job(job);
+    const s = await lockScope(tx, job.pipelineId);
+    if (s) await refreshPipeline(ctx, tx, fx, s);
+    return s;
+  });
+  if (!scope) return null;
+  const deps = await jobDependencies(ctx.store, job);
+  const archives = await ctx.store.artifacts.byJobs(deps.map((d) => d.id));
+  const dotenv = await ctx.store.artifacts.dotenv(deps.map((d) => d.id));
+  const protectedRef = scope.pipeline.isTag || scope.pipeline.ref === scope.project.defaultBranch;
+  const vars = [...(await ctx.store.variables.list(null)), ...(await ctx.store.variables.list(job.projectId))].filter((v) => protectedRef || !v.protected);
+  return {
+    job,
+    pipeline: scope.pipeline,
+    project: scope.project,
+    runner,
+    token,
+    dependencies: deps.map((d) => ({ job: d, archive: archives.find((a) => a.jobId === d.id && a.fileType === 'archive') ?? null })),
+    dotenvVariables: deps.flatMap((d) => dotenv.get(d.id) ?? []),
+    ciVariables: vars,
+    queuedSeconds: job.queuedAt ? Math.max(0, Math.round((now.getTime() - Date.parse(job.queuedAt)) / 1000)) : 0,
+  };
+}

@@ -1,0 +1,70 @@
+// The runner's PUT /jobs/:id and PATCH /jobs/:id/trace.
+//   PUT running|pending: keep-alive (records activity) while running; `canceling` is reported back.
+//   PUT success|failed: checks the trace size/checksum, then finishes the job (a job that was
+//     canceling ends `canceled`). Anything after the job stopped: not_running (403 + Job-Status).
+//   PATCH: append at offset == current length, else range_mismatch (416); bounded by traceLimitBytes.
+import { crc32 } from 'node:zlib';
+import type { EngineContext } from '../context.js';
+import { emit } from '../context.js';
+import type { AppendTraceResult, JobSignal, UpdateJobInput, UpdateJobResult } from '../coordinator.js';
+import type { Job } from '../model.js';
+import { finishJob } from './finish-job.js';
+
+const LIVE = new Set(['running', 'canceling']);
+
+export function signalOf(status: string): JobSignal {
+  return { jobStatus: status, abort: !LIVE.has(status) };
+}
+
+async function traceChecksum(ctx: EngineContext, jobId: number): Promise<string> {
+  let crc = 0;
+  const stream = ctx.traces.stream(jobId, 0);
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) crc = crc32(chunk, crc);
+  return `crc32:${(crc >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobInput): Promise<UpdateJobResult> {
+  const current = await ctx.store.jobs.byId(job.id);
+  if (!current) return { kind: 'not_running', ...signalOf('failed') };
+  if (!LIVE.has(current.status)) return { kind: 'not_running', ...signalOf(current.status) };
+  if (input.state === 'running' || input.state === 'pending') {
+    await ctx.store.jobs.update(current.id, { lastActivityAt: ctx.now() });
+    return { kind: 'ok', ...signalOf(current.status) };
+  }
+  if (input.bytesize !== undefined || input.checksum !== undefined) {
+    const size = await ctx.traces.size(current.id);
+    if (input.bytesize !== undefined && input.bytesize !== size) return { kind: 'trace_mismatch', ...signalOf(current.status) };
+    if (input.checksum !== undefined && input.checksum.startsWith('crc32:')) {
+      const sum = await traceChecksum(ctx, current.id);
+      if (sum !== input.checksum.toLowerCase()) return { kind: 'trace_mismatch', ...signalOf(current.status) };
+    }
+  }
+  const finished = await finishJob(
+    ctx,
+    current.id,
+    {
+      status: input.state,
+      failureReason: input.state === 'failed' ? (input.failureReason ?? 'script_failure') : null,
+      exitCode: input.exitCode ?? null,
+    },
+    ['running', 'canceling'],
+  );
+  if (!finished) {
+    const now = await ctx.store.jobs.byId(current.id);
+    return { kind: 'not_running', ...signalOf(now?.status ?? 'failed') };
+  }
+  return { kind: 'ok', ...signalOf(finished.status) };
+}
+
+export async function appendTrace(ctx: EngineContext, job: Job, offset: number, data: Buffer): Promise<AppendTraceResult> {
+  const current = await ctx.store.jobs.byId(job.id);
+  if (!current || !LIVE.has(current.status)) return { kind: 'not_running', ...signalOf(current?.status ?? 'failed') };
+  const sig = signalOf(current.status);
+  const size = await ctx.traces.size(job.id);
+  if (offset !== size) return { kind: 'range_mismatch', length: size, ...sig };
+  if (size + data.length > ctx.config.traceLimitBytes) return { kind: 'limit_exceeded', ...sig };
+  const length = data.length ? await ctx.traces.append(job.id, offset, data) : size;
+  await ctx.store.jobs.update(job.id, { traceSize: length, lastActivityAt: ctx.now() });
+  emit(ctx, { type: 'trace', jobId: job.id, length });
+  return { kind: 'appended', length, ...sig };
+}

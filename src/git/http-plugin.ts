@@ -1,0 +1,180 @@
+// Fastify plugin serving the projects' bare repositories over git smart HTTP at GitLab's URLs:
+// `/<group>/<project>.git/info/refs`, `/git-upload-pack`, `/git-receive-pack`.
+//
+// Authentication (HTTP Basic, as git sends it after a 401 challenge):
+//   fetch: user "gitlab-ci-token" + a job token of a running job of that project
+//          (coordinator.mayFetchSource), or any user + an API token (user/admin).
+//   push:  any user + an API token; the first push creates the project (coordinator.ensureProject)
+//          and its bare repository. After receive-pack succeeds, `onPush` is called once per
+//          created/updated branch or tag (deletions are skipped), before the response ends.
+// No credentials -> 401 + WWW-Authenticate; refused credentials -> 403; unknown project -> 404.
+import { createGunzip } from 'node:zlib';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Coordinator } from '../engine/coordinator.js';
+import type { Project } from '../engine/model.js';
+import { AppError, errorMessage, httpStatusOf } from '../util/errors.js';
+import { parseBasicAuth } from './basic-auth.js';
+import { isValidProjectPath, MAX_PROJECT_DEPTH } from './project-path.js';
+import { ReceivePackCommandReader, type RefUpdateCommand } from './receive-pack-commands.js';
+import type { RepoStore } from './repo-store.js';
+import { gitText, ZERO_SHA } from './run-git.js';
+import { gitProtocolOf, isGitService, NO_CACHE_HEADERS, serviceAnnouncement, spawnGitService, type GitService } from './smart-http.js';
+
+export interface GitPushEvent {
+  project: Project;
+  /** Branch or tag name (without refs/heads/ or refs/tags/). */
+  ref: string;
+  isTag: boolean;
+  /** Commit id (an annotated tag is peeled). */
+  sha: string;
+  /** Previous commit of the ref; zeros when the ref is new. */
+  beforeSha: string;
+}
+
+export interface GitHttpPluginOptions {
+  coordinator: Coordinator;
+  repos: RepoStore;
+  onPush?: (event: GitPushEvent) => void | Promise<void>;
+  /** Realm of the Basic challenge. */
+  realm?: string;
+}
+
+type Params = Record<string, string>;
+
+class GitHttpError extends AppError {}
+
+const fail = (code: 'unauthorized' | 'forbidden' | 'not_found' | 'bad_request', message: string) => new GitHttpError(code, message);
+
+export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPluginOptions): Promise<void> {
+  const { coordinator, repos } = options;
+  const realm = options.realm ?? 'GitLab';
+
+  app.addContentTypeParser(
+    ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'],
+    (_request, payload, done) => done(null, payload),
+  );
+
+  app.setErrorHandler((error, request, reply) => {
+    const status = httpStatusOf(error);
+    if (status >= 500) request.log.error({ err: error }, 'git http error');
+    if (status === 401) reply.header('www-authenticate', `Basic realm="${realm}"`);
+    reply.code(status).type('text/plain; charset=utf-8').send(`${status >= 500 ? 'Internal error' : errorMessage(error)}\n`);
+  });
+
+  function projectPathOf(params: Params): string {
+    const segments: string[] = [];
+    for (let i = 0; i < MAX_PROJECT_DEPTH && params[`p${i}`] !== undefined; i++) segments.push(params[`p${i}`]);
+    const projectPath = segments.join('/');
+    if (!isValidProjectPath(projectPath)) throw fail('not_found', 'The project could not be found');
+    return projectPath;
+  }
+
+  /** Checks the credentials for `service` on `projectPath`; returns the project and its repo. */
+  async function authorize(request: FastifyRequest, service: GitService, projectPath: string): Promise<{ project: Project; repo: string }> {
+    const credentials = parseBasicAuth(request.headers.authorization);
+    if (!credentials) throw fail('unauthorized', 'HTTP Basic: Access denied');
+    if (service === 'git-receive-pack') {
+      const apiToken = await coordinator.authenticateApiToken(credentials.password);
+      if (!apiToken) throw fail('forbidden', 'HTTP Basic: Access denied (pushing needs an API token)');
+      const project = await coordinator.ensureProject(projectPath);
+      return { project, repo: await repos.ensure(project.path) };
+    }
+    const project = await coordinator.read.projectByPath(projectPath);
+    let allowed = false;
+    if (project && credentials.username === 'gitlab-ci-token') {
+      allowed = await coordinator.mayFetchSource(credentials.password, project.id);
+    }
+    if (!allowed) allowed = (await coordinator.authenticateApiToken(credentials.password)) !== null;
+    if (!allowed) throw fail('forbidden', 'HTTP Basic: Access denied');
+    if (!project || !repos.exists(project.path)) throw fail('not_found', 'The project could not be found');
+    return { project, repo: repos.pathFor(project.path) };
+  }
+
+  async function infoRefs(request: FastifyRequest<{ Params: Params; Querystring: { service?: string } }>, reply: FastifyReply) {
+    const service = request.query.service;
+    if (!isGitService(service)) throw fail('bad_request', 'only the smart HTTP protocol is supported (service=git-upload-pack|git-receive-pack)');
+    const { repo } = await authorize(request, service, projectPathOf(request.params));
+    const protocol = gitProtocolOf(request.headers['git-protocol']);
+    const child = spawnGitService({ service, repo, advertise: true, protocol });
+    const out = new PassThrough();
+    const v2 = service === 'git-upload-pack' && /(^|:)version=2(:|$)/.test(protocol ?? '');
+    if (!v2) out.write(serviceAnnouncement(service));
+    child.stdout.pipe(out);
+    child.stdin.end();
+    child.stderr.resume();
+    // The response closing before git is done means the client went away.
+    reply.raw.on('close', () => {
+      if (child.exitCode === null) child.kill();
+    });
+    reply.headers(NO_CACHE_HEADERS).type(`application/x-${service}-advertisement`);
+    return reply.send(out);
+  }
+
+  function rpc(service: GitService) {
+    return async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+      const { project, repo } = await authorize(request, service, projectPathOf(request.params));
+      const expected = `application/x-${service}-request`;
+      if (request.headers['content-type']?.split(';')[0].trim().toLowerCase() !== expected) {
+        throw fail('bad_request', `expected Content-Type ${expected}`);
+      }
+      const body = request.body as Readable;
+      const protocol = gitProtocolOf(request.headers['git-protocol']);
+      const child = spawnGitService({ service, repo, advertise: false, protocol });
+      const reader = service === 'git-receive-pack' ? new ReceivePackCommandReader() : null;
+      const stages: NodeJS.ReadWriteStream[] = [];
+      if (/gzip/i.test(String(request.headers['content-encoding'] ?? ''))) stages.push(createGunzip());
+      if (reader) stages.push(reader);
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        if (stderr.length < 4096) stderr += chunk.toString('utf8');
+      });
+      pipeline(body, ...(stages as [NodeJS.ReadWriteStream]), child.stdin).catch(() => child.kill());
+      const out = new PassThrough();
+      child.stdout.pipe(out, { end: false });
+      let finished = false;
+      child.on('close', (code) => {
+        finished = true;
+        if (code !== 0) request.log.warn({ service, project: project.path, code, stderr }, 'git service failed');
+        const after = code === 0 && reader && options.onPush ? dispatchPushes(request, project, repo, reader.commands) : Promise.resolve();
+        after.finally(() => out.end());
+      });
+      reply.raw.on('close', () => {
+        if (!finished) child.kill();
+      });
+      reply.headers(NO_CACHE_HEADERS).type(`application/x-${service}-result`);
+      return reply.send(out);
+    };
+  }
+
+  async function dispatchPushes(request: FastifyRequest, project: Project, repo: string, commands: RefUpdateCommand[]) {
+    for (const command of commands) {
+      const m = /^refs\/(heads|tags)\/(.+)$/.exec(command.ref);
+      if (!m || /^0+$/.test(command.newSha)) continue;
+      try {
+        // Confirm the update landed (receive-pack reports per-ref failures only in its output).
+        const current = await gitText(['for-each-ref', '--format=%(objectname) %(*objectname)', command.ref], { cwd: repo });
+        const [object, peeled] = current.split(' ');
+        if (object !== command.newSha) continue;
+        await options.onPush!({
+          project,
+          ref: m[2],
+          isTag: m[1] === 'tags',
+          sha: peeled || object,
+          beforeSha: /^0+$/.test(command.oldSha) ? ZERO_SHA : command.oldSha,
+        });
+      } catch (error) {
+        request.log.error({ err: error, ref: command.ref, project: project.path }, 'onPush failed');
+      }
+    }
+  }
+
+  for (let depth = 1; depth <= 8; depth++) {
+    const segments = Array.from({ length: depth }, (_, i) => `:p${i}`);
+    const base = `/${segments.join('/')}.git`;
+    app.get(base + '/info/refs', infoRefs);
+    app.post(base + '/git-upload-pack', rpc('git-upload-pack'));
+    app.post(base + '/git-receive-pack', rpc('git-receive-pack'));
+  }
+}

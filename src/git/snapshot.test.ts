@@ -1,0 +1,139 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importTarball } from './import-tarball.js';
+import { projectFilesAt } from './project-files.js';
+import { createRepoStore, type RepoStore } from './repo-store.js';
+import { gitEnv, ZERO_SHA } from './run-git.js';
+import { snapshotDirectory } from './snapshot.js';
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, {
+    cwd,
+    env: gitEnv({ GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' }),
+  })
+    .toString()
+    .trim();
+
+describe('source intake into bare repositories', () => {
+  let tmp: string;
+  let repos: RepoStore;
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'gcd-git-'));
+    repos = createRepoStore({ dir: path.join(tmp, 'repos') });
+  });
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('snapshots a work tree with uncommitted and untracked files, not ignored ones, leaving the user repo alone', async () => {
+    const work = path.join(tmp, 'work');
+    await mkdir(work);
+    git(work, 'init', '-q', '-b', 'feature');
+    await writeFile(path.join(work, '.gitignore'), '*.log\nbuild/\n');
+    await writeFile(path.join(work, '.gitlab-ci.yml'), 'job:\n  script: echo committed\n');
+    await writeFile(path.join(work, 'deleted.txt'), 'bye');
+    git(work, 'add', '-A');
+    git(work, 'commit', '-q', '-m', 'first commit');
+    const head = git(work, 'rev-parse', 'HEAD');
+    const statusBefore = git(work, 'status', '--porcelain');
+    const indexBefore = await readFile(path.join(work, '.git', 'index'));
+
+    // Clean tree: HEAD itself is used.
+    const clean = await snapshotDirectory({ repos, projectPath: 'grp/demo', dir: work });
+    expect(clean).toEqual({ sha: head, ref: 'feature', message: 'first commit', beforeSha: ZERO_SHA });
+
+    await writeFile(path.join(work, '.gitlab-ci.yml'), 'job:\n  script: echo modified\n');
+    await writeFile(path.join(work, 'untracked.txt'), 'new');
+    await writeFile(path.join(work, 'debug.log'), 'ignored');
+    await mkdir(path.join(work, 'build'));
+    await writeFile(path.join(work, 'build', 'out.bin'), 'ignored');
+    await rm(path.join(work, 'deleted.txt'));
+    const statusDirty = git(work, 'status', '--porcelain');
+
+    const snap = await snapshotDirectory({ repos, projectPath: 'grp/demo', dir: work });
+    expect(snap.sha).not.toBe(head);
+    expect(snap.sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(snap.ref).toBe('feature');
+    expect(snap.beforeSha).toBe(head);
+    const bare = repos.pathFor('grp/demo');
+    expect(git(bare, 'rev-parse', 'refs/heads/feature')).toBe(snap.sha);
+    expect(git(bare, 'rev-parse', `${snap.sha}^`)).toBe(head);
+    const files = projectFilesAt(bare, snap.sha);
+    expect([...files.list()]).toEqual(['.gitignore', '.gitlab-ci.yml', 'untracked.txt']);
+    expect(files.read('.gitlab-ci.yml')).toContain('echo modified');
+    expect(files.read('./.gitlab-ci.yml')).toContain('echo modified');
+    expect(files.read('debug.log')).toBeUndefined();
+    expect(files.read('deleted.txt')).toBeUndefined();
+
+    // The user's repository: same HEAD, same index, same status.
+    expect(git(work, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(work, 'status', '--porcelain')).toBe(statusDirty);
+    expect(statusDirty).not.toBe(statusBefore);
+    expect((await readFile(path.join(work, '.git', 'index'))).equals(indexBefore)).toBe(true);
+    expect(git(work, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/feature');
+
+    // committedOnly ignores the working tree.
+    const committed = await snapshotDirectory({ repos, projectPath: 'grp/demo', dir: work, committedOnly: true, ref: 'main' });
+    expect(committed.sha).toBe(head);
+    expect(projectFilesAt(bare, committed.sha).read('.gitlab-ci.yml')).toContain('echo committed');
+  });
+
+  it('snapshots a subdirectory of a repository as the project root', async () => {
+    const work = path.join(tmp, 'mono');
+    await mkdir(path.join(work, 'examples', 'basic'), { recursive: true });
+    git(work, 'init', '-q', '-b', 'main');
+    await writeFile(path.join(work, 'root.txt'), 'root');
+    await writeFile(path.join(work, 'examples', 'basic', '.gitlab-ci.yml'), 'a:\n  script: x\n');
+    git(work, 'add', '-A');
+    git(work, 'commit', '-q', '-m', 'mono');
+    await writeFile(path.join(work, 'examples', 'basic', 'extra.txt'), 'untracked');
+    const snap = await snapshotDirectory({ repos, projectPath: 'grp/basic', dir: path.join(work, 'examples', 'basic') });
+    const files = projectFilesAt(repos.pathFor('grp/basic'), snap.sha);
+    expect([...files.list()]).toEqual(['.gitlab-ci.yml', 'extra.txt']);
+    expect(git(work, 'status', '--porcelain')).toBe('?? examples/basic/extra.txt');
+  });
+
+  it('snapshots a plain directory and reuses the commit when nothing changed', async () => {
+    const plain = path.join(tmp, 'plain');
+    await mkdir(path.join(plain, 'src'), { recursive: true });
+    await writeFile(path.join(plain, '.gitlab-ci.yml'), 'a:\n  script: x\n');
+    await writeFile(path.join(plain, 'src', 'main.c'), 'int main(){}');
+    const first = await snapshotDirectory({ repos, projectPath: 'plain', dir: plain });
+    const again = await snapshotDirectory({ repos, projectPath: 'plain', dir: plain });
+    expect(again.sha).toBe(first.sha);
+    await writeFile(path.join(plain, 'src', 'main.c'), 'int main(){return 1;}');
+    const changed = await snapshotDirectory({ repos, projectPath: 'plain', dir: plain });
+    expect(changed.sha).not.toBe(first.sha);
+    expect(changed.beforeSha).toBe(first.sha);
+    expect(projectFilesAt(repos.pathFor('plain'), changed.sha).read('src/main.c')).toBe('int main(){return 1;}');
+  });
+
+  it('imports a tarball with a single top directory', async () => {
+    const src = path.join(tmp, 'tarsrc', 'proj-1.0');
+    await mkdir(src, { recursive: true });
+    await writeFile(path.join(src, '.gitlab-ci.yml'), 'a:\n  script: tar\n');
+    const tarball = path.join(tmp, 'proj.tar.gz');
+    execFileSync('tar', ['-czf', tarball, '-C', path.join(tmp, 'tarsrc'), 'proj-1.0']);
+    const snap = await importTarball({ repos, projectPath: 'grp/tar', tarball, ref: 'v1' });
+    expect(snap.ref).toBe('v1');
+    expect([...projectFilesAt(repos.pathFor('grp/tar'), snap.sha).list()]).toEqual(['.gitlab-ci.yml']);
+    await expect(importTarball({ repos, projectPath: 'grp/tar', tarball: path.join(tmp, 'tarsrc', 'proj-1.0', '.gitlab-ci.yml') })).rejects.toMatchObject({
+      code: 'bad_request',
+    });
+  });
+
+  it('creates refs/pipelines/<id> and refuses project paths that escape', async () => {
+    const plain = path.join(tmp, 'plain');
+    const snap = await snapshotDirectory({ repos, projectPath: 'plain', dir: plain });
+    await repos.createPipelineRef('plain', 42, snap.sha);
+    expect(await repos.resolve('plain', 'refs/pipelines/42')).toBe(snap.sha);
+    await repos.deletePipelineRef('plain', 42);
+    expect(await repos.resolve('plain', 'refs/pipelines/42')).toBeNull();
+    for (const bad of ['../x', 'a/../b', '/abs', 'a//b', '.hidden', 'x.git', '', '-opt']) {
+      expect(() => repos.pathFor(bad)).toThrow();
+    }
+  });
+});

@@ -1,0 +1,178 @@
+// Source intake from a local directory: commit DIR's working tree as it is (tracked files with
+// their uncommitted changes, plus untracked files that are not ignored) as ONE commit in the
+// project's bare repository, without touching the user's repository state (HEAD, index, refs).
+//
+// Inside a git work tree: copy the user's index to a temporary GIT_INDEX_FILE (keeps the stat
+// cache), `git add -A` DIR into it, `write-tree` (with --prefix when DIR is a subdirectory), and
+// `commit-tree` on top of HEAD; the objects land in the user's object store (loose objects, no ref
+// points at them) and the commit is pushed (`--no-verify`) into the bare repo. When the tree equals
+// HEAD's, HEAD itself is used. Outside git: the same with the bare repo as GIT_DIR and DIR as the
+// work tree, parented on the branch's current tip.
+import { copyFile, mkdtemp, realpath, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { badRequest } from '../util/errors.js';
+import type { RepoStore } from './repo-store.js';
+import { gitText, runGit, ZERO_SHA } from './run-git.js';
+
+export interface SnapshotDirectoryOptions {
+  repos: RepoStore;
+  projectPath: string;
+  dir: string;
+  /** Only what is committed at HEAD (ignores the working tree). */
+  committedOnly?: boolean;
+  /** Branch to update in the bare repo; default: the checked-out branch, else "main". */
+  ref?: string;
+  /** Commit message for a new snapshot commit. */
+  message?: string;
+  signal?: AbortSignal;
+}
+
+export interface SourceSnapshot {
+  sha: string;
+  /** Branch name (without refs/heads/). */
+  ref: string;
+  message: string;
+  /** Previous tip of that branch in the bare repo (zeros when new). */
+  beforeSha: string;
+}
+
+interface WorkTreeInfo {
+  top: string;
+  gitDir: string;
+  /** "" at the top, else "sub/dir/" (with the trailing slash). */
+  prefix: string;
+}
+
+async function workTreeOf(dir: string, signal?: AbortSignal): Promise<WorkTreeInfo | null> {
+  try {
+    const out = await gitText(['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--absolute-git-dir', '--show-prefix'], {
+      cwd: dir,
+      signal,
+    });
+    const [inside, top, gitDir, prefix = ''] = out.split('\n');
+    if (inside !== 'true') return null;
+    return { top, gitDir, prefix };
+  } catch {
+    return null;
+  }
+}
+
+async function identityEnv(cwd: string, signal?: AbortSignal): Promise<Record<string, string>> {
+  const name = await gitText(['config', '--get', 'user.name'], { cwd, signal, okCodes: [1] });
+  const email = await gitText(['config', '--get', 'user.email'], { cwd, signal, okCodes: [1] });
+  const env: Record<string, string> = {};
+  if (!name) env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = 'gitlab-ci-dispatcher';
+  if (!email) env.GIT_AUTHOR_EMAIL = env.GIT_COMMITTER_EMAIL = 'gitlab-ci-dispatcher@localhost';
+  return env;
+}
+
+const messageOf = (cwd: string, sha: string, signal?: AbortSignal) =>
+  gitText(['log', '-1', '--format=%B', sha], { cwd, signal });
+
+async function revOrNull(cwd: string, rev: string, signal?: AbortSignal, env?: Record<string, string>): Promise<string | null> {
+  const out = await gitText(['rev-parse', '--verify', '--quiet', rev], { cwd, signal, env, okCodes: [1, 128] });
+  return out || null;
+}
+
+/**
+ * The repositories directory (and the dispatcher's whole data directory) may live inside the
+ * snapshotted tree; each carries a `.gitignore` of `*` (see createRepoStore and createServer), so
+ * `git add -A` leaves them out. No exclude pathspec: git refuses one that names an ignored path.
+ */
+function excludeReposSpec(_treeRoot: string, _reposDir: string): string[] {
+  return [];
+}
+
+export async function snapshotDirectory(options: SnapshotDirectoryOptions): Promise<SourceSnapshot> {
+  const { repos, projectPath, signal } = options;
+  const dir = await realpath(options.dir).catch(() => {
+    throw badRequest(`not a directory: ${options.dir}`);
+  });
+  const bare = await repos.ensure(projectPath, signal);
+  const info = await workTreeOf(dir, signal);
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'gcd-snapshot-'));
+  try {
+    return info
+      ? await snapshotGitTree(options, dir, info, bare, path.join(tmp, 'index'))
+      : await snapshotPlainTree(options, dir, bare, path.join(tmp, 'index'));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function snapshotGitTree(
+  options: SnapshotDirectoryOptions,
+  dir: string,
+  info: WorkTreeInfo,
+  bare: string,
+  indexFile: string,
+): Promise<SourceSnapshot> {
+  const { signal } = options;
+  const cwd = info.top;
+  const branch =
+    options.ref ?? ((await gitText(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, signal, okCodes: [1, 128] })) || 'main');
+  const head = await revOrNull(cwd, 'HEAD^{commit}', signal);
+  const subdir = info.prefix.replace(/\/$/, '');
+  const headTree = head ? await revOrNull(cwd, subdir ? `${head}:${subdir}` : `${head}^{tree}`, signal) : null;
+
+  let tree: string;
+  if (options.committedOnly) {
+    if (!head || !headTree) throw badRequest(`nothing committed in ${dir}`);
+    tree = headTree;
+  } else {
+    await copyFile(path.join(info.gitDir, 'index'), indexFile).catch(() => undefined);
+    const env = { GIT_INDEX_FILE: indexFile };
+    const spec = [subdir ? `:(top)${subdir}` : ':(top)', ...excludeReposSpec(dir, options.repos.dir)];
+    await runGit(['add', '-A', '--ignore-errors', '--', ...spec], { cwd, env, signal });
+    tree = await gitText(['write-tree', ...(info.prefix ? [`--prefix=${info.prefix}`] : [])], { cwd, env, signal });
+  }
+
+  let sha: string;
+  let message: string;
+  if (head && tree === headTree && !subdir) {
+    sha = head;
+    message = await messageOf(cwd, head, signal);
+  } else {
+    message =
+      options.message ??
+      (head && tree === headTree
+        ? await messageOf(cwd, head, signal)
+        : `Snapshot of ${path.basename(dir)} (uncommitted changes${head ? ` on top of ${head.slice(0, 8)}` : ''})`);
+    const parents = head && !subdir ? ['-p', head] : [];
+    sha = await gitText(['commit-tree', tree, ...parents], { cwd, input: message, signal, env: await identityEnv(cwd, signal) });
+  }
+
+  const previous = await revOrNull(bare, `refs/heads/${branch}`, signal);
+  const beforeSha = previous && previous !== sha ? previous : ZERO_SHA;
+  await runGit(['push', '--no-verify', '--quiet', '--force', bare, `${sha}:refs/heads/${branch}`], { cwd, signal });
+  return { sha, ref: branch, message, beforeSha };
+}
+
+async function snapshotPlainTree(
+  options: SnapshotDirectoryOptions,
+  dir: string,
+  bare: string,
+  indexFile: string,
+): Promise<SourceSnapshot> {
+  const { signal } = options;
+  if (options.committedOnly) throw badRequest(`${dir} is not a git repository (committedOnly)`);
+  const branch = options.ref ?? 'main';
+  const env = { GIT_DIR: bare, GIT_WORK_TREE: dir, GIT_INDEX_FILE: indexFile };
+  await runGit(['add', '-A', '--ignore-errors', '--', '.', ...excludeReposSpec(dir, options.repos.dir)], { cwd: dir, env, signal });
+  const tree = await gitText(['write-tree'], { cwd: dir, env, signal });
+  const tip = await revOrNull(bare, `refs/heads/${branch}^{commit}`, signal);
+  const tipTree = tip ? await revOrNull(bare, `${tip}^{tree}`, signal) : null;
+  if (tip && tipTree === tree) {
+    return { sha: tip, ref: branch, message: await messageOf(bare, tip, signal), beforeSha: ZERO_SHA };
+  }
+  const message = options.message ?? `Snapshot of ${path.basename(dir)}`;
+  const sha = await gitText(['commit-tree', tree, ...(tip ? ['-p', tip] : [])], {
+    cwd: bare,
+    input: message,
+    signal,
+    env: await identityEnv(bare, signal),
+  });
+  await runGit(['update-ref', `refs/heads/${branch}`, sha, tip ?? ZERO_SHA], { cwd: bare, signal });
+  return { sha, ref: branch, message, beforeSha: tip ?? ZERO_SHA };
+}

@@ -1,0 +1,25 @@
+// Types of the queue as the engine sees it (implemented by parked-polls.ts, exported via port.ts).
+import type { PendingSignal, QueuePort, RunnerMatch, PendingEntry } from '../store/ports.js';
+
+export interface JobQueue {
+  /** Opaque version of the queue as seen by runners matching `m`; changes when a job they may take becomes pending. */
+  version(m: RunnerMatch): string;
+  /**
+   * Parks until the version for `m` differs from `since` (true), or `ms` elapse / `signal` aborts
+   * (false). Resolves at once with true if it already differs. No database query.
+   */
+  waitForChange(m: RunnerMatch, since: string, ms: number, signal: AbortSignal): Promise<boolean>;
+  /** Jobs became pending (call after commit): wakes matching parked polls here and on other nodes. */
+  publish(entries: PendingEntry[]): Promise<void>;
+  /** Number of parked polls (metrics, tests). */
+  parkedCount(): number;
+  close(): void;
+}
+
+export interface JobQueueOptions {
+  signal: PendingSignal;
+  /** Pending table, re-read on 'refresh' and by the fallback poll. */
+  pending: QueuePort;
+  /** Fallback re-read of the pending table (ms); 0 = off (single node). */
+  fallbackPollMs: number;
+}

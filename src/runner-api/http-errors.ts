@@ -1,0 +1,39 @@
+// One place mapping errors to HTTP answers for the runner API: AppError codes (util/errors.ts),
+// fastify's own errors (bad JSON -> 400, unsupported media type -> 415, body too large -> 413)
+// and multipart limits (413). A client mistake never becomes a 500 or a stack trace.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, errorMessage, httpStatusOf } from '../util/errors.js';
+import { HEADER } from './protocol.js';
+
+/** An AppError that also sets response headers (e.g. Job-Status on a 403). */
+export class RunnerApiError extends AppError {
+  constructor(
+    code: AppError['code'],
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(code, message);
+  }
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    let status = httpStatusOf(error);
+    const code = (error as FastifyError).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') status = 413;
+    if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PROTO_VIOLATION' || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') status = 400;
+    if (status < 400) status = 400;
+    if (error instanceof RunnerApiError) reply.headers(error.headers);
+    if (status >= 500) {
+      request.log.error({ err: error }, 'runner api error');
+    }
+    if (reply.sent || reply.raw.headersSent) return;
+    const message = status >= 500 ? '500 Internal Server Error' : errorMessage(error);
+    reply.code(status).type('application/json').send({ message });
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).type('application/json').send({ message: '404 Not Found' });
+  });
+}
+
+export const jobStatusHeaders = (jobStatus: string): Record<string, string> => ({ [HEADER.jobStatus]: jobStatus });

@@ -1,0 +1,50 @@
+// The bash program for one step, shaped like gitlab-runner's bash shell writer: errexit and
+// pipefail, stderr merged into stdout (one ordered stream), each command announced by a bold
+// green "$ command" line (multi-line commands show their first line), optional per-command
+// sections (FF_SCRIPT_SECTIONS), and the commands themselves inline so `set -e` stops at the
+// first failure and bash exits with that command's status.
+
+export function ansiC(text: string): string {
+  let out = "$'";
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === "'") out += "\\'";
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out + "'";
+}
+
+export function displayCommand(command: string): string {
+  const lines = command.split('\n');
+  const first = lines[0];
+  return lines.length > 1 && lines.slice(1).some((l) => l.trim() !== '') ? `${first} # collapsed multi-line command` : first;
+}
+
+export interface BashScriptOptions {
+  commands: string[];
+  cwd: string;
+  /** Emit section_start/section_end around each command. */
+  scriptSections?: boolean;
+  /** Extra lines before the commands (e.g. `cd` into the project). */
+  prologue?: string[];
+}
+
+export function bashScript(opts: BashScriptOptions): string {
+  const out: string[] = ['set -eo pipefail', 'set +o noclobber', 'exec 2>&1', `cd -- ${ansiC(opts.cwd)}`, ...(opts.prologue ?? [])];
+  const now = '"${EPOCHSECONDS:-$(date +%s)}"';
+  opts.commands.forEach((command, i) => {
+    if (opts.scriptSections) {
+      out.push(`printf 'section_start:%s:section_script_step_${i}[hide_duration=true,collapsed=true]\\r\\033[0K' ${now}`);
+    }
+    out.push(`printf '%s\\n' ${ansiC(`\x1b[32;1m$ ${displayCommand(command)}\x1b[0;m`)}`);
+    out.push(command);
+    if (opts.scriptSections) out.push(`printf 'section_end:%s:section_script_step_${i}\\r\\033[0K' ${now}`);
+  });
+  out.push('exit 0', '');
+  return out.join('\n');
+}

@@ -1,0 +1,132 @@
+// get_sources: the project's code with the system git, as gitlab-runner's shell writer fetches
+// it (§9). GIT_STRATEGY clone | fetch | none | empty (default: fetch when allow_git_fetch);
+// GIT_DEPTH (else the payload's depth), GIT_CHECKOUT, GIT_CLEAN_FLAGS, GIT_FETCH_EXTRA_FLAGS,
+// GIT_SUBMODULE_STRATEGY none | normal | recursive (+ GIT_SUBMODULE_UPDATE_FLAGS,
+// GIT_SUBMODULE_DEPTH). The remote stored in .git/config has no credentials: the job token
+// reaches git through `url.<with token>.insteadOf <without>` passed in the environment.
+import { mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DecodedJob } from '../network/job-payload.js';
+import type { ResolvedVariables } from '../job/job-variables.js';
+import { runInGroup } from './process-group.js';
+import type { JobTrace } from '../trace/job-trace.js';
+import { JobFailure } from '../errors.js';
+
+export interface GitSourcesOptions {
+  job: DecodedJob;
+  vars: ResolvedVariables;
+  projectDir: string;
+  trace: JobTrace;
+  signal: AbortSignal;
+  baseEnv: Record<string, string | undefined>;
+}
+
+export type GitStrategy = 'clone' | 'fetch' | 'none' | 'empty';
+
+export function gitStrategy(job: DecodedJob, vars: ResolvedVariables): GitStrategy {
+  const s = (vars.get('GIT_STRATEGY') ?? '').trim();
+  if (s === 'clone' || s === 'fetch' || s === 'none' || s === 'empty') return s;
+  return job.allow_git_fetch ? 'fetch' : 'clone';
+}
+
+/**
+ * Splits a clone URL into the credential-free remote and an insteadOf rewrite of the server's
+ * base URL (so that submodules on the same server get the credentials too).
+ */
+export function remoteUrls(repoUrl: string): { remote: string; rewrite?: { from: string; to: string } } {
+  try {
+    const u = new URL(repoUrl);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && (u.username || u.password)) {
+      const auth = `${u.username}${u.password ? `:${u.password}` : ''}@`;
+      const clean = new URL(repoUrl);
+      clean.username = '';
+      clean.password = '';
+      return { remote: clean.toString(), rewrite: { from: `${u.protocol}//${u.host}/`, to: `${u.protocol}//${auth}${u.host}/` } };
+    }
+  } catch {}
+  return { remote: repoUrl };
+}
+
+const exists = (p: string) => stat(p).then(() => true, () => false);
+const splitFlags = (s: string | undefined) => (s ?? '').trim().split(/\s+/).filter(Boolean);
+
+export async function getSources(o: GitSourcesOptions): Promise<void> {
+  const strategy = gitStrategy(o.job, o.vars);
+  const { trace, projectDir } = o;
+  if (strategy === 'none') {
+    await mkdir(projectDir, { recursive: true });
+    trace.info('Skipping Git repository setup');
+    return;
+  }
+  if (strategy === 'empty') {
+    await rm(projectDir, { recursive: true, force: true });
+    await mkdir(projectDir, { recursive: true });
+    trace.info('Skipping Git repository setup and creating an empty build directory');
+    return;
+  }
+  const git = o.job.git_info;
+  const { remote, rewrite } = remoteUrls(git.repo_url);
+  const env: Record<string, string | undefined> = {
+    ...o.baseEnv,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_COUNT: rewrite ? '2' : '1',
+    GIT_CONFIG_KEY_0: 'http.userAgent',
+    GIT_CONFIG_VALUE_0: 'gitlab-runner gitlab-ci-dispatcher',
+    ...(rewrite ? { GIT_CONFIG_KEY_1: `url.${rewrite.to}.insteadOf`, GIT_CONFIG_VALUE_1: rewrite.from } : {}),
+  };
+  const run = async (args: string[], cwd = projectDir, allowFail = false) => {
+    const r = await runInGroup({ command: 'git', args, cwd, env, onOutput: (b) => trace.write(b), signal: o.signal });
+    if (r.aborted) throw new JobFailure('job_canceled', 'canceled');
+    if (r.exitCode !== 0 && !allowFail) throw new JobFailure('script_failure', `git ${args[0]} failed: exit status ${r.exitCode ?? r.signal}`);
+    return r.exitCode === 0;
+  };
+
+  const depthVar = o.vars.get('GIT_DEPTH');
+  const depth = depthVar !== undefined && /^\d+$/.test(depthVar.trim()) ? Number(depthVar) : git.depth;
+  if (depth > 0) trace.info(`Fetching changes with git depth set to ${depth}...`);
+  else trace.info('Fetching changes...');
+
+  if (strategy === 'clone') await rm(projectDir, { recursive: true, force: true });
+  await mkdir(projectDir, { recursive: true });
+  const templateDir = `${projectDir}.tmp/git-template`;
+  await mkdir(templateDir, { recursive: true });
+  const existing = await exists(path.join(projectDir, '.git'));
+  const initArgs = ['init', projectDir, '--template', templateDir, '-q'];
+  if (git.repo_object_format === 'sha256') initArgs.push('--object-format', 'sha256');
+  await run(initArgs, path.dirname(projectDir));
+  trace.writeln(existing ? `Reinitialized existing Git repository in ${projectDir}/.git/` : `Initialized empty Git repository in ${projectDir}/.git/`);
+  if (!existing) trace.writeln('Created fresh repository.');
+  // Stale locks from a killed job would block every later fetch in this dir.
+  await rm(path.join(projectDir, '.git', 'index.lock'), { force: true });
+  await rm(path.join(projectDir, '.git', 'shallow.lock'), { force: true });
+  if (!(await run(['remote', 'set-url', 'origin', remote], projectDir, true))) await run(['remote', 'add', 'origin', remote]);
+
+  const fetchArgs = ['fetch', 'origin', '--no-recurse-submodules', ...git.refspecs];
+  if (depth > 0) fetchArgs.push('--depth', String(depth));
+  else if (await exists(path.join(projectDir, '.git', 'shallow'))) fetchArgs.push('--unshallow');
+  fetchArgs.push(...(o.vars.get('GIT_FETCH_EXTRA_FLAGS') !== undefined ? splitFlags(o.vars.get('GIT_FETCH_EXTRA_FLAGS')) : ['--prune', '--quiet']));
+  await run(fetchArgs);
+
+  if ((o.vars.get('GIT_CHECKOUT') ?? 'true').trim() === 'false') {
+    trace.info('Skipping Git checkout');
+  } else {
+    trace.info(`Checking out ${git.sha.slice(0, 8)} as detached HEAD (ref is ${git.ref})...`);
+    await run(['-c', 'submodule.recurse=false', 'checkout', '-f', '-q', git.sha]);
+    const cleanFlags = o.vars.get('GIT_CLEAN_FLAGS') ?? '-ffdx';
+    if (cleanFlags.trim() !== 'none') await run(['clean', ...splitFlags(cleanFlags)]);
+  }
+
+  const sub = (o.vars.get('GIT_SUBMODULE_STRATEGY') ?? 'none').trim();
+  if (sub === 'normal' || sub === 'recursive') {
+    const recursive = sub === 'recursive' ? ['--recursive'] : [];
+    trace.info(sub === 'recursive' ? 'Updating/initializing submodules recursively...' : 'Updating/initializing submodules...');
+    await run(['submodule', 'init']);
+    await run(['submodule', 'sync', ...recursive]);
+    const depthFlags = o.vars.get('GIT_SUBMODULE_DEPTH') ? ['--depth', o.vars.get('GIT_SUBMODULE_DEPTH')!.trim()] : [];
+    await run(['-c', 'protocol.file.allow=always', 'submodule', 'update', '--init', ...recursive, ...depthFlags, ...splitFlags(o.vars.get('GIT_SUBMODULE_UPDATE_FLAGS'))]);
+    await run(['submodule', 'foreach', ...recursive, 'git clean -ffdx']);
+  } else {
+    trace.info('Skipping Git submodules setup');
+  }
+}

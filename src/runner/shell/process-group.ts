@@ -1,0 +1,89 @@
+// Runs one command in its own process group (spawn detached = setsid) so that a timeout, a
+// cancel or the end of the step reaches every process the script started: SIGTERM to -pgid,
+// then SIGKILL after `killGraceMs`. When the leader exits, anything left in the group is killed.
+import { spawn } from 'node:child_process';
+
+export interface GroupRunOptions {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** Receives stdout and stderr bytes as they come. */
+  onOutput: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+  killGraceMs?: number;
+  /** Bytes written to stdin, then closed. */
+  stdin?: string;
+}
+
+export interface GroupRunResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** The run was stopped through `signal`. */
+  aborted: boolean;
+}
+
+export function killGroup(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function runInGroup(opts: GroupRunOptions): Promise<GroupRunResult> {
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) return resolve({ exitCode: null, signal: null, aborted: true });
+    const child = spawn(opts.command, opts.args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      if (aborted || child.pid === undefined) return;
+      aborted = true;
+      killGroup(child.pid, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), opts.killGraceMs ?? 5000);
+      killTimer.unref();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout!.on('data', opts.onOutput);
+    child.stderr!.on('data', opts.onOutput);
+    if (opts.stdin !== undefined) {
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(opts.stdin);
+    }
+    child.on('error', (e) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+    child.on('exit', (code, sig) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      // The leader is gone: nothing of this step may outlive it.
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        resolve({ exitCode: code, signal: sig, aborted });
+      };
+      // Wait for the pipes to drain, but not for a grandchild that escaped the group.
+      let open = 2;
+      const closed = () => --open === 0 && settle();
+      if (child.stdout!.readableEnded) closed();
+      else child.stdout!.once('close', closed);
+      if (child.stderr!.readableEnded) closed();
+      else child.stderr!.once('close', closed);
+      setTimeout(() => {
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        settle();
+      }, 2000).unref();
+    });
+  });
+}

@@ -1,0 +1,31 @@
+// PostgreSQL adapter: a pg Pool under kysely, migrations under an advisory lock, LISTEN/NOTIFY.
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Store } from '../ports.js';
+import { migrate } from '../sql/migrate.js';
+import type { Database } from '../sql/schema.js';
+import { sqlStore } from '../sql/sql-store.js';
+import { pgSignal } from './pg-signal.js';
+
+// int8 (bigint) columns as JS numbers: sizes stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openPostgresStore(opts: { url: string; poolSize?: number }): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrate(db, 'postgres');
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  const signal = pgSignal({
+    url: opts.url,
+    notify: async (channel, payload) => {
+      await sql`SELECT pg_notify(${channel}, ${payload})`.execute(db);
+    },
+  });
+  await signal.start();
+  return sqlStore({ db, dialect: 'postgres', pendingSignal: signal, onClose: () => signal.close() });
+}

@@ -1,0 +1,229 @@
+// JobsPort and EdgesPort over kysely.
+import type { Kysely, Updateable } from 'kysely';
+import type { Job, JobEdge, JobStatus } from '../../engine/model.js';
+import type { EdgesPort, JobPatch, JobsPort, NewJob } from '../ports.js';
+import { b, LITE_COLUMNS, num, toJob, toJobLite } from './rows.js';
+import type { Database, JobsTable } from './schema.js';
+
+const CHUNK = 200;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function jobRow(j: NewJob) {
+  return {
+    pipeline_id: j.pipelineId,
+    project_id: j.projectId,
+    name: j.name,
+    stage: j.stage,
+    stage_index: j.stageIndex,
+    status: j.status,
+    spec: JSON.stringify(j.spec),
+    attempt: j.attempt,
+    retried: b(j.retried),
+    runner_id: j.runnerId,
+    system_id: j.systemId,
+    failure_reason: j.failureReason,
+    exit_code: j.exitCode,
+    play_variables: JSON.stringify(j.playVariables),
+    created_at: j.createdAt,
+    queued_at: j.queuedAt,
+    started_at: j.startedAt,
+    finished_at: j.finishedAt,
+    scheduled_at: j.scheduledAt,
+    last_activity_at: j.lastActivityAt,
+    trace_size: j.traceSize,
+    deadline_at: j.deadlineAt,
+    timeout: j.timeout,
+    token_hash: null,
+    when_: j.spec.when,
+    allow_failure: b(j.spec.allowFailure),
+    stage_ordered: b(j.spec.needs === null),
+    resource_group: j.spec.resourceGroup,
+    interruptible: b(j.spec.interruptible),
+  };
+}
+
+export function patchRow(p: JobPatch): Updateable<JobsTable> {
+  const r: Updateable<JobsTable> = {};
+  if (p.status !== undefined) r.status = p.status;
+  if (p.runnerId !== undefined) r.runner_id = p.runnerId;
+  if (p.systemId !== undefined) r.system_id = p.systemId;
+  if (p.failureReason !== undefined) r.failure_reason = p.failureReason;
+  if (p.exitCode !== undefined) r.exit_code = p.exitCode;
+  if (p.playVariables !== undefined) r.play_variables = JSON.stringify(p.playVariables);
+  if (p.queuedAt !== undefined) r.queued_at = p.queuedAt;
+  if (p.startedAt !== undefined) r.started_at = p.startedAt;
+  if (p.finishedAt !== undefined) r.finished_at = p.finishedAt;
+  if (p.scheduledAt !== undefined) r.scheduled_at = p.scheduledAt;
+  if (p.lastActivityAt !== undefined) r.last_activity_at = p.lastActivityAt;
+  if (p.traceSize !== undefined) r.trace_size = p.traceSize;
+  if (p.deadlineAt !== undefined) r.deadline_at = p.deadlineAt;
+  if (p.timeout !== undefined) r.timeout = p.timeout;
+  if (p.retried !== undefined) r.retried = b(p.retried);
+  if (p.tokenHash !== undefined) r.token_hash = p.tokenHash;
+  if (p.allowFailure !== undefined) r.allow_failure = b(p.allowFailure);
+  return r;
+}
+
+const COLUMN = { scheduledAt: 'scheduled_at', deadlineAt: 'deadline_at', lastActivityAt: 'last_activity_at', queuedAt: 'queued_at' } as const;
+
+export function jobsPort(db: Kysely<Database>): JobsPort {
+  return {
+    async insertMany(jobs) {
+      const out: Job[] = [];
+      for (const part of chunks(jobs, 100)) {
+        const rows = await db.insertInto('jobs').values(part.map(jobRow)).returningAll().execute();
+        rows.sort((x, y) => num(x.id) - num(y.id));
+        out.push(...rows.map(toJob));
+      }
+      return out;
+    },
+    async byId(id) {
+      const r = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toJob(r) : null;
+    },
+    async byIds(ids) {
+      const out: Job[] = [];
+      for (const part of chunks(ids)) {
+        const rows = await db.selectFrom('jobs').selectAll().where('id', 'in', part).execute();
+        out.push(...rows.map(toJob));
+      }
+      return out.sort((x, y) => x.id - y.id);
+    },
+    async byPipeline(pipelineId) {
+      const rows = await db.selectFrom('jobs').selectAll().where('pipeline_id', '=', pipelineId).orderBy('id').execute();
+      return rows.map(toJob);
+    },
+    async lite(pipelineId) {
+      const rows = await db.selectFrom('jobs').select(LITE_COLUMNS).where('pipeline_id', '=', pipelineId).orderBy('id').execute();
+      return rows.map(toJobLite);
+    },
+    async liteByIds(ids) {
+      const out = [];
+      for (const part of chunks(ids)) {
+        const rows = await db.selectFrom('jobs').select(LITE_COLUMNS).where('id', 'in', part).execute();
+        out.push(...rows.map(toJobLite));
+      }
+      return out.sort((x, y) => x.id - y.id);
+    },
+    async byTokenHash(hash) {
+      const r = await db.selectFrom('jobs').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+      return r ? toJob(r) : null;
+    },
+    async transition(id, from, patch) {
+      const r = await db
+        .updateTable('jobs')
+        .set(patchRow(patch))
+        .where('id', '=', id)
+        .where('status', 'in', from as JobStatus[])
+        .returningAll()
+        .executeTakeFirst();
+      return r ? toJob(r) : null;
+    },
+    async transitionMany(ids, from, patch) {
+      const out: Job[] = [];
+      for (const part of chunks(ids)) {
+        const rows = await db
+          .updateTable('jobs')
+          .set(patchRow(patch))
+          .where('id', 'in', part)
+          .where('status', 'in', from as JobStatus[])
+          .returningAll()
+          .execute();
+        out.push(...rows.map(toJob));
+      }
+      return out.sort((x, y) => x.id - y.id);
+    },
+    async update(id, patch) {
+      const row = patchRow(patch);
+      if (Object.keys(row).length === 0) return;
+      await db.updateTable('jobs').set(row).where('id', '=', id).execute();
+    },
+    async due(status, column, before, limit) {
+      const col = COLUMN[column];
+      const rows = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('status', '=', status)
+        .where(col, 'is not', null)
+        .where(col, '<=', before)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map(toJob);
+    },
+    async waitingForResource(projectId, group) {
+      const rows = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('resource_group', '=', group)
+        .where('status', '=', 'waiting_for_resource')
+        .orderBy('id')
+        .execute();
+      return rows.map(toJob);
+    },
+  };
+}
+
+const toEdge = (r: { job_id: number; needs_job_id: number; explicit: number; artifacts: number; optional: number }): JobEdge => ({
+  jobId: num(r.job_id),
+  needsJobId: num(r.needs_job_id),
+  explicit: !!r.explicit,
+  artifacts: !!r.artifacts,
+  optional: !!r.optional,
+});
+
+export function edgesPort(db: Kysely<Database>): EdgesPort {
+  return {
+    async insertMany(edges) {
+      for (const part of chunks(edges, 150)) {
+        await db
+          .insertInto('job_edges')
+          .values(part.map((e) => ({ job_id: e.jobId, needs_job_id: e.needsJobId, explicit: b(e.explicit), artifacts: b(e.artifacts), optional: b(e.optional) })))
+          .execute();
+      }
+    },
+    async dependants(jobId) {
+      const rows = await db.selectFrom('job_edges').select('job_id').where('needs_job_id', '=', jobId).execute();
+      return rows.map((r) => num(r.job_id));
+    },
+    async needsOf(jobId) {
+      const rows = await db.selectFrom('job_edges').selectAll().where('job_id', '=', jobId).execute();
+      return rows.map(toEdge);
+    },
+    async dependantsOfMany(jobIds) {
+      const out: JobEdge[] = [];
+      for (const part of chunks(jobIds)) {
+        const rows = await db.selectFrom('job_edges').selectAll().where('needs_job_id', 'in', part).execute();
+        out.push(...rows.map(toEdge));
+      }
+      return out;
+    },
+    async needsOfMany(jobIds) {
+      const out: JobEdge[] = [];
+      for (const part of chunks(jobIds)) {
+        const rows = await db.selectFrom('job_edges').selectAll().where('job_id', 'in', part).execute();
+        out.push(...rows.map(toEdge));
+      }
+      return out;
+    },
+    async byPipeline(pipelineId) {
+      const rows = await db
+        .selectFrom('job_edges')
+        .innerJoin('jobs', 'jobs.id', 'job_edges.job_id')
+        .selectAll('job_edges')
+        .where('jobs.pipeline_id', '=', pipelineId)
+        .execute();
+      return rows.map(toEdge);
+    },
+    async repoint(oldJobId, newJobId) {
+      await db.updateTable('job_edges').set({ needs_job_id: newJobId }).where('needs_job_id', '=', oldJobId).execute();
+      await db.updateTable('job_edges').set({ job_id: newJobId }).where('job_id', '=', oldJobId).execute();
+    },
+  };
+}

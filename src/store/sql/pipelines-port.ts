@@ -1,0 +1,109 @@
+// ProjectsPort and PipelinesPort over kysely.
+import type { Kysely } from 'kysely';
+import type { PipelineStatus } from '../../engine/model.js';
+import type { PipelinesPort, ProjectsPort } from '../ports.js';
+import { b, num, toPipeline, toProject } from './rows.js';
+import type { Database } from './schema.js';
+
+const FINISHED: PipelineStatus[] = ['success', 'failed', 'canceled', 'skipped'];
+
+export function projectsPort(db: Kysely<Database>): ProjectsPort {
+  return {
+    async insert(p) {
+      const r = await db
+        .insertInto('projects')
+        .values({ path: p.path, name: p.name, default_branch: p.defaultBranch, created_at: p.createdAt })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toProject(r);
+    },
+    async byId(id) {
+      const r = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toProject(r) : null;
+    },
+    async byPath(path) {
+      const r = await db.selectFrom('projects').selectAll().where('path', '=', path).executeTakeFirst();
+      return r ? toProject(r) : null;
+    },
+    async list() {
+      return (await db.selectFrom('projects').selectAll().orderBy('id').execute()).map(toProject);
+    },
+    async nextPipelineIid(projectId) {
+      const r = await db
+        .updateTable('projects')
+        .set((eb) => ({ pipeline_seq: eb('pipeline_seq', '+', 1) }))
+        .where('id', '=', projectId)
+        .returning('pipeline_seq')
+        .executeTakeFirstOrThrow();
+      return num(r.pipeline_seq);
+    },
+  };
+}
+
+export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): PipelinesPort {
+  return {
+    async insert(p) {
+      const r = await db
+        .insertInto('pipelines')
+        .values({
+          project_id: p.projectId,
+          iid: p.iid,
+          ref: p.ref,
+          is_tag: b(p.isTag),
+          sha: p.sha,
+          before_sha: p.beforeSha,
+          source: p.source,
+          status: p.status,
+          name: p.name,
+          stages: JSON.stringify(p.stages),
+          variables: JSON.stringify(p.variables),
+          commit_message: p.commitMessage,
+          created_at: p.createdAt,
+          started_at: p.startedAt,
+          finished_at: p.finishedAt,
+          parent_pipeline_id: p.parentPipelineId,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toPipeline(r);
+    },
+    async byId(id) {
+      const r = await db.selectFrom('pipelines').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toPipeline(r) : null;
+    },
+    async lock(id) {
+      let q = db.selectFrom('pipelines').selectAll().where('id', '=', id);
+      if (dialect === 'postgres') q = q.forUpdate();
+      const r = await q.executeTakeFirst();
+      return r ? toPipeline(r) : null;
+    },
+    async update(id, patch) {
+      const row: { status?: string; started_at?: string | null; finished_at?: string | null } = {};
+      if (patch.status !== undefined) row.status = patch.status;
+      if (patch.startedAt !== undefined) row.started_at = patch.startedAt;
+      if (patch.finishedAt !== undefined) row.finished_at = patch.finishedAt;
+      if (Object.keys(row).length) await db.updateTable('pipelines').set(row).where('id', '=', id).execute();
+    },
+    async list(q) {
+      let s = db.selectFrom('pipelines').selectAll();
+      if (q.projectId !== undefined) s = s.where('project_id', '=', q.projectId);
+      if (q.status !== undefined) s = s.where('status', '=', q.status);
+      if (q.ref !== undefined) s = s.where('ref', '=', q.ref);
+      if (q.beforeId !== undefined) s = s.where('id', '<', q.beforeId);
+      const rows = await s.orderBy('id', 'desc').limit(Math.min(q.limit ?? 50, 500)).execute();
+      return rows.map(toPipeline);
+    },
+    async activeOnRef(projectId, ref, beforeId) {
+      const rows = await db
+        .selectFrom('pipelines')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('ref', '=', ref)
+        .where('id', '<', beforeId)
+        .where('status', 'not in', FINISHED)
+        .orderBy('id')
+        .execute();
+      return rows.map(toPipeline);
+    },
+  };
+}

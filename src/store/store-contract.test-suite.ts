@@ -1,0 +1,278 @@
+// The store contract: one suite every adapter must pass (run by sqlite/sqlite-store.test.ts and
+// postgres/postgres-store.test.ts). `fresh()` gives an empty database; `open()` opens a Store on it
+// (several open() calls on one database = several nodes/connections).
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { NewJob, PendingEntry, RunnerMatch, Store } from './ports.js';
+import { FEATURE_BITS } from './ports.js';
+import { job as planJob } from '../engine/test-support/plan-builder.js';
+
+export interface ContractDatabase {
+  open(): Promise<Store>;
+  dispose(): Promise<void>;
+}
+
+const now = () => new Date().toISOString();
+
+export function newJob(pipelineId: number, projectId: number, name: string, over: Partial<NewJob> = {}): NewJob {
+  return {
+    pipelineId,
+    projectId,
+    name,
+    stage: 'test',
+    stageIndex: 0,
+    status: 'created',
+    spec: planJob(name, { stageIndex: 0 }),
+    attempt: 0,
+    retried: false,
+    runnerId: null,
+    systemId: null,
+    failureReason: null,
+    exitCode: null,
+    playVariables: [],
+    createdAt: now(),
+    queuedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    scheduledAt: null,
+    lastActivityAt: null,
+    traceSize: 0,
+    deadlineAt: null,
+    timeout: 3600,
+    ...over,
+  };
+}
+
+export async function seedPipeline(store: Store, path: string) {
+  const project = await store.projects.insert({ path, name: path, defaultBranch: 'main', createdAt: now() });
+  const pipeline = await store.pipelines.insert({
+    projectId: project.id,
+    iid: await store.projects.nextPipelineIid(project.id),
+    ref: 'main',
+    isTag: false,
+    sha: 'f'.repeat(40),
+    beforeSha: '0'.repeat(40),
+    source: 'push',
+    status: 'created',
+    name: null,
+    stages: ['test'],
+    variables: [{ key: 'A', value: '1' }],
+    commitMessage: 'msg',
+    createdAt: now(),
+    startedAt: null,
+    finishedAt: null,
+    parentPipelineId: null,
+  });
+  return { project, pipeline };
+}
+
+const entry = (jobId: number, projectId: number, over: Partial<PendingEntry> = {}): PendingEntry => ({ jobId, projectId, protected: false, tags: [], features: 0, ...over });
+const ALL = Object.values(FEATURE_BITS).reduce((a, b) => a | b, 0);
+const match = (over: Partial<RunnerMatch> = {}): RunnerMatch => ({ runnerId: 1, tags: [], runUntagged: true, projectId: null, protectedOnly: false, features: ALL, ...over });
+const assign = (runnerId: number) => ({ runnerId, systemId: 's', tokenHash: `h${runnerId}-${Math.random()}`, startedAt: now(), maximumTimeout: null, defaultTimeout: 3600 });
+
+export function describeStoreContract(name: string, fresh: () => Promise<ContractDatabase>): void {
+  describe(`store contract: ${name}`, () => {
+    let db: ContractDatabase;
+    let store: Store;
+    beforeAll(async () => {
+      db = await fresh();
+      store = await db.open();
+    });
+    afterAll(async () => {
+      await store?.close();
+      await db?.dispose();
+    });
+
+    test('projects and pipelines', async () => {
+      const { project, pipeline } = await seedPipeline(store, 'c/projects');
+      expect(await store.projects.byPath('c/projects')).toEqual(project);
+      expect(await store.projects.nextPipelineIid(project.id)).toBe(2);
+      expect(pipeline).toMatchObject({ iid: 1, isTag: false, variables: [{ key: 'A', value: '1' }], stages: ['test'] });
+      await store.pipelines.update(pipeline.id, { status: 'running', startedAt: now() });
+      expect((await store.pipelines.byId(pipeline.id))!.status).toBe('running');
+      expect((await store.pipelines.list({ projectId: project.id, status: 'running' })).map((p) => p.id)).toEqual([pipeline.id]);
+      expect(await store.pipelines.list({ projectId: project.id, ref: 'other' })).toEqual([]);
+      expect((await store.pipelines.activeOnRef(project.id, 'main', pipeline.id + 1)).map((p) => p.id)).toEqual([pipeline.id]);
+      expect(await store.transaction((tx) => tx.pipelines.lock(pipeline.id))).toMatchObject({ id: pipeline.id });
+      await expect(store.projects.insert({ path: 'c/projects', name: 'x', defaultBranch: 'main', createdAt: now() })).rejects.toThrow();
+    });
+
+    test('jobs: insert, conditional transitions, sweeps, token lookup', async () => {
+      const { project, pipeline } = await seedPipeline(store, 'c/jobs');
+      const jobs = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'a'), newJob(pipeline.id, project.id, 'b'), newJob(pipeline.id, project.id, 'c')]);
+      expect(jobs.map((j) => j.name)).toEqual(['a', 'b', 'c']);
+      expect(jobs[0].spec.name).toBe('a');
+      expect(await store.jobs.transition(jobs[0].id, ['pending'], { status: 'running' })).toBeNull();
+      const t = await store.jobs.transition(jobs[0].id, ['created'], { status: 'running', tokenHash: 'hash-a', deadlineAt: '2000-01-01T00:00:00.000Z' });
+      expect(t).toMatchObject({ status: 'running', deadlineAt: '2000-01-01T00:00:00.000Z' });
+      expect((await store.jobs.byTokenHash('hash-a'))!.id).toBe(jobs[0].id);
+      expect((await store.jobs.due('running', 'deadlineAt', now(), 10)).map((j) => j.id)).toEqual([jobs[0].id]);
+      const many = await store.jobs.transitionMany([jobs[1].id, jobs[2].id, jobs[0].id], ['created'], { status: 'skipped' });
+      expect(many.map((j) => j.name)).toEqual(['b', 'c']);
+      const lite = await store.jobs.lite(pipeline.id);
+      expect(lite.map((j) => [j.name, j.status, j.stageOrdered, j.allowFailure])).toEqual([
+        ['a', 'running', true, false],
+        ['b', 'skipped', true, false],
+        ['c', 'skipped', true, false],
+      ]);
+      await store.jobs.update(jobs[1].id, { retried: true, playVariables: [{ key: 'X', value: 'y' }], traceSize: 5_000_000_000 });
+      const b = await store.jobs.byId(jobs[1].id);
+      expect(b).toMatchObject({ retried: true, playVariables: [{ key: 'X', value: 'y' }], traceSize: 5_000_000_000 });
+    });
+
+    test('edges', async () => {
+      const { project, pipeline } = await seedPipeline(store, 'c/edges');
+      const [a, b, c] = await store.jobs.insertMany(['a', 'b', 'c'].map((n) => newJob(pipeline.id, project.id, n)));
+      await store.edges.insertMany([
+        { jobId: b.id, needsJobId: a.id, explicit: true, artifacts: true, optional: false },
+        { jobId: c.id, needsJobId: a.id, explicit: true, artifacts: false, optional: true },
+      ]);
+      expect((await store.edges.dependants(a.id)).sort()).toEqual([b.id, c.id].sort());
+      expect(await store.edges.needsOf(c.id)).toEqual([{ jobId: c.id, needsJobId: a.id, explicit: true, artifacts: false, optional: true }]);
+      expect((await store.edges.byPipeline(pipeline.id)).length).toBe(2);
+      const [a2] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'a', { attempt: 1 })]);
+      await store.edges.repoint(a.id, a2.id);
+      expect((await store.edges.dependantsOfMany([a2.id])).map((e) => e.jobId).sort()).toEqual([b.id, c.id].sort());
+    });
+
+    test('queue: claim matches tags, run_untagged, protected, project and features; caps the timeout', async () => {
+      const { project, pipeline } = await seedPipeline(store, 'c/queue');
+      const jobs = await store.jobs.insertMany(['tagged', 'plain', 'prot', 'feat'].map((n) => newJob(pipeline.id, project.id, n, { status: 'pending', timeout: 7200 })));
+      const [tagged, plain, prot, feat] = jobs;
+      await store.queue.enqueue(entry(tagged.id, project.id, { tags: ['docker', 'linux'] }));
+      await store.queue.enqueueMany([entry(plain.id, project.id), entry(prot.id, project.id, { protected: true }), entry(feat.id, project.id, { features: FEATURE_BITS.return_exit_code })]);
+      expect((await store.queue.list(10)).map((e) => [e.jobId, e.tags.sort()])).toEqual([
+        [tagged.id, ['docker', 'linux']],
+        [plain.id, []],
+        [prot.id, []],
+        [feat.id, []],
+      ]);
+      expect(await store.queue.claim(match({ tags: ['docker'], runUntagged: false }), assign(1))).toBeNull();
+      expect(await store.queue.claim(match({ projectId: project.id + 1000 }), assign(1))).toBeNull();
+      const t = await store.queue.claim(match({ tags: ['linux', 'docker', 'x'], runUntagged: false }), assign(1));
+      expect(t).toMatchObject({ id: tagged.id, status: 'running', runnerId: 1, systemId: 's', timeout: 7200 });
+      const p = await store.queue.claim(match({ protectedOnly: true, features: 0 }), { ...assign(2), maximumTimeout: 600 });
+      expect(p).toMatchObject({ id: prot.id, timeout: 600 });
+      const q = await store.queue.claim(match({ features: 0 }), assign(3));
+      expect(q!.id).toBe(plain.id);
+      expect(await store.queue.claim(match({ features: 0 }), assign(3))).toBeNull();
+      expect((await store.queue.claim(match({ projectId: project.id }), assign(4)))!.id).toBe(feat.id);
+      expect(await store.queue.list(10)).toEqual([]);
+    });
+
+    test('a claim never takes a job that is no longer pending', async () => {
+      const { project, pipeline } = await seedPipeline(store, 'c/stale-entry');
+      const [j] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'x', { status: 'pending' })]);
+      await store.queue.enqueue(entry(j.id, project.id));
+      await store.jobs.update(j.id, { status: 'canceled' });
+      expect(await store.queue.claim(match({ projectId: project.id }), assign(1))).toBeNull();
+    });
+
+    test('runners, managers, tokens, settings', async () => {
+      const r = await store.runners.insert({ tokenHash: 'rh1', tokenKind: 'glrt', description: 'd', tags: ['a'], runUntagged: false, locked: false, paused: false, accessLevel: 'not_protected', maximumTimeout: 100, projectId: null, createdAt: now(), contactedAt: null, tokenExpiresAt: null });
+      expect((await store.runners.byTokenHash('rh1'))!.id).toBe(r.id);
+      expect(await store.runners.update(r.id, { paused: true, tags: ['b', 'c'], tokenHash: 'rh2' })).toMatchObject({ paused: true, tags: ['b', 'c'] });
+      expect(await store.runners.byTokenHash('rh1')).toBeNull();
+      const m = { runnerId: r.id, systemId: 's_1', name: 'n', version: '1', revision: 'r', platform: 'linux', architecture: 'amd64', executor: 'shell', shell: 'bash', features: { cancel_gracefully: true }, contactedAt: now() };
+      await store.runners.upsertManager(m);
+      await store.runners.upsertManager({ ...m, version: '2' });
+      expect((await store.runners.managers(r.id)).map((x) => [x.version, x.features])).toEqual([['2', { cancel_gracefully: true }]]);
+      expect(await store.runners.deleteManager(r.id, 's_1')).toBe(true);
+      await store.runners.delete(r.id);
+      expect(await store.runners.byId(r.id)).toBeNull();
+      await store.tokens.setSetting('k', 'v1');
+      await store.tokens.setSetting('k', 'v2');
+      expect(await store.tokens.getSetting('k')).toBe('v2');
+      const t = await store.tokens.insertApiToken({ name: 'x', scope: 'user', tokenHash: 'th', createdAt: now() });
+      expect(await store.tokens.apiTokenByHash('th')).toEqual(t);
+      expect(await store.tokens.hasApiToken('user')).toBe(true);
+    });
+
+    test('variables, artifacts, dotenv, resource groups', async () => {
+      const { project, pipeline } = await seedPipeline(store, 'c/misc');
+      await store.variables.upsert({ projectId: project.id, key: 'K', value: '1', masked: true, protected: false, file: false, raw: true });
+      await store.variables.upsert({ projectId: project.id, key: 'K', value: '2', masked: true, protected: false, file: false, raw: true });
+      await store.variables.upsert({ projectId: null, key: 'K', value: 'inst', masked: false, protected: false, file: true, raw: false });
+      expect((await store.variables.list(project.id)).map((v) => [v.key, v.value, v.masked, v.raw])).toEqual([['K', '2', true, true]]);
+      expect((await store.variables.list(null)).some((v) => v.value === 'inst' && v.file)).toBe(true);
+      const [j] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'x')]);
+      const a = await store.artifacts.insert({ jobId: j.id, pipelineId: pipeline.id, fileType: 'archive', fileFormat: 'zip', filename: 'a.zip', size: 10, storageKey: 'k', sha256: 's', expireAt: '2000-01-01T00:00:00.000Z', createdAt: now() });
+      expect(await store.artifacts.byJobs([j.id])).toEqual([a]);
+      expect((await store.artifacts.expired(now(), 10)).map((x) => x.id)).toContain(a.id);
+      await store.artifacts.setDotenv(j.id, [{ key: 'A', value: '1' }, { key: 'B', value: '2' }]);
+      expect((await store.artifacts.dotenv([j.id])).get(j.id)).toEqual([{ key: 'A', value: '1' }, { key: 'B', value: '2' }]);
+      expect(await store.resourceGroups.acquire(project.id, 'prod', 1)).toBe(true);
+      expect(await store.resourceGroups.acquire(project.id, 'prod', 2)).toBe(false);
+      expect(await store.resourceGroups.acquire(project.id, 'prod', 1)).toBe(true);
+      await store.resourceGroups.release(project.id, 'prod', 2);
+      expect(await store.resourceGroups.acquire(project.id, 'prod', 2)).toBe(false);
+      await store.resourceGroups.release(project.id, 'prod', 1);
+      expect(await store.resourceGroups.acquire(project.id, 'prod', 2)).toBe(true);
+      await store.resourceGroups.setMode(project.id, 'prod', 'newest_first');
+      expect(await store.resourceGroups.mode(project.id, 'prod')).toBe('newest_first');
+    });
+
+    test('a transaction rolls back as a whole', async () => {
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.projects.insert({ path: 'c/rollback', name: 'r', defaultBranch: 'main', createdAt: now() });
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await store.projects.byPath('c/rollback')).toBeNull();
+    });
+
+    test('migrations: two nodes opening a fresh database at once apply each migration once', async () => {
+      const other = await fresh();
+      try {
+        const stores = await Promise.all([other.open(), other.open(), other.open()]);
+        const s = stores[0];
+        const p = await s.projects.insert({ path: 'm/x', name: 'x', defaultBranch: 'main', createdAt: now() });
+        expect((await stores[2].projects.byId(p.id))!.path).toBe('m/x');
+        for (const x of stores) await x.close();
+        const again = await other.open();
+        expect(await again.projects.byPath('m/x')).not.toBeNull();
+        await again.close();
+      } finally {
+        await other.dispose();
+      }
+    });
+
+    test('200 concurrent claimers on 10,000 pending jobs: every job assigned exactly once', async () => {
+      const other = await fresh();
+      const nodes: Store[] = [];
+      try {
+        for (let i = 0; i < 4; i++) nodes.push(await other.open());
+        const s = nodes[0];
+        const { project, pipeline } = await seedPipeline(s, 'c/contention');
+        const N = 10_000;
+        const rows = Array.from({ length: N }, (_, i) => newJob(pipeline.id, project.id, `j${i}`, { status: 'pending' }));
+        const jobs = await s.transaction(async (tx) => {
+          const inserted = await tx.jobs.insertMany(rows);
+          await tx.queue.enqueueMany(inserted.map((j) => entry(j.id, project.id)));
+          return inserted;
+        });
+        const owner = new Map<number, number>();
+        let doubles = 0;
+        const claimer = async (runnerId: number) => {
+          const node = nodes[runnerId % nodes.length];
+          for (;;) {
+            const j = await node.queue.claim(match({ runnerId }), assign(runnerId));
+            if (!j) return;
+            if (owner.has(j.id)) doubles++;
+            owner.set(j.id, runnerId);
+          }
+        };
+        await Promise.all(Array.from({ length: 200 }, (_, i) => claimer(i + 1)));
+        expect(doubles).toBe(0);
+        expect(owner.size).toBe(N);
+        const stored = await s.jobs.byIds(jobs.map((j) => j.id));
+        expect(stored.every((j) => j.status === 'running' && owner.get(j.id) === j.runnerId)).toBe(true);
+        expect(await s.queue.list(10)).toEqual([]);
+      } finally {
+        for (const n of nodes) await n.close();
+        await other.dispose();
+      }
+    });
+  });
+}

@@ -1,0 +1,134 @@
+// A project's pipelines: status, id, ref, commit, source, duration, age; filters by status and ref;
+// live through the project's event stream.
+import { useEffect, useState } from 'preact/hooks';
+import { get, stream } from '../api';
+import { ErrorBox, Link, Loading, useAsync, useTicker } from '../components/common';
+import { StatusBadge } from '../components/status';
+import { navigate } from '../router';
+import type { Pipeline, Project } from '../types';
+import { formatDuration, secondsSince, shortSha, timeAgo } from '../util/format';
+
+const STATUSES = ['running', 'pending', 'success', 'failed', 'canceled', 'skipped', 'manual', 'created'];
+
+export function PipelinesPage({ project, query }: { project: string; query: URLSearchParams }) {
+  const status = query.get('status') ?? '';
+  const ref = query.get('ref') ?? '';
+  const [refInput, setRefInput] = useState(ref);
+  const proj = useAsync((signal) => get<Project>(`/projects/${encodeURIComponent(project)}`, signal), [project]);
+  const qs = new URLSearchParams({ ...(status ? { status } : {}), ...(ref ? { ref } : {}), limit: '100' }).toString();
+  const list = useAsync((signal) => get<Pipeline[]>(`/projects/${encodeURIComponent(project)}/pipelines?${qs}`, signal), [project, qs]);
+  const now = useTicker(1000, !!list.data?.some((p) => p.status === 'running'));
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const close = stream(() => `/events?project=${encodeURIComponent(project)}`, {
+      pipeline: () => {
+        clearTimeout(timer);
+        timer = setTimeout(list.reload, 300);
+      },
+    });
+    return () => {
+      clearTimeout(timer);
+      close();
+    };
+  }, [project, qs]);
+
+  const setFilter = (next: { status?: string; ref?: string }) => {
+    const q = new URLSearchParams({ status, ref, ...next });
+    for (const [k, v] of [...q.entries()]) if (!v) q.delete(k);
+    const s = q.toString();
+    navigate(`/projects/${encodeURIComponent(project)}${s ? `?${s}` : ''}`, true);
+  };
+
+  return (
+    <>
+      <div class="breadcrumbs">
+        <Link href="/">Projects</Link> / <span>{proj.data?.path ?? project}</span>
+      </div>
+      <div class="page-head">
+        <h1>Pipelines</h1>
+      </div>
+      <form
+        class="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilter({ ref: refInput.trim() });
+        }}
+      >
+        <select aria-label="Status" value={status} onChange={(e) => setFilter({ status: (e.target as HTMLSelectElement).value })}>
+          <option value="">All statuses</option>
+          {STATUSES.map((s) => (
+            <option value={s} key={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <input type="search" placeholder="Filter by branch or tag" aria-label="Ref" value={refInput} onInput={(e) => setRefInput((e.target as HTMLInputElement).value)} />
+        <button class="btn" type="submit">
+          Filter
+        </button>
+        {status || ref ? (
+          <button
+            class="btn btn-ghost"
+            type="button"
+            onClick={() => {
+              setRefInput('');
+              navigate(`/projects/${encodeURIComponent(project)}`, true);
+            }}
+          >
+            Clear
+          </button>
+        ) : null}
+      </form>
+      <ErrorBox error={proj.error ?? list.error} />
+      {list.loading && !list.data ? <Loading /> : null}
+      {list.data ? (
+        list.data.length === 0 ? (
+          <div class="empty">
+            <p class="muted">No pipelines{status || ref ? ' match these filters' : ' yet'}.</p>
+          </div>
+        ) : (
+          <table class="table" data-testid="pipelines">
+            <thead>
+              <tr>
+                <th>Status</th>
+                <th>Pipeline</th>
+                <th>Ref / commit</th>
+                <th>Source</th>
+                <th>Duration</th>
+                <th>Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.map((p) => (
+                <tr key={p.id}>
+                  <td>
+                    <Link href={`/pipelines/${p.id}`}>
+                      <StatusBadge status={p.status} />
+                    </Link>
+                  </td>
+                  <td>
+                    <Link href={`/pipelines/${p.id}`} class="strong">
+                      #{p.id}
+                    </Link>
+                    <div class="muted small ellipsis" title={p.commitMessage}>
+                      {p.name ?? p.commitMessage.split('\n')[0]}
+                    </div>
+                  </td>
+                  <td>
+                    <span class="ref-chip">{p.isTag ? '🏷 ' : ''}{p.ref}</span> <code class="sha">{shortSha(p.sha)}</code>
+                  </td>
+                  <td class="muted">{p.source}</td>
+                  <td class="nowrap">{formatDuration(p.duration ?? (p.status === 'running' ? secondsSince(p.startedAt, now) : null))}</td>
+                  <td class="muted nowrap" title={p.createdAt}>
+                    {timeAgo(p.createdAt, now)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,26 @@
+// Who the UI is signed in as, shared by every page.
+import { useEffect, useState } from 'preact/hooks';
+import { get } from './api';
+import type { Session } from './types';
+
+let current: Session | null = null;
+const listeners = new Set<(s: Session | null) => void>();
+
+export async function refreshSession(): Promise<Session> {
+  current = await get<Session>('/session');
+  listeners.forEach((l) => l(current));
+  return current;
+}
+
+export function useSession(): Session | null {
+  const [s, setS] = useState(current);
+  useEffect(() => {
+    listeners.add(setS);
+    if (!current) refreshSession().catch(() => {});
+    return () => void listeners.delete(setS);
+  }, []);
+  return s;
+}
+
+export const canAct = (s: Session | null) => !!s?.authenticated;
+export const isAdmin = (s: Session | null) => s?.scope === 'admin';
