@@ -114,7 +114,7 @@ describe('auth', () => {
     expect((await h.fetch(`/api/ui/pipelines/${id}`, { token: 'wrong-token' })).status).toBe(401);
     expect((await h.fetch('/api/ui/variables', { token: h.userToken })).status).toBe(403);
     expect((await h.fetch('/api/ui/variables', { headers: { 'private-token': h.adminToken } })).status).toBe(200);
-    const cancel = await json(await h.fetch(`/api/ui/pipelines/${id}/cancel`, { method: 'POST', token: h.userToken }));
+    const cancel = await json(await h.fetch(`/api/ui/pipelines/${id}/cancel`, { method: 'POST', token: h.userToken, headers: { 'content-type': 'application/json' } }));
     expect(cancel.status).toBe(200);
     expect(cancel.body.pipeline.status).toBe('canceled');
   });

@@ -39,6 +39,18 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
   const hub = new SseHub();
   const ctx = makeContext({ coordinator: options.coordinator, traces: options.traces, blobs: options.blobs, auth: options.auth, hub });
 
+  // JSON bodies up to 1 MiB; an empty body counts as none (a CLI may send the header anyway).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_request, text, done) => {
+    const raw = String(text);
+    if (raw.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(raw));
+    } catch {
+      done(new AppError('bad_request', 'the body is not valid JSON'), undefined);
+    }
+  });
+
   app.addHook('preClose', async () => {
     hub.closeAll();
   });
@@ -58,6 +70,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
 
   app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
     return payload;
   });
 

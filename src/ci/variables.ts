@@ -21,7 +21,7 @@ export interface YamlVariable extends PlanVariable {
 
 /**
  * `variables:` of the root (`allowDescription`) or of a job. Values: string, number, or a hash
- * with `value`/`expand` (and `description`/`options` at the root). Booleans are rejected, as in GitLab.
+ * with `value`/`expand` (and `description`/`options` at the root). Booleans become "true"/"false".
  */
 export function normalizeVariables(raw: unknown, where: string, diags: Diagnostics, at: Pos | undefined, allowDescription: boolean): YamlVariable[] {
   if (raw === null || raw === undefined) return [];
@@ -33,7 +33,8 @@ export function normalizeVariables(raw: unknown, where: string, diags: Diagnosti
   for (const key of Object.keys(raw)) {
     const v = raw[key];
     const pos = keyPos(raw, key, at);
-    const s = scalarString(v, raw, key);
+    // GitLab turns YAML booleans into "true"/"false" (real configurations rely on it).
+    const s = typeof v === 'boolean' ? String(v) : scalarString(v, raw, key);
     if (s !== null) {
       out.push({ key, value: s, raw: false });
       continue;
@@ -49,7 +50,7 @@ export function normalizeVariables(raw: unknown, where: string, diags: Diagnosti
         diags.error(pos, `${where} config uses invalid data keys: ${unknown.join(', ')}`);
         continue;
       }
-      const value = has(v, 'value') ? scalarString(v.value, v, 'value') : '';
+      const value = has(v, 'value') ? (typeof v.value === 'boolean' ? String(v.value) : scalarString(v.value, v, 'value')) : '';
       if (value === null && v.value !== null) {
         diags.error(valPos(v, 'value', pos), `${where}:${key} value should be a string or a number`);
         continue;

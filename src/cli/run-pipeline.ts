@@ -37,7 +37,8 @@ const FINISHED = new Set(['success', 'failed', 'canceled', 'skipped', 'manual'])
 
 export async function runPipelineLocally(opts: RunOptions): Promise<number> {
   const config = loadServerConfig({ flags: { dataDir: opts.dataDir, host: '127.0.0.1', port: opts.port, longPollSeconds: 30, logLevel: 'silent' }, env: process.env });
-  const server = await createServer(config);
+  // Local runs: the runner reports (and learns of cancels) every second, not every 30.
+  const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 } });
   let runner: ReturnType<typeof createRunner> | null = null;
   let interrupted = false;
   const onSigint = () => {
@@ -133,6 +134,11 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
       if (interrupted && !canceledByUser) {
         canceledByUser = true;
         await server.coordinator.cancelPipeline(pipelineId);
+        // Stop our own runner now: it kills its jobs' process groups and reports them, which
+        // finishes the canceling jobs as canceled.
+        if (runner) await runner.stop({ abort: true });
+        runner = null;
+        continue;
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 1000);

@@ -9,6 +9,8 @@ export interface JobQueue {
    * (false). Resolves at once with true if it already differs. No database query.
    */
   waitForChange(m: RunnerMatch, since: string, ms: number, signal: AbortSignal): Promise<boolean>;
+  /** Wakes one more parked poll of `m`'s class (the baton after a woken poll claimed a job or left). */
+  wakeOne(m: RunnerMatch): void;
   /** Jobs became pending (call after commit): wakes matching parked polls here and on other nodes. */
   publish(entries: PendingEntry[]): Promise<void>;
   /** Number of parked polls (metrics, tests). */

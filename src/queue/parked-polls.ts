@@ -1,10 +1,12 @@
 // Parked long polls, indexed by runner class (same tags/run_untagged/protected/project/features).
 //
-// Per class: a tick (its queue version) and the set of parked waiters.
+// Per class: a tick (its queue version) and the parked waiters, oldest first.
 //   publish(entries) or a cross-node notification
-//     -> for each known class that matches at least one entry: tick++, wake its waiters
+//     -> for each known class matching k > 0 entries: tick++, wake its k oldest waiters
 //   waitForChange(m, since): version(m) != since -> true at once; else park until woken (true),
 //     timeout or abort (false).
+//   wakeOne(m): a woken waiter that got a job (or gave up) passes the baton to the next waiter of
+//     its class, so a burst keeps being drained until a claim finds nothing.
 // Classes that match none of the entries are not touched (no broadcast). The fallback poll
 // (multi-node) re-reads the pending table and treats job ids it has not seen as new.
 import { randomBytes } from 'node:crypto';
@@ -41,11 +43,13 @@ export function createParkedPolls(opts: JobQueueOptions): JobQueue {
   };
   const versionOf = (c: RunnerClass) => `${epoch}-${c.id}-${c.tick}`;
 
-  const bump = (c: RunnerClass) => {
-    c.tick++;
-    const waiters = [...c.waiters];
-    c.waiters.clear();
-    for (const w of waiters) w.resolve(true);
+  const wake = (c: RunnerClass, count: number) => {
+    const woken: Waiter[] = [];
+    for (const w of c.waiters) {
+      if (woken.length >= count) break;
+      woken.push(w);
+    }
+    for (const w of woken) w.resolve(true);
   };
 
   const onEntries = (entries: PendingEntry[] | 'refresh') => {
@@ -54,7 +58,14 @@ export function createParkedPolls(opts: JobQueueOptions): JobQueue {
       return;
     }
     for (const e of entries) rememberSeen(e.jobId);
-    for (const c of classes.values()) if (entries.some((e) => matches(c.match, e))) bump(c);
+    for (const c of classes.values()) {
+      let k = 0;
+      for (const e of entries) if (matches(c.match, e)) k++;
+      if (k > 0) {
+        c.tick++;
+        wake(c, k);
+      }
+    }
   };
 
   const rememberSeen = (id: number) => {
@@ -95,7 +106,10 @@ export function createParkedPolls(opts: JobQueueOptions): JobQueue {
       if (versionOf(c) !== since) return Promise.resolve(true);
       if (signal.aborted || ms <= 0) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
+        let settled = false;
         const done = (changed: boolean) => {
+          if (settled) return;
+          settled = true;
           clearTimeout(t);
           signal.removeEventListener('abort', onAbort);
           c.waiters.delete(w);
@@ -111,6 +125,7 @@ export function createParkedPolls(opts: JobQueueOptions): JobQueue {
       });
     },
     publish: (entries) => opts.signal.publish(entries),
+    wakeOne: (m) => wake(classOf(m), 1),
     parkedCount: () => parked,
     close() {
       unsubscribe();

@@ -18,6 +18,7 @@ import { DOTENV_MAX_BYTES, parseDotenv } from './dotenv.js';
 import { jobStatusHeaders, RunnerApiError } from './http-errors.js';
 import type { ResolvedRunnerApiOptions } from './options.js';
 import { jobIdOf, jobTokenOf } from './request-input.js';
+import { boundaryOf, readMultipart } from './multipart-stream.js';
 import { readBounded } from './trace-route.js';
 
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -62,38 +63,43 @@ export function registerArtifactRoutes(app: FastifyInstance, options: ResolvedRu
     if (Number.isFinite(length) && length > maxArtifactBytes + MULTIPART_OVERHEAD) {
       throw new AppError('payload_too_large', `413 Request Entity Too Large (limit ${maxArtifactBytes} bytes)`);
     }
-    if (!request.isMultipart()) throw badRequest('expected a multipart/form-data body with a `file` part');
+    const boundary = boundaryOf(request.headers['content-type']);
+    if (!boundary) throw badRequest('expected a multipart/form-data body with a `file` part');
+    const body = request.body as Readable | undefined;
+    if (!body || typeof body.pipe !== 'function') throw badRequest('expected a multipart/form-data body with a `file` part');
     const query = (request.query ?? {}) as Record<string, unknown>;
     artifactParamsOf(query); // refuse bad query parameters before reading the body
 
     let stored: { key: string; size: number; sha256: string; filename?: string } | null = null;
     const fields: Record<string, string> = {};
     try {
-      for await (const part of request.parts({ limits: { fileSize: maxArtifactBytes, files: 4, fields: 32, fieldSize: 64 * 1024, parts: 40 } })) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'file' || stored) {
-            await drain(part.file);
-            continue;
+      await readMultipart(body, boundary, {
+        onField: (name, value) => {
+          fields[name] = value;
+        },
+        onFile: async (part) => {
+          if (part.name !== 'file' || stored) {
+            await drain(part.stream);
+            return;
           }
           const key = `jobs/${job.id}/${randomUUID()}`;
-          const result = await blobs.put(key, part.file, { maxBytes: maxArtifactBytes });
+          const result = await blobs.put(key, part.stream, { maxBytes: maxArtifactBytes });
           stored = { key, ...result, filename: part.filename };
-        } else if (typeof part.value === 'string') {
-          fields[part.fieldname] = part.value;
-        }
-      }
-      if (!stored) throw badRequest('400 Bad request - file is missing');
+        },
+      });
+      const upload = stored as { key: string; size: number; sha256: string; filename?: string } | null;
+      if (!upload) throw badRequest('400 Bad request - file is missing');
       const params = artifactParamsOf({ ...fields, ...query });
-      const dotenv = params.type === 'dotenv' ? await dotenvOf(stored.key, params) : undefined;
+      const dotenv = params.type === 'dotenv' ? await dotenvOf(upload.key, params) : undefined;
       const artifact = await coordinator.addArtifact({
         jobId: job.id,
         pipelineId: job.pipelineId,
         fileType: params.type,
         fileFormat: params.format,
-        filename: artifactFilename(stored.filename, params),
-        size: stored.size,
-        storageKey: stored.key,
-        sha256: stored.sha256,
+        filename: artifactFilename(upload.filename, params),
+        size: upload.size,
+        storageKey: upload.key,
+        sha256: upload.sha256,
         expireAt: params.expireAt,
       });
       if (dotenv) {
@@ -102,7 +108,8 @@ export function registerArtifactRoutes(app: FastifyInstance, options: ResolvedRu
       }
       return reply.code(201).type('application/json').send({ id: artifact.id, file_type: artifact.fileType, size: artifact.size });
     } catch (error) {
-      if (stored) await blobs.remove(stored.key).catch(() => undefined);
+      const leftover = stored as { key: string } | null;
+      if (leftover) await blobs.remove(leftover.key).catch(() => undefined);
       throw asUploadError(error);
     }
   });

@@ -1,6 +1,6 @@
 // One place mapping errors to HTTP answers for the runner API: AppError codes (util/errors.ts),
 // fastify's own errors (bad JSON -> 400, unsupported media type -> 415, body too large -> 413)
-// and multipart limits (413). A client mistake never becomes a 500 or a stack trace.
+// and upload limits (413). A client mistake never becomes a 500 or a stack trace.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, errorMessage, httpStatusOf } from '../util/errors.js';
 import { HEADER } from './protocol.js';
@@ -19,9 +19,6 @@ export class RunnerApiError extends AppError {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     let status = httpStatusOf(error);
-    const code = (error as FastifyError).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') status = 413;
-    if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PROTO_VIOLATION' || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') status = 400;
     if (status < 400) status = 400;
     if (error instanceof RunnerApiError) reply.headers(error.headers);
     if (status >= 500) {

@@ -3,7 +3,6 @@
 // route modules: runners-routes, jobs-request-route, job-update-route, trace-route,
 // artifacts-routes. Encapsulated: its content-type parsers, multipart support and error handler
 // do not leak into the rest of the server.
-import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { registerArtifactRoutes } from './artifacts-routes.js';
 import { installErrorHandling } from './http-errors.js';
@@ -19,12 +18,12 @@ export type { RunnerApiOptions } from './options.js';
 export async function runnerApiPlugin(app: FastifyInstance, rawOptions: RunnerApiOptions): Promise<void> {
   const options = resolveOptions(rawOptions);
 
-  // Trace bodies (text/plain, octet-stream, anything) reach the route as a raw stream, which reads
-  // them with a hard cap; JSON keeps fastify's parser; multipart is parsed lazily by the route.
+  // Trace bodies (text/plain, octet-stream, anything) and multipart uploads reach the routes as raw
+  // streams: traces are read with a hard cap, multipart is parsed while streaming
+  // (multipart-stream.ts). JSON keeps fastify's parser.
   app.removeContentTypeParser(['text/plain']);
   app.addContentTypeParser(['text/plain', 'application/octet-stream'], (_request, payload, done) => done(null, payload));
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-  await app.register(multipart, { throwFileSizeLimit: true, limits: { fileSize: options.maxArtifactBytes } });
 
   // The runner logs the X-Request-Id of answers (runner >= 18.1): echo it.
   app.addHook('onRequest', async (request, reply) => {

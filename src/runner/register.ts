@@ -32,7 +32,8 @@ export async function registerRunner(o: RegisterRunnerOptions): Promise<Register
   if (o.registrationToken.startsWith('glrt-')) return verifyRunner({ url: o.url, token: o.registrationToken, systemId: sysId, signal: o.signal });
   const client = new CoordinatorClient({ url: o.url });
   const tags = (o.tags ?? []).map((t) => t.trim()).filter(Boolean);
-  const res = await client.registerRunner(
+  const res = await client
+    .registerRunner(
     {
       token: o.registrationToken,
       description: o.description || undefined,
@@ -45,8 +46,9 @@ export async function registerRunner(o: RegisterRunnerOptions): Promise<Register
       paused: o.paused ?? false,
       info: runnerInfo({ executor: '', shell: '' }),
     },
-    o.signal,
-  );
+      o.signal,
+    )
+    .finally(() => client.close());
   return { ...res, url: o.url, systemId: sysId };
 }
 
@@ -54,12 +56,12 @@ export async function registerRunner(o: RegisterRunnerOptions): Promise<Register
 export async function verifyRunner(o: { url: string; token: string; systemId?: string; signal?: AbortSignal }): Promise<RegisteredRunner> {
   const sysId = o.systemId ?? defaultSystemId();
   const client = new CoordinatorClient({ url: o.url });
-  const res = await client.verifyRunner({ token: o.token, systemId: sysId, info: runnerInfo(), signal: o.signal });
+  const res = await client.verifyRunner({ token: o.token, systemId: sysId, info: runnerInfo(), signal: o.signal }).finally(() => client.close());
   return { ...res, token: res.token || o.token, url: o.url, systemId: sysId };
 }
 
 /** DELETE /runners (legacy token) or /runners/managers (glrt-). */
 export async function unregisterRunner(o: { url: string; token: string; systemId?: string; signal?: AbortSignal }): Promise<void> {
   const client = new CoordinatorClient({ url: o.url });
-  await client.unregisterRunner({ token: o.token, systemId: o.systemId ?? defaultSystemId(), signal: o.signal });
+  await client.unregisterRunner({ token: o.token, systemId: o.systemId ?? defaultSystemId(), signal: o.signal }).finally(() => client.close());
 }

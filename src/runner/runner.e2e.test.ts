@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { job as planJob, need, planOf } from '../engine/test-support/plan-builder.js';
 import { startRunnerApiTestServer, type RunnerApiTestServer } from '../runner-api/test-support/start-test-server.js';
-import { jobNamed, startTestRunner, traceOf, waitForPipeline } from './test-support/e2e.js';
+import { jobNamed, startTestRunner, statusesWithTraces, traceOf, waitForPipeline } from './test-support/e2e.js';
 
 describe('built-in runner against our server', () => {
   let t: RunnerApiTestServer;
@@ -33,11 +33,11 @@ describe('built-in runner against our server', () => {
         { files: { 'README.md': 'hello from the repo\n', '.gitlab-ci.yml': 'x: {script: [true]}\n' } },
       );
       const jobs = await waitForPipeline(t, pipeline.id);
-      if (process.env.DEBUG_TRACE) for (const j of jobs) console.log(j.name, j.status, j.failureReason, JSON.stringify(await traceOf(t, j.id)));
-      expect(jobs.map((j) => [j.name, j.status])).toEqual([
+      const expected: [string, string][] = [
         ['build', 'success'],
         ['test', 'success'],
-      ]);
+      ];
+      expect(await statusesWithTraces(t, jobs, expected)).toEqual(expected);
       const build = await traceOf(t, (await jobNamed(t, pipeline.id, 'build')).id);
       expect(build).toContain('\x1b[32;1m$ echo built\x1b[0;m');
       expect(build).toContain('section_start:');

@@ -279,6 +279,7 @@ export function createRunner(o: RunnerOptions): Runner {
       loop.then(async () => {
         await Promise.allSettled([...jobs]);
         clearInterval(heartbeat);
+        await client.close();
         if (state !== 'forbidden') {
           state = 'stopped';
           stoppedReason ??= 'stopped';

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { Project } from '../engine/model.js';
 import { createCoordinator } from '../engine/create-coordinator.js';
+import type { EngineConfig } from '../engine/config.js';
 import { openStore } from '../store/open-store.js';
 import { createFsTraceStore } from '../artifacts/fs-trace-store.js';
 import { createFsBlobStore } from '../artifacts/fs-blob-store.js';
@@ -52,7 +53,12 @@ export interface DispatcherServer {
   readTrace(jobId: number, start?: number): Promise<Buffer>;
 }
 
-export async function createServer(config: ServerConfig): Promise<DispatcherServer> {
+export interface CreateServerOptions {
+  /** Engine tuning beyond ServerConfig (e.g. `run` wants a short trace update interval). */
+  engine?: Partial<EngineConfig>;
+}
+
+export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<DispatcherServer> {
   mkdirSync(config.dataDir, { recursive: true });
   // Keep the data dir out of snapshots of the project it may live in.
   const ignore = path.join(config.dataDir, '.gitignore');
@@ -64,12 +70,14 @@ export async function createServer(config: ServerConfig): Promise<DispatcherServ
   const traces = createFsTraceStore({ dir: path.join(config.dataDir, 'traces') });
   const blobs = createFsBlobStore({ dir: path.join(config.dataDir, 'artifacts') });
   const repos = createRepoStore({ dir: path.join(config.dataDir, 'repos') });
-  const coordinator = createCoordinator({ store, traces, config: { longPollMs: config.longPollSeconds * 1000 } });
+  const coordinator = createCoordinator({ store, traces, config: { longPollMs: config.longPollSeconds * 1000, ...options.engine } });
 
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: 32 * 1024 * 1024,
-    forceCloseConnections: false,
+    // On close: drop idle keep-alive sockets, let in-flight requests finish (long polls are
+    // released with 204 by coordinator.close() first).
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
 

@@ -44,6 +44,7 @@ export async function send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string,
  * Opens an event stream and keeps it open: after an error it reconnects (with a fresh URL from
  * `url()`, e.g. a newer trace offset) after a short pause, until closed.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler knows its event's shape
 export function stream(url: () => string, handlers: Record<string, (data: any) => void>): () => void {
   let source: EventSource | null = null;
   let closed = false;

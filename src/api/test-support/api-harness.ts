@@ -97,13 +97,19 @@ export async function createApiHarness(opts: ApiHarnessOptions = {}): Promise<Ap
   };
 }
 
+export interface SseEvent {
+  event: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test payloads are checked by shape
+  data: any;
+}
+
 /** Reads server-sent events from a streaming response until `until` returns true or the stream ends. */
 export async function readEvents(
   res: Response,
-  until: (events: { event: string; data: any }[]) => boolean,
-  onEvent?: (e: { event: string; data: any }) => void | Promise<void>,
-): Promise<{ event: string; data: any }[]> {
-  const events: { event: string; data: any }[] = [];
+  until: (events: SseEvent[]) => boolean,
+  onEvent?: (e: SseEvent) => void | Promise<void>,
+): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let buf = '';

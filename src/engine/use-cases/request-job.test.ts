@@ -162,3 +162,29 @@ describe('long poll', () => {
     expect(next.kind).toBe('job');
   });
 });
+
+describe('bursts', () => {
+  test('a burst of jobs is drained by parked polls of the class, one wake-up per job plus the baton', async () => {
+    h = await createHarness();
+    const runners = await Promise.all(Array.from({ length: 5 }, () => h.runner({ tags: ['b'], runUntagged: false })));
+    const first = (await h.coordinator.requestJob({ runner: runners[0], holdMs: 0, signal: never })) as { lastUpdate: string };
+    const polls = runners.map((runner) => h.coordinator.requestJob({ runner, lastUpdate: first.lastUpdate, holdMs: 300, signal: never }));
+    await new Promise((r) => setImmediate(r));
+    expect(h.coordinator.parkedPolls()).toBe(5);
+    await h.pipeline(planOf(['a'], [job('x', { stage: 'a', tags: ['b'] }), job('y', { stage: 'a', tags: ['b'] }), job('z', { stage: 'a', tags: ['b'] })]));
+    const results = await Promise.all(polls);
+    expect(results.filter((r) => r.kind === 'job').length).toBe(3);
+  });
+
+  test('an aborted poll never takes a job', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const first = (await h.coordinator.requestJob({ runner: r, holdMs: 0, signal: never })) as { lastUpdate: string };
+    const ac = new AbortController();
+    const p = h.coordinator.requestJob({ runner: r, lastUpdate: first.lastUpdate, holdMs: 30_000, signal: ac.signal });
+    ac.abort();
+    const id = await h.pipeline(planOf(['a'], [job('x', { stage: 'a' })]));
+    expect((await p).kind).toBe('none');
+    expect(await h.statuses(id)).toEqual({ x: 'pending' });
+  });
+});

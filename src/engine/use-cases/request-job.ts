@@ -2,14 +2,15 @@
 //   v := queue version for the runner's class
 //   if lastUpdate != v: claim (one SQL statement); job -> answer 201
 //   loop: park until the version changes (no DB query), the hold ends, or the request aborts;
-//         on a change claim again; at the end answer {none, lastUpdate: current version}.
+//         on a change claim again (a woken poll that got a job wakes the next one of its class);
+//         at the end answer {none, lastUpdate: current version}. An aborted request never claims.
 // The version is read BEFORE each claim, so a job made pending during a claim wakes the next park.
 import type { ClaimAssign, RunnerMatch } from '../../store/ports.js';
 import { FEATURE_BITS } from '../../store/ports.js';
 import { hashToken, randomToken, TOKEN_PREFIX } from '../../util/tokens.js';
-import { inTx, type EngineContext } from '../context.js';
+import { emit, inTx, type EngineContext } from '../context.js';
 import type { ClaimedJob, RequestJobInput, RequestJobResult, RunnerInfoInput } from '../coordinator.js';
-import { lockScope, refreshPipeline } from '../flow.js';
+import { lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
 import type { Job, Runner } from '../model.js';
 import { jobDependencies } from './dependencies.js';
 
@@ -36,9 +37,12 @@ export async function requestJob(ctx: EngineContext, input: RequestJobInput): Pr
   const until = Date.now() + Math.max(0, Math.min(input.holdMs, ctx.config.longPollMs));
   let version = ctx.queue.version(match);
   let shouldClaim = !runner.paused && input.lastUpdate !== version;
+  let woken = false;
   for (;;) {
     if (shouldClaim) {
       const claimed = await claim(ctx, runner, match, input.info);
+      // a woken poll that got a job passes the baton: the burst may hold more jobs
+      if (woken && claimed) ctx.queue.wakeOne(match);
       if (claimed) return { kind: 'job', claimed };
     }
     const remaining = until - Date.now();
@@ -46,6 +50,12 @@ export async function requestJob(ctx: EngineContext, input: RequestJobInput): Pr
     const changed = await ctx.queue.waitForChange(match, version, remaining, signal);
     if (!changed) return { kind: 'none', lastUpdate: ctx.queue.version(match) };
     version = ctx.queue.version(match);
+    if (signal.aborted) {
+      // never hand a job to a request nobody waits for; let another poll take the wake-up
+      ctx.queue.wakeOne(match);
+      return { kind: 'none', lastUpdate: version };
+    }
+    woken = true;
     shouldClaim = !runner.paused;
   }
 }
@@ -65,19 +75,34 @@ async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, inf
   if (!claimed) return null;
   const deadlineAt = new Date(now.getTime() + claimed.timeout * 1000).toISOString();
   const job: Job = { ...claimed, deadlineAt };
-  const scope = await inTx(ctx, async (tx, fx) => {
-    await tx.jobs.update(job.id, { deadlineAt });
-    fx.job(job);
-    const s = await lockScope(tx, job.pipelineId);
-    if (s) await refreshPipeline(ctx, tx, fx, s);
-    return s;
-  });
+  let scope: PipelineScope | null;
+  const seen = await ctx.store.pipelines.byId(job.pipelineId);
+  if (seen && seen.status === 'running') {
+    // a claim cannot change a running pipeline's status: no pipeline transaction needed
+    await ctx.store.jobs.update(job.id, { deadlineAt });
+    emit(ctx, { type: 'job', job });
+    const project = await ctx.store.projects.byId(seen.projectId);
+    scope = project ? { pipeline: seen, project } : null;
+  } else {
+    scope = await inTx(ctx, async (tx, fx) => {
+      // pipeline lock first, then the job row: the same order as every other pipeline transaction
+      const s = await lockScope(tx, job.pipelineId);
+      await tx.jobs.update(job.id, { deadlineAt });
+      fx.job(job);
+      if (s) await refreshPipeline(ctx, tx, fx, s);
+      return s;
+    });
+  }
   if (!scope) return null;
-  const deps = await jobDependencies(ctx.store, job);
-  const archives = await ctx.store.artifacts.byJobs(deps.map((d) => d.id));
-  const dotenv = await ctx.store.artifacts.dotenv(deps.map((d) => d.id));
+  const [deps, instanceVars, projectVars] = await Promise.all([
+    jobDependencies(ctx.store, job),
+    ctx.store.variables.list(null),
+    ctx.store.variables.list(job.projectId),
+  ]);
+  const ids = deps.map((d) => d.id);
+  const [archives, dotenv] = await Promise.all([ctx.store.artifacts.byJobs(ids), ctx.store.artifacts.dotenv(ids)]);
   const protectedRef = scope.pipeline.isTag || scope.pipeline.ref === scope.project.defaultBranch;
-  const vars = [...(await ctx.store.variables.list(null)), ...(await ctx.store.variables.list(job.projectId))].filter((v) => protectedRef || !v.protected);
+  const vars = [...instanceVars, ...projectVars].filter((v) => protectedRef || !v.protected);
   return {
     job,
     pipeline: scope.pipeline,

@@ -1,9 +1,10 @@
 // Test helper: HTTP calls shaped like gitlab-runner's network layer (network/gitlab.go): JSON
 // bodies with the token in the body AND the RUNNER-TOKEN / JOB-TOKEN header, User-Agent and
 // X-Request-Id, inclusive Content-Range on trace PATCHes, multipart artifact uploads with the
-// parameters in the query string.
+// parameters in the query string. Every 201 job payload is validated against the JSON Schema.
 import { randomBytes } from 'node:crypto';
 import type { JobPayload } from '../protocol.js';
+import { checkJobPayload } from './json-schema-check.js';
 
 export const RUNNER_INFO = {
   name: 'gitlab-runner',
@@ -62,7 +63,13 @@ export class RunnerClient {
     const res = await postJson(`${this.base}/api/v4/jobs/request`, body, { 'runner-token': this.token });
     const lu = res.headers.get('x-gitlab-last-update');
     if (lu) this.lastUpdate = lu;
-    return { res, job: res.status === 201 ? res.json<JobPayload>() : null };
+    if (res.status !== 201) return { res, job: null };
+    // Every payload the server produces is checked against the runner's types.
+    const job = res.json<JobPayload>();
+    const violations = checkJobPayload(job);
+    if (violations.length > 0) throw new Error(`job payload violates schema/job-payload.schema.json:\n${violations.join('\n')}`);
+    if (!/^application\/json(;|$)/.test(res.headers.get('content-type') ?? '')) throw new Error('201 without Content-Type: application/json');
+    return { res, job };
   }
 
   updateJob(job: { id: number; token: string }, body: Record<string, unknown>): Promise<HttpResult> {

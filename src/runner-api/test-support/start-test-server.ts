@@ -54,6 +54,8 @@ export interface StartTestServerOptions {
   maxArtifactBytes?: number;
   engine?: Partial<EngineConfig>;
   logger?: boolean;
+  /** Wraps the store before the coordinator uses it (benchmarks count queries this way). */
+  wrapStore?: (store: Store) => Store;
 }
 
 let counter = 0;
@@ -65,7 +67,7 @@ export async function startRunnerApiTestServer(options: StartTestServerOptions =
   const blobs = createFsBlobStore({ dir: path.join(dir, 'artifacts') });
   const repos = createRepoStore({ dir: path.join(dir, 'repos') });
   const longPollMs = options.longPollMs ?? 2_000;
-  const coordinator = createCoordinator({ store, traces, config: { longPollMs, ...options.engine } });
+  const coordinator = createCoordinator({ store: options.wrapStore ? options.wrapStore(store) : store, traces, config: { longPollMs, ...options.engine } });
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 32 * 1024 * 1024 });
   let url = '';
   const pushes: GitPushEvent[] = [];

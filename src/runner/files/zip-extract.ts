@@ -78,6 +78,10 @@ export async function extractZip(file: string, destDir: string, opts: { warn?: (
       });
       zip.readEntry();
     });
+  } catch (e) {
+    // yauzl's own name validation refuses the same names: report them the same way.
+    if (e instanceof Error && /invalid relative path|absolute path/.test(e.message)) throw new ZipSlipError(e.message.replace(/^.*: /, ''));
+    throw e;
   } finally {
     if (zip.isOpen) zip.close();
   }

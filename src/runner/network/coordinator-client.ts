@@ -62,6 +62,10 @@ export class CoordinatorClient {
     this.http = new HttpClient(opts);
   }
 
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
   async registerRunner(body: RegisterRunnerRequest, signal?: AbortSignal): Promise<RegisterRunnerResponse> {
     const res = await this.http.request({ method: 'POST', path: 'runners', json: body, signal });
     if (res.status !== 201) throw new ProtocolError(`registering runner failed: ${await errorMessageOf(res)}`, { status: res.status });
@@ -193,7 +197,7 @@ export class CoordinatorClient {
         headers: { [HEADER.jobToken]: jobToken },
         redirect: 'manual',
         body: () => ({
-          body: Readable.toWeb(Readable.from(multipartParts(head, up.file, tail))) as ReadableStream,
+          body: Readable.from(multipartParts(head, up.file, tail)),
           contentType: `multipart/form-data; boundary=${boundary}`,
           contentLength: head.length + size + tail.length,
         }),

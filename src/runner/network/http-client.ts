@@ -2,7 +2,10 @@
 // sets (User-Agent, X-Request-Id, Content-Type/Accept for JSON) and applies the retry policy.
 // It never throws for an HTTP status: callers get { status, headers, response }; a transport
 // error after the last attempt is status -1 (as the Go client reports it).
+// Each client has its own connection pool (an undici Agent): close() ends every socket, so a
+// runner that stops leaves no connection behind that would keep a server from closing.
 import { randomBytes } from 'node:crypto';
+import { Agent, fetch, Headers, type RequestInit, type Response } from 'undici';
 import { apiBaseUrl } from './base-url.js';
 import { defaultRetryPolicy, isRetriableStatus, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { sleep } from './sleep.js';
@@ -45,6 +48,7 @@ export class HttpClient {
   private readonly userAgent: string;
   private readonly policy: RetryPolicy;
   private readonly logger: RunnerLogger;
+  private readonly agent = new Agent({ keepAliveTimeout: 4000, headersTimeout: 10 * 60_000, bodyTimeout: 10 * 60_000 });
 
   constructor(opts: HttpClientOptions) {
     this.baseUrl = apiBaseUrl(opts.url);
@@ -57,6 +61,11 @@ export class HttpClient {
     const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.baseUrl);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
     return url.toString();
+  }
+
+  /** Closes every connection of this client; later requests fail. */
+  async close(): Promise<void> {
+    await this.agent.destroy().catch(() => {});
   }
 
   async request(req: HttpRequest): Promise<HttpResult> {
@@ -93,14 +102,15 @@ export class HttpClient {
       if (b.contentLength !== undefined) headers['Content-Length'] = String(b.contentLength);
     }
     try {
-      const init: RequestInit & { duplex?: 'half' } = {
+      const init: RequestInit = {
         method: req.method,
         headers,
         body,
         signal: req.signal,
         redirect: req.redirect ?? 'follow',
+        dispatcher: this.agent,
       };
-      if (body && typeof (body as ReadableStream).getReader === 'function') init.duplex = 'half';
+      if (body && typeof body !== 'string' && !(body instanceof Uint8Array)) init.duplex = 'half';
       const response = await fetch(url, init);
       return { status: response.status, headers: response.headers, response };
     } catch (error) {

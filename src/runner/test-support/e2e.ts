@@ -78,3 +78,14 @@ export async function startTestRunner(
     },
   };
 }
+
+/** [name, status] pairs; on a mismatch the error carries every job's failure reason and trace. */
+export async function statusesWithTraces(t: RunnerApiTestServer, jobs: Job[], expected: [string, string][]): Promise<[string, string][]> {
+  const got = jobs.map((j) => [j.name, j.status] as [string, string]);
+  if (JSON.stringify(got) !== JSON.stringify(expected)) {
+    for (const j of jobs) {
+      process.stderr.write(`--- ${j.name} ${j.status} ${j.failureReason ?? ''}\n${await traceOf(t, j.id).catch(() => '')}\n`);
+    }
+  }
+  return got;
+}

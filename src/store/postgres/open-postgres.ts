@@ -27,5 +27,16 @@ export async function openPostgresStore(opts: { url: string; poolSize?: number }
     },
   });
   await signal.start();
-  return sqlStore({ db, dialect: 'postgres', pendingSignal: signal, onClose: () => signal.close() });
+  let closed = false;
+  return sqlStore({
+    db,
+    dialect: 'postgres',
+    pendingSignal: signal,
+    async onClose() {
+      if (closed) return;
+      closed = true;
+      await signal.close();
+      await db.destroy();
+    },
+  });
 }

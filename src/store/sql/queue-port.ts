@@ -62,13 +62,12 @@ export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', 
           WITH picked AS (
             DELETE FROM pending_jobs WHERE job_id = (
               SELECT p.job_id FROM pending_jobs p WHERE ${cond} ORDER BY p.job_id LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING job_id)
+            RETURNING job_id),
+          untag AS (DELETE FROM pending_job_tags WHERE job_id IN (SELECT job_id FROM picked))
           UPDATE jobs SET ${set} FROM picked WHERE jobs.id = picked.job_id AND jobs.status = 'pending'
           RETURNING jobs.*`.execute(db);
         const row = r.rows[0];
-        if (!row) return null;
-        await db.deleteFrom('pending_job_tags').where('job_id', '=', num(row.id)).execute();
-        return toJob(row);
+        return row ? toJob(row) : null;
       }
       const run = async (tx: Kysely<Database>) => {
         const r = await sql<Selectable<JobsTable>>`

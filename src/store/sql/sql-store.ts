@@ -23,21 +23,14 @@ export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', i
   };
 }
 
-export function sqlStore(opts: {
-  db: Kysely<Database>;
-  dialect: 'sqlite' | 'postgres';
-  pendingSignal: PendingSignal;
-  onClose: () => Promise<void>;
-}): Store {
+/** `onClose` releases what the adapter owns (it destroys `db` itself when needed). */
+export function sqlStore(opts: { db: Kysely<Database>; dialect: 'sqlite' | 'postgres'; pendingSignal: PendingSignal; onClose: () => Promise<void> }): Store {
   const { db, dialect } = opts;
   return {
     ...sqlPorts(db, dialect, false),
     dialect,
     pendingSignal: opts.pendingSignal,
     transaction: (fn) => db.transaction().execute((tx) => fn(sqlPorts(tx, dialect, true))),
-    async close() {
-      await opts.onClose();
-      await db.destroy();
-    },
+    close: opts.onClose,
   };
 }

@@ -1,22 +1,67 @@
-// SQLite adapter: better-sqlite3 in WAL mode, one connection (one writer), busy timeout.
-import { mkdirSync } from 'node:fs';
+// SQLite adapter: better-sqlite3 in WAL mode, busy timeout, synchronous=NORMAL, one connection
+// per database file and process (one writer). Opening the same file twice in one process shares
+// that connection: better-sqlite3 waits for locks synchronously, so two connections of one
+// process would block each other's event loop. Other processes are kept out by SQLite's locks.
+import { mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { localSignal } from '../local-signal.js';
-import type { Store } from '../ports.js';
+import type { PendingSignal, Store } from '../ports.js';
 import { migrate } from '../sql/migrate.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStore } from '../sql/sql-store.js';
 
-export async function openSqliteStore(opts: { path: string }): Promise<Store> {
-  if (opts.path !== ':memory:') mkdirSync(path.dirname(opts.path), { recursive: true });
-  const database = new Sqlite(opts.path);
+interface Shared {
+  db: Kysely<Database>;
+  signal: PendingSignal;
+  refs: number;
+}
+
+const open = new Map<string, Promise<Shared>>();
+
+function keyOf(file: string): string {
+  if (file === ':memory:') return `:memory:${Math.random()}`;
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  return path.join(realpathSync(path.dirname(path.resolve(file))), path.basename(file));
+}
+
+async function connect(file: string): Promise<Shared> {
+  const database = new Sqlite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 10000');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = OFF');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  await migrate(db, 'sqlite');
-  return sqlStore({ db, dialect: 'sqlite', pendingSignal: localSignal(), onClose: async () => {} });
+  try {
+    await migrate(db, 'sqlite');
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  return { db, signal: localSignal(), refs: 0 };
+}
+
+export async function openSqliteStore(opts: { path: string }): Promise<Store> {
+  const key = keyOf(opts.path);
+  let pending = open.get(key);
+  if (!pending) {
+    pending = connect(key === opts.path || opts.path === ':memory:' ? opts.path : key);
+    open.set(key, pending);
+    pending.catch(() => open.delete(key));
+  }
+  const shared = await pending;
+  shared.refs++;
+  let closed = false;
+  const store = sqlStore({ db: shared.db, dialect: 'sqlite', pendingSignal: shared.signal, onClose: async () => {} });
+  return {
+    ...store,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (--shared.refs > 0) return;
+      open.delete(key);
+      await shared.db.destroy();
+    },
+  };
 }

@@ -127,9 +127,31 @@ export const Icon = {
       <path d="M6 4l4 4-4 4" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" />
     </svg>
   ),
+  folder: (
+    <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" class="file-icon">
+      <path d="M1.8 3.5h4.3l1.5 1.6h6.6v7.4H1.8z" fill="none" stroke="currentColor" stroke-width="1.3" stroke-linejoin="round" />
+    </svg>
+  ),
+  file: (
+    <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" class="file-icon">
+      <path d="M3.5 1.8h5.7l3.3 3.3v9.1h-9zM9 1.8v3.5h3.5" fill="none" stroke="currentColor" stroke-width="1.3" stroke-linejoin="round" />
+    </svg>
+  ),
+  tag: (
+    <svg width="12" height="12" viewBox="0 0 16 16" aria-hidden="true">
+      <path d="M2 2.5v5l6.5 6.5 5-5L7 2.5zM5 5.5h.1" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round" />
+    </svg>
+  ),
   download: (
     <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true">
       <path d="M8 2.5v8m-3.5-3.5L8 10.5 11.5 7M3 13.5h10" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round" />
     </svg>
   ),
 };
+
+/** Sets the browser tab's title while the page shows. */
+export function useTitle(title: string | null | undefined): void {
+  useEffect(() => {
+    if (title) document.title = `${title} · gitlab-ci-dispatcher`;
+  }, [title]);
+}

@@ -149,7 +149,7 @@ export function LogView({ jobId, onStatus }: Props) {
     setTimestamps(mode);
   };
 
-  const hasTimestamps = m.lines.some((l, i) => i < 50 && l.time !== null);
+  const hasTimestamps = m.lines.slice(0, 50).some((l) => l.time !== null);
   const items = [];
   for (let r = first; r < last; r++) {
     const isPending = r >= rows.length;
@@ -169,6 +169,18 @@ export function LogView({ jobId, onStatus }: Props) {
         data-section={section?.name}
         aria-expanded={section ? !isFolded : undefined}
         onClick={section ? () => toggle(header) : undefined}
+        role={section ? 'button' : undefined}
+        tabIndex={section ? 0 : undefined}
+        onKeyDown={
+          section
+            ? (e: KeyboardEvent) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  toggle(header);
+                }
+              }
+            : undefined
+        }
       >
         <span class="log-no">{isPending ? '' : index + 1}</span>
         {timestamps === 'dim' && hasTimestamps ? (

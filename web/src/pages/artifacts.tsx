@@ -89,7 +89,7 @@ function ZipBrowser({ jobId, artifact }: { jobId: number; artifact: Artifact }) 
         <tbody>
           {[...dirs.entries()].sort().map(([name, size]) => (
             <tr key={name} class="clickable" onClick={() => { setDir(dir + name); setOpen(null); }}>
-              <td>📁 {name}</td>
+              <td class="row-gap">{Icon.folder} {name}</td>
               <td class="muted">{formatBytes(size)}</td>
               <td />
             </tr>
@@ -101,7 +101,7 @@ function ZipBrowser({ jobId, artifact }: { jobId: number; artifact: Artifact }) 
               <tr key={f.path} class={open?.path === f.path ? 'selected' : ''}>
                 <td>
                   <button class="btn-link" onClick={() => setOpen(f)} data-testid={`entry-${f.path}`}>
-                    📄 {name}
+                    {Icon.file} {name}
                   </button>
                 </td>
                 <td class="muted">{formatBytes(f.size)}</td>

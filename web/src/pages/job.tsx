@@ -2,7 +2,7 @@
 // artifacts, and the actions that apply (retry, cancel, play with variables).
 import { useState } from 'preact/hooks';
 import { get, send } from '../api';
-import { ActionButton, ErrorBox, Icon, Link, Loading, useAsync, useTicker } from '../components/common';
+import { ActionButton, ErrorBox, Icon, Link, Loading, useAsync, useTicker, useTitle } from '../components/common';
 import { StatusBadge, StatusIcon } from '../components/status';
 import { LogView } from '../log/log-view';
 import { navigate } from '../router';
@@ -20,6 +20,7 @@ export function JobPage({ id }: { id: number }) {
   const [tab, setTab] = useState<'log' | 'artifacts'>('log');
   const d = detail.data;
   const now = useTicker(1000, !!d && ACTIVE.includes(d.job.status));
+  useTitle(d ? `${d.job.name} (#${d.job.id}) · ${d.job.status}` : `Job #${id}`);
 
   const onStatus = (job: Job) => {
     if (!d) return;

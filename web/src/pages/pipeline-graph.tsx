@@ -62,12 +62,21 @@ export function PipelineGraph({ detail, now, canAct, onAction }: Props) {
         const a = rect(from);
         const b = rect(to);
         if (!a || !b) continue;
-        const x1 = a.right - base.left;
         const y1 = a.top + a.height / 2 - base.top;
-        const x2 = b.left - base.left;
         const y2 = b.top + b.height / 2 - base.top;
-        const dx = Math.max(24, Math.abs(x2 - x1) / 2);
-        next.push({ from, to, d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}` });
+        if (b.left > a.right) {
+          // The usual case: a later column. Leave from the right edge, arrive at the left edge.
+          const x1 = a.right - base.left;
+          const x2 = b.left - base.left;
+          const dx = Math.max(24, (x2 - x1) / 2);
+          next.push({ from, to, d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}` });
+        } else {
+          // Same column (or an earlier one): loop around the left side.
+          const x1 = a.left - base.left;
+          const x2 = b.left - base.left;
+          const dx = 22 + Math.min(40, Math.abs(y2 - y1) / 6);
+          next.push({ from, to, d: `M${x1},${y1} C${x1 - dx},${y1} ${x2 - dx},${y2} ${x2},${y2}` });
+        }
       }
       setPaths(next);
       setSize({ w: el.scrollWidth, h: el.scrollHeight });

@@ -2,7 +2,7 @@
 // pipeline's event stream.
 import { useEffect } from 'preact/hooks';
 import { get, send, stream } from '../api';
-import { ActionButton, ErrorBox, Icon, Link, Loading, useAsync, useTicker } from '../components/common';
+import { ActionButton, ErrorBox, Icon, Link, Loading, useAsync, useTicker, useTitle } from '../components/common';
 import { StatusBadge } from '../components/status';
 import { canAct, useSession } from '../session';
 import type { Job, Pipeline, PipelineDetail } from '../types';
@@ -16,6 +16,7 @@ export function PipelinePage({ id }: { id: number }) {
   const session = useSession();
   const d = detail.data;
   const now = useTicker(1000, !!d && ACTIVE.includes(d.pipeline.status));
+  useTitle(d ? `Pipeline #${d.pipeline.id} · ${d.project.path}` : `Pipeline #${id}`);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -2,7 +2,7 @@
 // live through the project's event stream.
 import { useEffect, useState } from 'preact/hooks';
 import { get, stream } from '../api';
-import { ErrorBox, Link, Loading, useAsync, useTicker } from '../components/common';
+import { ErrorBox, Icon, Link, Loading, useAsync, useTicker, useTitle } from '../components/common';
 import { StatusBadge } from '../components/status';
 import { navigate } from '../router';
 import type { Pipeline, Project } from '../types';
@@ -13,11 +13,14 @@ const STATUSES = ['running', 'pending', 'success', 'failed', 'canceled', 'skippe
 export function PipelinesPage({ project, query }: { project: string; query: URLSearchParams }) {
   const status = query.get('status') ?? '';
   const ref = query.get('ref') ?? '';
+  const before = query.get('before') ?? '';
   const [refInput, setRefInput] = useState(ref);
   const proj = useAsync((signal) => get<Project>(`/projects/${encodeURIComponent(project)}`, signal), [project]);
-  const qs = new URLSearchParams({ ...(status ? { status } : {}), ...(ref ? { ref } : {}), limit: '100' }).toString();
+  const PAGE = 50;
+  const qs = new URLSearchParams({ ...(status ? { status } : {}), ...(ref ? { ref } : {}), ...(before ? { before } : {}), limit: String(PAGE) }).toString();
   const list = useAsync((signal) => get<Pipeline[]>(`/projects/${encodeURIComponent(project)}/pipelines?${qs}`, signal), [project, qs]);
   const now = useTicker(1000, !!list.data?.some((p) => p.status === 'running'));
+  useTitle(`Pipelines · ${proj.data?.path ?? project}`);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -33,8 +36,8 @@ export function PipelinesPage({ project, query }: { project: string; query: URLS
     };
   }, [project, qs]);
 
-  const setFilter = (next: { status?: string; ref?: string }) => {
-    const q = new URLSearchParams({ status, ref, ...next });
+  const setFilter = (next: { status?: string; ref?: string; before?: string }) => {
+    const q = new URLSearchParams({ status, ref, before: '', ...next });
     for (const [k, v] of [...q.entries()]) if (!v) q.delete(k);
     const s = q.toString();
     navigate(`/projects/${encodeURIComponent(project)}${s ? `?${s}` : ''}`, true);
@@ -116,7 +119,7 @@ export function PipelinesPage({ project, query }: { project: string; query: URLS
                     </div>
                   </td>
                   <td>
-                    <span class="ref-chip">{p.isTag ? '🏷 ' : ''}{p.ref}</span> <code class="sha">{shortSha(p.sha)}</code>
+                    <span class="ref-chip">{p.isTag ? Icon.tag : null}{p.ref}</span> <code class="sha">{shortSha(p.sha)}</code>
                   </td>
                   <td class="muted">{p.source}</td>
                   <td class="nowrap">{formatDuration(p.duration ?? (p.status === 'running' ? secondsSince(p.startedAt, now) : null))}</td>
@@ -128,6 +131,20 @@ export function PipelinesPage({ project, query }: { project: string; query: URLS
             </tbody>
           </table>
         )
+      ) : null}
+      {list.data && (before || list.data.length === PAGE) ? (
+        <div class="pager">
+          {before ? (
+            <button class="btn btn-sm" onClick={() => setFilter({ before: '' })}>
+              Newest
+            </button>
+          ) : null}
+          {list.data.length === PAGE ? (
+            <button class="btn btn-sm" onClick={() => setFilter({ before: String(list.data![list.data!.length - 1].id) })}>
+              Older pipelines
+            </button>
+          ) : null}
+        </div>
       ) : null}
     </>
   );

@@ -1,12 +1,13 @@
 // All projects with their latest pipeline.
 import { get } from '../api';
-import { ErrorBox, Link, Loading, useAsync } from '../components/common';
+import { ErrorBox, Link, Loading, useAsync, useTitle } from '../components/common';
 import { StatusBadge } from '../components/status';
 import type { Project } from '../types';
 import { shortSha, timeAgo } from '../util/format';
 
 export function ProjectsPage() {
   const projects = useAsync((signal) => get<Project[]>('/projects', signal), []);
+  useTitle('Projects');
   return (
     <>
       <div class="page-head">

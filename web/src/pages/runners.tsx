@@ -1,13 +1,14 @@
 // Runners: online state, last contact, tags, and what each runner process reported (version,
 // executor, platform); pause/resume and delete for admins.
 import { get, send } from '../api';
-import { ActionButton, ErrorBox, Loading, useAsync, useTicker } from '../components/common';
+import { ActionButton, ErrorBox, Loading, useAsync, useTicker, useTitle } from '../components/common';
 import { isAdmin, useSession } from '../session';
 import type { Runner } from '../types';
 import { timeAgo } from '../util/format';
 
 export function RunnersPage() {
   const runners = useAsync((signal) => get<Runner[]>('/runners', signal), []);
+  useTitle('Runners');
   const session = useSession();
   const now = useTicker(10_000);
   const admin = isAdmin(session);

@@ -1,0 +1,158 @@
+// `gitlab-ci-dispatcher run` as a user runs it: a separate process, real server, git and runner.
+// Exit codes (0, 1, 2, 130), the --json summary, --job selection, --manual, and Ctrl-C.
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCli } from '../support/run-cli.js';
+
+const work = mkdtempSync(path.join(tmpdir(), 'gcd-cli-run-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+let n = 0;
+function project(yaml: string, files: Record<string, string> = {}): string {
+  const dir = path.join(work, `p${++n}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, '.gitlab-ci.yml'), yaml);
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);
+
+/** A process that exists and is not a zombie (a killed child waiting to be reaped is dead). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  return !alive(pid);
+}
+
+describe('run', () => {
+  it('exits 1 when a job fails and prints the last lines of its log', async () => {
+    const dir = project(`
+ok:
+  script: [echo fine]
+broken:
+  script:
+    - 'echo "about to fail: marker-771"'
+    - exit 3
+`);
+    const r = await runCli(['run', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('--- last lines of broken ---');
+    expect(r.stdout).toContain('about to fail: marker-771');
+    expect(r.stdout).toMatch(/Pipeline #\d+ failed/);
+  });
+
+  it('exits 2 on a configuration error with file:line:col diagnostics', async () => {
+    const dir = project('build:\n  scirpt: [echo hi]\n');
+    const r = await runCli(['run', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\.gitlab-ci\.yml:\d+:\d+: error: .*scirpt/);
+  });
+
+  it('exits 0 with allowed failures and prints the documented --json shape only', async () => {
+    const dir = project(`
+stages: [a, b]
+flaky:
+  stage: a
+  allow_failure: true
+  script: [exit 1]
+after:
+  stage: b
+  script: [echo done]
+`);
+    const r = await runCli(['run', dir, '--json']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const s = summaryOf(r.stdout);
+    expect(Object.keys(s).sort()).toEqual(['jobs', 'pipeline']);
+    expect(Object.keys(s.pipeline).sort()).toEqual(['duration', 'id', 'status']);
+    expect(s.pipeline.status).toBe('success');
+    const flaky = s.jobs.find((j: { name: string }) => j.name === 'flaky');
+    expect(Object.keys(flaky).sort()).toEqual(['allow_failure', 'duration', 'exit_code', 'failure_reason', 'name', 'stage', 'status']);
+    expect(flaky).toMatchObject({ status: 'failed', allow_failure: true, exit_code: 1, failure_reason: 'script_failure', stage: 'a' });
+    expect(s.jobs.find((j: { name: string }) => j.name === 'after').status).toBe('success');
+  });
+
+  it('--job runs only the named job and what it needs; --variable reaches the job', async () => {
+    const dir = project(`
+stages: [build, test]
+compile:
+  stage: build
+  script: [echo compiled > out.txt]
+  artifacts: { paths: [out.txt] }
+unrelated:
+  stage: build
+  script: [echo nope]
+check:
+  stage: test
+  needs: [compile]
+  script:
+    - grep compiled out.txt
+    - test "$WHO" = tester
+`);
+    const r = await runCli(['run', dir, '--json', '--job', 'check', '--variable', 'WHO=tester']);
+    expect(r.code).toBe(0);
+    const names = summaryOf(r.stdout).jobs.map((j: { name: string }) => j.name).sort();
+    expect(names).toEqual(['check', 'compile']);
+  });
+
+  it('--manual plays a manual job; without it the manual job stays manual', async () => {
+    const yaml = `
+build:
+  script: [echo built]
+release:
+  when: manual
+  script: [echo released]
+`;
+    const played = await runCli(['run', project(yaml), '--json', '--manual', 'release']);
+    expect(played.code).toBe(0);
+    expect(summaryOf(played.stdout).jobs.find((j: { name: string }) => j.name === 'release').status).toBe('success');
+    const idle = await runCli(['run', project(yaml), '--json']);
+    expect(idle.code).toBe(0);
+    expect(summaryOf(idle.stdout).jobs.find((j: { name: string }) => j.name === 'release').status).toBe('manual');
+  });
+
+  it('Ctrl-C cancels the pipeline, kills the job processes and exits 130', async () => {
+    const marker = path.join(work, 'pids');
+    mkdirSync(marker, { recursive: true });
+    const dir = project(`
+slow:
+  script:
+    - sleep 300 &
+    - echo $! > ${marker}/child
+    - echo $$ > ${marker}/shell
+    - echo started-slow-job
+    - wait
+`);
+    let pid = -1;
+    const started = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (existsSync(path.join(marker, 'child'))) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 100);
+    });
+    const running = runCli(['run', dir], { onSpawn: (p) => (pid = p) });
+    await started;
+    process.kill(pid, 'SIGINT');
+    const r = await running;
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/canceled/);
+    const child = Number(readFileSync(path.join(marker, 'child'), 'utf8'));
+    const shell = Number(readFileSync(path.join(marker, 'shell'), 'utf8'));
+    expect(await gone(child)).toBe(true);
+    expect(await gone(shell)).toBe(true);
+  });
+});
