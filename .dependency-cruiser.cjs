@@ -19,7 +19,7 @@ const forbidden = Object.entries(allowed).map(([from, to]) => ({
   name: `${from}-imports`,
   comment: `src/${from} may import only: ${to.join(', ') || 'nothing'} (DESIGN.md)`,
   severity: 'error',
-  from: { path: `^src/${from}/`, pathNot: '\\.test\\.ts$|/test-support/' },
+  from: { path: `^src/${from}/`, pathNot: '\\.test(-suite)?\\.ts$|/test-support/' },
   to: {
     path: '^src/',
     pathNot: [`^src/${from}/`, ...to.map((t) => `^src/${t}(/|\\.ts$|$)`)],

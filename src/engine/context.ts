@@ -7,6 +7,7 @@ import type { Clock } from '../util/clock.js';
 import type { EngineConfig } from './config.js';
 import type { CoordinatorEvent } from './coordinator.js';
 import type { Job, Pipeline } from './model.js';
+import type { ReadCache } from './read-cache.js';
 import type { TraceStore } from './trace-store.js';
 
 export interface EngineContext {
@@ -16,6 +17,7 @@ export interface EngineContext {
   config: EngineConfig;
   queue: JobQueue;
   events: EventEmitter;
+  cache: ReadCache;
   now(): string;
 }
 

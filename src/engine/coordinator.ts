@@ -131,6 +131,11 @@ export interface CreatePipelineInput {
   variables?: PipelineVariable[];
   plan: PipelinePlan;
   parentPipelineId?: number | null;
+  /**
+   * Runs inside the creating transaction, after the pipeline row exists and before any job can
+   * be claimed: e.g. creating refs/pipelines/<id>, which the runner fetches.
+   */
+  beforeCommit?: (pipelineId: number) => Promise<void>;
 }
 
 export interface PipelineDetail {

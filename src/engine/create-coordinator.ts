@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { hashToken } from '../util/tokens.js';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './config.js';
 import type { EngineContext } from './context.js';
+import { ReadCache } from './read-cache.js';
 import type { Coordinator, CoordinatorEvent } from './coordinator.js';
 import type { ProcessMode } from '../store/ports.js';
 import type { TraceStore } from './trace-store.js';
@@ -50,7 +51,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
   events.setMaxListeners(0);
   const fallback = config.queueFallbackPollMs ?? (store.dialect === 'postgres' ? 2_000 : 0);
   const queue = createJobQueue({ signal: store.pendingSignal, pending: store.queue, fallbackPollMs: fallback });
-  const ctx: EngineContext = { store, traces: opts.traces, clock, config, queue, events, now: () => clock.now().toISOString() };
+  const ctx: EngineContext = { store, traces: opts.traces, clock, config, queue, events, cache: new ReadCache(store), now: () => clock.now().toISOString() };
   const cache = new runners.RunnerCache();
   const watched = new Map<number, number>();
   let sweeper: NodeJS.Timeout | null = null;
@@ -126,8 +127,15 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     cancelJob: (id) => cancelJob(ctx, id),
     retryJob: (id) => retryJob(ctx, id),
     playJob: (id, variables) => playJob(ctx, id, variables),
-    setVariable: (input) => store.variables.upsert(input),
-    deleteVariable: (id) => store.variables.delete(id),
+    async setVariable(input) {
+      const v = await store.variables.upsert(input);
+      ctx.cache.invalidateVariables();
+      return v;
+    },
+    async deleteVariable(id) {
+      await store.variables.delete(id);
+      ctx.cache.invalidateVariables();
+    },
 
     read: {
       project: (id) => store.projects.byId(id),

@@ -120,6 +120,8 @@ export async function readMultipart(
       return;
     }
     const stream = new PassThrough({ highWaterMark: 1024 * 1024 });
+    // The consumer may not have attached its listeners yet when the parse fails.
+    stream.on('error', () => undefined);
     file = stream;
     fileDone = handlers.onFile({ name: headers.name, filename: headers.filename, contentType: headers.contentType, stream }).catch((error) => {
       consumerError = error;
@@ -181,7 +183,7 @@ export async function readMultipart(
   } catch (error) {
     const open = file as PassThrough | null;
     if (open) {
-      open.destroy(error instanceof Error ? error : new Error(String(error)));
+      open.destroy();
       await (fileDone as Promise<void> | null)?.catch(() => undefined);
     }
     throw error;

@@ -23,7 +23,7 @@ import { webStaticPlugin } from '../api/static.js';
 import type { PipelinePlan } from '../ci/plan.js';
 import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
-import { pipelineFromCommit } from './pipeline-from-commit.js';
+import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';
 import { intakePlugin } from './intake-plugin.js';
 
 export interface DispatcherServer {
@@ -36,17 +36,7 @@ export interface DispatcherServer {
   start(): Promise<string>;
   close(): Promise<void>;
   /** Creates a pipeline for a commit already in the project's repository. */
-  createPipelineFor(input: {
-    project: Project;
-    ref: string;
-    isTag: boolean;
-    sha: string;
-    beforeSha?: string;
-    source: string;
-    commitMessage?: string;
-    variables?: { key: string; value: string }[];
-    transformPlan?: (plan: PipelinePlan) => PipelinePlan;
-  }): ReturnType<typeof pipelineFromCommit>;
+  createPipelineFor: CreatePipelineFor;
   /** Commits DIR's working tree (or HEAD with committedOnly) into the project's repository. */
   importDirectory(input: { project: Project; dir: string; committedOnly: boolean; ref: string }): Promise<{ sha: string; message: string }>;
   /** Bytes of a job's trace from `start`. */
@@ -84,7 +74,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   let baseUrl = config.externalUrl ?? '';
   const externalUrl = () => baseUrl;
 
-  const createPipelineFor: DispatcherServer['createPipelineFor'] = (input) =>
+  const createPipelineFor: CreatePipelineFor = (input) =>
     pipelineFromCommit({
       coordinator,
       files: projectFilesAt(repos.pathFor(input.project.path), input.sha),

@@ -11,13 +11,12 @@ import type { Coordinator } from '../engine/coordinator.js';
 import type { RepoStore } from '../git/repo-store.js';
 import { importTarball } from '../git/import-tarball.js';
 import { AppError, badRequest, httpStatusOf, unauthorized } from '../util/errors.js';
-import { ConfigInvalidError } from './pipeline-from-commit.js';
-import type { DispatcherServer } from './create-server.js';
+import { ConfigInvalidError, type CreatePipelineFor } from './pipeline-from-commit.js';
 
 export interface IntakePluginOptions {
   coordinator: Coordinator;
   repos: RepoStore;
-  createPipelineFor: DispatcherServer['createPipelineFor'];
+  createPipelineFor: CreatePipelineFor;
 }
 
 const ARCHIVE_TYPES = ['application/gzip', 'application/x-gzip', 'application/x-tar', 'application/octet-stream', 'application/x-compressed-tar'];

@@ -34,6 +34,19 @@ export interface PipelineFromCommitInput {
   createPipelineRef: (pipelineId: number, sha: string) => Promise<void>;
 }
 
+/** The server's commit -> pipeline entry point, as handed to the HTTP intake routes. */
+export type CreatePipelineFor = (input: {
+  project: Project;
+  ref: string;
+  isTag: boolean;
+  sha: string;
+  beforeSha?: string;
+  source: string;
+  commitMessage?: string;
+  variables?: PipelineVariable[];
+  transformPlan?: (plan: PipelinePlan) => PipelinePlan;
+}) => Promise<PipelineFromCommitResult>;
+
 export interface PipelineFromCommitResult {
   plan: PipelinePlan;
   /** Null when workflow:rules decided not to create a pipeline. */
@@ -75,7 +88,7 @@ export async function pipelineFromCommit(input: PipelineFromCommitInput): Promis
     commitMessage: input.commitMessage,
     variables: input.variables,
     plan,
+    beforeCommit: (pipelineId) => input.createPipelineRef(pipelineId, input.sha),
   });
-  await input.createPipelineRef(detail.pipeline.id, input.sha);
   return { plan, detail };
 }

@@ -88,6 +88,8 @@ export interface JobsPort {
   byPipeline(pipelineId: number): Promise<Job[]>;
   lite(pipelineId: number): Promise<JobLite[]>;
   liteByIds(ids: number[]): Promise<JobLite[]>;
+  /** Current (non-retried) jobs of a pipeline in stages before `beforeStage`, or with one of `names`. */
+  liteWhere(pipelineId: number, filter: { beforeStage?: number; names?: string[] }): Promise<JobLite[]>;
   byTokenHash(hash: string): Promise<Job | null>;
   /** Conditional update: only when the current status is one of `from`; returns the new row or null. */
   transition(id: number, from: readonly JobStatus[], patch: JobPatch): Promise<Job | null>;
@@ -156,7 +158,10 @@ export interface QueuePort {
   enqueue(entry: PendingEntry): Promise<void>;
   enqueueMany(entries: PendingEntry[]): Promise<void>;
   dequeue(jobId: number): Promise<void>;
-  /** One atomic claim: the oldest pending job the runner may take becomes `running`, or null. */
+  /**
+   * One atomic claim: the oldest pending job the runner may take becomes `running` (timeout capped,
+   * deadline_at = startedAt + timeout), or null.
+   */
   claim(match: RunnerMatch, assign: ClaimAssign): Promise<Job | null>;
   /** Pending entries (for stuck checks and waking), oldest first. */
   list(limit: number): Promise<PendingEntry[]>;

@@ -24,7 +24,7 @@ const cli = async (args: string[]) => {
   if (r.code !== 0) throw new Error(`${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return r.stdout;
 };
-const cliJson = async <T = any>(args: string[]): Promise<T> => JSON.parse(await cli([...args, '--json']));
+const cliJson = async <T = unknown>(args: string[]): Promise<T> => JSON.parse(await cli([...args, '--json']));
 
 async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, tries = 120): Promise<T> {
   for (let i = 0; i < tries; i++) {

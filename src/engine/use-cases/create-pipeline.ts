@@ -38,6 +38,8 @@ export async function createPipeline(ctx: EngineContext, input: CreatePipelineIn
       finishedAt: null,
       parentPipelineId: input.parentPipelineId ?? null,
     });
+    // Before any job can be claimed (jobs become pending when this transaction commits).
+    if (input.beforeCommit) await input.beforeCommit(pipeline.id);
     const rows: NewJob[] = plan.jobs.map((spec: PlanJob) => ({
       pipelineId: pipeline.id,
       projectId: project.id,

@@ -10,10 +10,11 @@ export async function jobDependencies(store: Pick<StorePorts, 'jobs'>, job: Job)
   else if (spec.needs !== null) names = spec.needs.filter((n) => n.artifacts).map((n) => n.job);
   else names = null;
   if (names !== null && names.length === 0) return [];
-  const lites = (await store.jobs.lite(job.pipelineId)).filter((j) => !j.retried && j.id !== job.id);
+  if (names === null && job.stageIndex === 0) return [];
+  const lites = (await store.jobs.liteWhere(job.pipelineId, names === null ? { beforeStage: job.stageIndex } : { names: [...new Set(names)] })).filter((j) => j.id !== job.id);
   const chosen =
     names === null
-      ? lites.filter((j) => j.stageIndex < job.stageIndex)
+      ? lites
       : names.map((n) => lites.find((j) => j.name === n)).filter((j): j is NonNullable<typeof j> => !!j);
   if (!chosen.length) return [];
   const full = await store.jobs.byIds(chosen.map((j) => j.id));

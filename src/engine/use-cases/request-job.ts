@@ -11,7 +11,7 @@ import { hashToken, randomToken, TOKEN_PREFIX } from '../../util/tokens.js';
 import { emit, inTx, type EngineContext } from '../context.js';
 import type { ClaimedJob, RequestJobInput, RequestJobResult, RunnerInfoInput } from '../coordinator.js';
 import { lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
-import type { Job, Runner } from '../model.js';
+import type { Runner } from '../model.js';
 import { jobDependencies } from './dependencies.js';
 
 /** Never matches a job: what a paused runner waits on. */
@@ -73,22 +73,18 @@ async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, inf
   };
   const claimed = await ctx.store.queue.claim(match, assign);
   if (!claimed) return null;
-  const deadlineAt = new Date(now.getTime() + claimed.timeout * 1000).toISOString();
-  const job: Job = { ...claimed, deadlineAt };
+  const job = claimed;
   let scope: PipelineScope | null;
   const seen = await ctx.store.pipelines.byId(job.pipelineId);
   if (seen && seen.status === 'running') {
     // a claim cannot change a running pipeline's status: no pipeline transaction needed
-    await ctx.store.jobs.update(job.id, { deadlineAt });
     emit(ctx, { type: 'job', job });
-    const project = await ctx.store.projects.byId(seen.projectId);
+    const project = await ctx.cache.project(seen.projectId);
     scope = project ? { pipeline: seen, project } : null;
   } else {
     scope = await inTx(ctx, async (tx, fx) => {
-      // pipeline lock first, then the job row: the same order as every other pipeline transaction
-      const s = await lockScope(tx, job.pipelineId);
-      await tx.jobs.update(job.id, { deadlineAt });
       fx.job(job);
+      const s = await lockScope(tx, job.pipelineId);
       if (s) await refreshPipeline(ctx, tx, fx, s);
       return s;
     });
@@ -96,8 +92,8 @@ async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, inf
   if (!scope) return null;
   const [deps, instanceVars, projectVars] = await Promise.all([
     jobDependencies(ctx.store, job),
-    ctx.store.variables.list(null),
-    ctx.store.variables.list(job.projectId),
+    ctx.cache.variablesOf(null),
+    ctx.cache.variablesOf(job.projectId),
   ]);
   const ids = deps.map((d) => d.id);
   const [archives, dotenv] = await Promise.all([ctx.store.artifacts.byJobs(ids), ctx.store.artifacts.dotenv(ids)]);

@@ -71,7 +71,7 @@ describe('CoordinatorClient', () => {
   });
 
   it('retries transport errors and reports -1 when the server is gone', async () => {
-    const s = await tinyServer((req, res) => res.writeHead(204).end());
+    const s = await tinyServer((req, res) => void res.writeHead(204).end());
     const url = s.url;
     await s.close();
     const c = new CoordinatorClient({ url, retry: fast });
@@ -89,7 +89,7 @@ describe('CoordinatorClient', () => {
       [416, { range: '0-17' }],
       [202, { 'job-status': 'failed' }],
     ];
-    const s = await tinyServer((req, res, n) => res.writeHead(...answers[n - 1]).end());
+    const s = await tinyServer((req, res, n) => void res.writeHead(...answers[n - 1]).end());
     close = s.close;
     const c = new CoordinatorClient({ url: s.url, retry: fast });
     expect(await c.updateJob(9, 'jt', { state: 'running' })).toMatchObject({ outcome: 'ok', jobStatus: 'canceling', updateIntervalMs: 7000 });

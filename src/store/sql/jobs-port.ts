@@ -110,6 +110,15 @@ export function jobsPort(db: Kysely<Database>): JobsPort {
       }
       return out.sort((x, y) => x.id - y.id);
     },
+    async liteWhere(pipelineId, filter) {
+      let q = db.selectFrom('jobs').select(LITE_COLUMNS).where('pipeline_id', '=', pipelineId).where('retried', '=', 0);
+      if (filter.beforeStage !== undefined) q = q.where('stage_index', '<', filter.beforeStage);
+      if (filter.names !== undefined) {
+        if (!filter.names.length) return [];
+        q = q.where('name', 'in', filter.names);
+      }
+      return (await q.orderBy('id').execute()).map(toJobLite);
+    },
     async byTokenHash(hash) {
       const r = await db.selectFrom('jobs').selectAll().where('token_hash', '=', hash).executeTakeFirst();
       return r ? toJob(r) : null;

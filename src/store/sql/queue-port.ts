@@ -54,9 +54,15 @@ export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', 
     async claim(m, a) {
       const cond = matchCondition(m);
       const cap = a.maximumTimeout ?? 2147483647;
+      const capped = sql`(CASE WHEN timeout > ${cap} THEN ${cap} ELSE timeout END)`;
+      // deadline = startedAt + effective timeout, as the same ISO-8601 text the engine writes
+      const deadline =
+        dialect === 'postgres'
+          ? sql`to_char((${a.startedAt}::timestamptz + ${capped} * interval '1 second') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+          : sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${a.startedAt}, '+' || ${capped} || ' seconds')`;
       const set = sql`status = 'running', runner_id = ${a.runnerId}, system_id = ${a.systemId},
         token_hash = ${a.tokenHash}, started_at = ${a.startedAt}, last_activity_at = ${a.startedAt},
-        timeout = CASE WHEN timeout > ${cap} THEN ${cap} ELSE timeout END`;
+        timeout = ${capped}, deadline_at = ${deadline}`;
       if (dialect === 'postgres') {
         const r = await sql<Selectable<JobsTable>>`
           WITH picked AS (
