@@ -28,7 +28,9 @@ export async function environments(): Promise<BenchEnv[]> {
   if (wanted.includes('postgres')) {
     if (await pgReachable()) {
       const db = await createPgDatabase();
-      envs.push({ dialect: 'postgres', open: () => openStore({ kind: 'postgres', url: db.url, poolSize: 20 }), coordinator, dispose: () => db.drop() });
+      const synchronousCommit = process.env.BENCH_PG_SYNC_COMMIT !== 'off';
+      if (!synchronousCommit) console.log('postgres: synchronous_commit=off');
+      envs.push({ dialect: 'postgres', open: () => openStore({ kind: 'postgres', url: db.url, poolSize: 20, synchronousCommit }), coordinator, dispose: () => db.drop() });
     } else console.log('postgres: not reachable, skipped');
   }
   process.on('exit', () => void rm(dir, { recursive: true, force: true }));

@@ -3,6 +3,7 @@
 // call ~ one SQL statement) so that idle long polls can be shown to cost no query.
 //   parent: const s = await startBenchServer({ longPollMs }); await s.rpc('runners', { count, tags })
 import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../src/store/ports.js';
 
@@ -20,9 +21,28 @@ export interface BenchServerOptions {
   traceLimitBytes?: number;
 }
 
+/**
+ * The child runs plain JavaScript, as in production: this file is bundled with esbuild (packages
+ * stay external) into node_modules/.cache/gcd-bench/. If esbuild is unavailable the child runs
+ * under the same TypeScript loader as the parent (its RSS then includes the loader).
+ */
+async function childEntry(): Promise<{ entry: string; execArgv: string[] }> {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith('.ts')) return { entry: self, execArgv: ['--expose-gc'] };
+  try {
+    const esbuild = await import('esbuild');
+    const outfile = path.join(path.dirname(self), '..', 'node_modules', '.cache', 'gcd-bench', 'runner-api-bench-server.mjs');
+    await esbuild.build({ entryPoints: [self], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'silent' });
+    return { entry: outfile, execArgv: ['--expose-gc'] };
+  } catch {
+    return { entry: self, execArgv: [...process.execArgv, '--expose-gc'] };
+  }
+}
+
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(options)], {
-    execArgv: [...process.execArgv, '--expose-gc'],
+  const { entry, execArgv } = await childEntry();
+  const child: ChildProcess = fork(entry, ['--child', JSON.stringify(options)], {
+    execArgv: execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let seq = 0;

@@ -41,7 +41,7 @@ console.log(`phase A: ${count} first polls parked in ${((performance.now() - t0)
 const lastUpdates = await Promise.all(phaseA);
 
 const phaseB = tokens.map((t, i) => poll(t, lastUpdates[i]));
-const parkedB = await waitParked(count);
+await waitParked(count);
 await wait(500);
 await server.rpc('gc');
 const idle0 = await server.rpc('stats');

@@ -13,8 +13,10 @@ const tokens: string[] = await server.rpc('runners', { count: connections, tags:
 const url = `${server.url}/api/v4/jobs/request`;
 const info = { name: 'gitlab-runner', version: '18.5.0', executor: 'shell', features: { cancelable: true, two_phase_job_commit: true } };
 
+const lastUpdates = new Map<string, string>();
+
 async function loop(token: string, until: number, latencies: number[]) {
-  let lastUpdate: string | undefined;
+  let lastUpdate = lastUpdates.get(token);
   while (performance.now() < until) {
     const started = performance.now();
     const body = JSON.stringify({ token, system_id: 's_benchbench00', info, ...(lastUpdate ? { last_update: lastUpdate } : {}) });
@@ -23,6 +25,7 @@ async function loop(token: string, until: number, latencies: number[]) {
     if (res.status !== 204) throw new Error(`unexpected ${res.status}`);
     lastUpdate = res.headers['x-gitlab-last-update'] as string;
   }
+  if (lastUpdate) lastUpdates.set(token, lastUpdate);
 }
 
 // Warm-up (JIT, caches, first contact of each runner manager).

@@ -8,7 +8,8 @@ import { keyPos, locOf, setLoc, valPos } from './source-map.js';
 import { normalizeVariables, type YamlVariable } from './variables.js';
 import { copyObj, has, isObj, setKey, type Obj } from './values.js';
 
-export const GLOBAL_KEYS = ['default', 'include', 'before_script', 'image', 'services', 'after_script', 'variables', 'stages', 'types', 'cache', 'workflow'];
+// `types` (the old name of `stages`) was removed from GitLab: it is a job name now, as in GitLab.
+export const GLOBAL_KEYS = ['default', 'include', 'before_script', 'image', 'services', 'after_script', 'variables', 'stages', 'cache', 'workflow'];
 const LEGACY_DEFAULTS = ['before_script', 'image', 'services', 'after_script', 'cache'];
 export const DEFAULT_STAGES = ['build', 'test', 'deploy'];
 const WORKFLOW_KEYS = ['rules', 'name', 'auto_cancel'];
@@ -26,7 +27,7 @@ export interface Globals {
 export function readGlobals(root: Obj, diags: Diagnostics): Globals {
   // stages
   let stages = DEFAULT_STAGES;
-  const stagesKey = has(root, 'stages') ? 'stages' : has(root, 'types') ? 'types' : null;
+  const stagesKey = has(root, 'stages') ? 'stages' : null;
   if (stagesKey && root[stagesKey] !== null) {
     const s = root[stagesKey];
     if (!Array.isArray(s) || !s.every((x) => typeof x === 'string')) diags.error(valPos(root, stagesKey), `${stagesKey} config should be an array of strings`);

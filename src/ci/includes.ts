@@ -8,7 +8,7 @@ import type { CompileOptions, ProjectFiles } from './plan.js';
 import { firstMatchingRule, validateRules, type Lookup, type RuleEnv } from './rules.js';
 import { keyPos, valPos, type Pos } from './source-map.js';
 import { expandVariables } from './variables.js';
-import { Budget, copyObj, deepMerge, has, isObj, type Obj } from './values.js';
+import { boundedJson, Budget, copyObj, deepMerge, has, isObj, type Obj } from './values.js';
 import { loadYaml } from './yaml-load.js';
 
 const MAX_INCLUDES = 150;
@@ -57,7 +57,7 @@ export function expandIncludes(content: Obj, state: IncludeState, depth: number)
         if (state.count === MAX_INCLUDES + 1) state.diags.error(pos, `Maximum of ${MAX_INCLUDES} includes are allowed`);
         return;
       }
-      const key = `${source.kind}:${source.location}:${JSON.stringify(source.inputs ?? null)}`;
+      const key = `${source.kind}:${source.location}:${JSON.stringify(boundedJson(source.inputs ?? null))}`;
       if (state.seen.has(key)) continue;
       state.seen.add(key);
       const loaded = loadFile(source, state, depth);

@@ -2,7 +2,7 @@
 import type { Diagnostics } from './diagnostics.js';
 import { compilePattern, splitPattern } from './expression/index.js';
 import { keyPos, locOf, setLoc, valPos, type Pos } from './source-map.js';
-import { Budget, has, isObj, RefTag, setKey, type Obj } from './values.js';
+import { boundedJson, Budget, has, isObj, RefTag, setKey, type Obj } from './values.js';
 
 const TYPES = ['string', 'number', 'boolean', 'array'];
 const BLOCK = /\$\[\[\s*inputs\.([\w-]+)((?:\s*\|\s*[\w]+(?:\([^)]*\))?)*)\s*\]\]/g;
@@ -85,7 +85,7 @@ function applyFunctions(value: string, fns: string): string {
 }
 
 function asText(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return typeof v === 'string' ? v : JSON.stringify(boundedJson(v, 1000));
 }
 
 /** Replaces `$[[ inputs.x ]]` everywhere in `value` (keys too). Unknown names are errors. */

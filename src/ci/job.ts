@@ -7,7 +7,7 @@ import type { JobWhen, PlanArtifacts, PlanImage, PlanRetry, PlanTrigger } from '
 import { flattenList, normalizePolicy, validateRules } from './rules.js';
 import { keyPos, valPos, type Pos } from './source-map.js';
 import { normalizeVariables, scalarString, type YamlVariable } from './variables.js';
-import { has, isObj, type Obj } from './values.js';
+import { boundedJson, has, isObj, type Obj } from './values.js';
 import { parseDuration } from '../util/duration.js';
 
 export const JOB_KEYS = [
@@ -240,7 +240,9 @@ export function buildJobTemplate(name: string, raw: Obj, pos: Pos | undefined, d
       diags.error(p, `${where}:${k} config should be a hash`);
       return null;
     }
-    return JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
+    const copy = boundedJson(v);
+    if (copy === null) diags.error(p, `${where}:${k} config is too large`);
+    return copy as Record<string, unknown> | null;
   };
   let coverage: string | null = null;
   if (has(raw, 'coverage') && raw.coverage !== null) {

@@ -38,14 +38,20 @@ export function compileIf(text: string): Expr | ExpressionSyntaxError {
   return hit;
 }
 
+/** Flattens nested arrays (GitLab: up to 10 levels), bounded to 50,000 items in all. */
 export function flattenList(v: unknown, depth = 0): unknown[] {
   if (!Array.isArray(v)) return [v];
-  if (depth > 10) return [];
   const out: unknown[] = [];
-  for (const item of v) {
-    if (Array.isArray(item)) out.push(...flattenList(item, depth + 1));
-    else out.push(item);
-  }
+  let budget = 50_000;
+  const walk = (list: unknown[], level: number): void => {
+    for (const item of list) {
+      if (--budget < 0) return;
+      if (Array.isArray(item)) {
+        if (level < 10) walk(item, level + 1);
+      } else out.push(item);
+    }
+  };
+  walk(v, depth);
   return out;
 }
 

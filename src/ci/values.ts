@@ -83,3 +83,22 @@ export function typeName(v: unknown): string {
   if (typeof v === 'object') return 'hash';
   return typeof v;
 }
+
+/** Counts the nodes of a value, stopping at `limit` (values may share subtrees through aliases). */
+export function sizeAtMost(v: unknown, limit: number): number {
+  let count = 0;
+  const stack: unknown[] = [v];
+  while (stack.length && count <= limit) {
+    const cur = stack.pop();
+    count++;
+    if (Array.isArray(cur)) for (const x of cur) stack.push(x);
+    else if (isObj(cur)) for (const k of Object.keys(cur)) stack.push(cur[k]);
+  }
+  return count;
+}
+
+/** A JSON copy of a user value, or null when it is larger than `limit` nodes. */
+export function boundedJson(v: unknown, limit = 10_000): unknown {
+  if (sizeAtMost(v, limit) > limit) return null;
+  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (x instanceof RefTag ? null : x)) ?? 'null');
+}

@@ -3,9 +3,13 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { Diagnostics } from './diagnostics.js';
 import { locOf as locOfValue, setLoc, type NodeLoc, type Pos, type SourceFile } from './source-map.js';
-import { Budget, isObj, RefTag, setKey, type Obj } from './values.js';
+import { boundedJson, Budget, isObj, RefTag, setKey, type Obj } from './values.js';
 
 const referenceTag = { tag: '!reference', collection: 'seq' as const, resolve: (v: unknown) => v };
+
+/** Plain scalars Psych (GitLab's YAML parser) reads as numbers; others stay strings (".e0", "1e5"). */
+const PSYCH_NUMBER =
+  /^(?:[-+]?0b[01_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
 export interface LoadedYaml {
   file: SourceFile;
@@ -107,6 +111,7 @@ class Converter {
     if (typeof v === 'boolean' && typeof src === 'string' && /^[yYnN]$/.test(src)) return src; // Psych keeps y/n
     if (v instanceof Date) return typeof src === 'string' ? src : v.toISOString();
     if (typeof v === 'bigint') return Number(v);
+    if (typeof v === 'number' && typeof src === 'string' && node.type === 'PLAIN' && !node.tag && !PSYCH_NUMBER.test(src)) return src;
     if (typeof v === 'symbol') return '<<';
     if (v === undefined) return null;
     return v;
@@ -128,7 +133,7 @@ class Converter {
         continue;
       }
       const rawKey = this.convert(keyNode);
-      const key = rawKey === null ? '' : typeof rawKey === 'object' ? JSON.stringify(rawKey) : String(rawKey);
+      const key = rawKey === null ? '' : typeof rawKey === 'object' ? JSON.stringify(boundedJson(rawKey, 100)) : String(rawKey);
       setKey(out, key, this.convert(valueNode));
       loc.keys!.set(key, this.pos(keyNode));
       loc.vals!.set(key, this.pos(valueNode ?? keyNode));

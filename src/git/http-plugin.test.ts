@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { job as planJob, planOf } from '../engine/test-support/plan-builder.js';
 import { RunnerClient } from '../runner-api/test-support/runner-client.js';
@@ -74,6 +75,17 @@ describe('git smart HTTP', () => {
       expect(await git(dir, 'rev-parse', 'refs/remotes/origin/main')).toBe(pipeline.sha);
       expect(await git(dir, 'show', 'HEAD:src/app.txt')).toBe('hello');
     }
+    // A gzip-encoded request body (git compresses large negotiations) is understood.
+    const auth = `Basic ${Buffer.from(`gitlab-ci-token:${job.token}`).toString('base64')}`;
+    const lsRefs = gzipSync('0014command=ls-refs\n0001000csymrefs\n0000');
+    const gz = await fetch(job.git_info.repo_url.replace(/\/\/[^@]+@/, '//') + '/git-upload-pack', {
+      method: 'POST',
+      headers: { authorization: auth, 'git-protocol': 'version=2', 'content-type': 'application/x-git-upload-pack-request', 'content-encoding': 'gzip' },
+      body: lsRefs,
+    });
+    expect(gz.status).toBe(200);
+    expect(gz.headers.get('content-type')).toBe('application/x-git-upload-pack-result');
+    expect(await gz.text()).toContain(`${pipeline.sha} refs/pipelines/${pipeline.id}`);
     // A full clone (depth 0 refspecs) works too.
     const full = { ...job, git_info: { ...job.git_info, depth: 0, refspecs: [`+refs/pipelines/${pipeline.id}:refs/pipelines/${pipeline.id}`, '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'] } };
     await runnerFetch(path.join(tmp, 'full'), full);

@@ -145,7 +145,7 @@ async function snapshotGitTree(
 
   const previous = await revOrNull(bare, `refs/heads/${branch}`, signal);
   const beforeSha = previous && previous !== sha ? previous : ZERO_SHA;
-  await runGit(['push', '--no-verify', '--quiet', '--force', bare, `${sha}:refs/heads/${branch}`], { cwd, signal });
+  await runGit(['-c', 'push.gpgSign=false', 'push', '--no-verify', '--quiet', '--force', bare, `${sha}:refs/heads/${branch}`], { cwd, signal });
   return { sha, ref: branch, message, beforeSha };
 }
 

@@ -61,7 +61,8 @@ export function registerArtifactRoutes(app: FastifyInstance, options: ResolvedRu
     }
     const length = Number(request.headers['content-length']);
     if (Number.isFinite(length) && length > maxArtifactBytes + MULTIPART_OVERHEAD) {
-      throw new AppError('payload_too_large', `413 Request Entity Too Large (limit ${maxArtifactBytes} bytes)`);
+      // Answer at once and close the connection rather than receive the body.
+      throw new RunnerApiError('payload_too_large', `413 Request Entity Too Large (limit ${maxArtifactBytes} bytes)`, { connection: 'close' });
     }
     const boundary = boundaryOf(request.headers['content-type']);
     if (!boundary) throw badRequest('expected a multipart/form-data body with a `file` part');
@@ -73,7 +74,8 @@ export function registerArtifactRoutes(app: FastifyInstance, options: ResolvedRu
     let stored: { key: string; size: number; sha256: string; filename?: string } | null = null;
     const fields: Record<string, string> = {};
     try {
-      await readMultipart(body, boundary, {
+      // destroyOnReturn: false keeps the connection usable for the error answer (see catch).
+      await readMultipart(body.iterator({ destroyOnReturn: false }), boundary, {
         onField: (name, value) => {
           fields[name] = value;
         },
@@ -110,6 +112,11 @@ export function registerArtifactRoutes(app: FastifyInstance, options: ResolvedRu
     } catch (error) {
       const leftover = stored as { key: string } | null;
       if (leftover) await blobs.remove(leftover.key).catch(() => undefined);
+      if (!body.readableEnded) {
+        // Refused mid-body: discard the rest and close the connection after the answer.
+        reply.header('connection', 'close');
+        body.resume();
+      }
       throw asUploadError(error);
     }
   });

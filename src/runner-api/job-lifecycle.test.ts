@@ -1,5 +1,7 @@
 // Conformance: PUT /jobs/:id and PATCH /jobs/:id/trace as gitlab-runner's trace loop and final
 // update use them (reference §3, §4, §6), over real HTTP.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { job as planJob, planOf } from '../engine/test-support/plan-builder.js';
@@ -168,6 +170,18 @@ describe('job updates and trace (§3, §4, §6)', () => {
     const last = await client.updateJob(job, wrong);
     expect(last.status).toBe(200);
     expect((await t.coordinator.read.job(job.id))!.status).toBe('success');
+  });
+
+  it('job tokens are stored only hashed', async () => {
+    const { job } = await runningJob();
+    const read = (f: string) => {
+      try {
+        return readFileSync(path.join(t.dir, f)).toString('latin1');
+      } catch {
+        return '';
+      }
+    };
+    for (const file of ['db.sqlite', 'db.sqlite-wal']) expect(read(file).includes(job.token)).toBe(false);
   });
 
   it('a patch larger than the cap is refused with 413', async () => {

@@ -206,5 +206,11 @@ describe('buildJobPayload', () => {
     expect('hooks' in bare).toBe(false);
     expect(bare.variables.some((x) => x.key === 'CI_NODE_INDEX')).toBe(false);
     expect(checkJobPayload(bare)).toEqual([]);
+
+    const deploy = buildJobPayload(claimed(planJob({ environment: { name: 'Production EU', url: 'https://x.example', action: null }, when: 'manual' })), opts);
+    expect(valueOf(deploy, 'CI_ENVIRONMENT_NAME')).toBe('Production EU');
+    expect(valueOf(deploy, 'CI_ENVIRONMENT_TIER')).toBe('production');
+    expect(valueOf(deploy, 'CI_ENVIRONMENT_URL')).toBe('https://x.example');
+    expect(valueOf(deploy, 'CI_JOB_MANUAL')).toBe('true');
   });
 });

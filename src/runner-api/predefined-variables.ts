@@ -39,6 +39,16 @@ export function serverUrlParts(externalUrl: string) {
 /** "2024-05-01T10:00:00Z" (GitLab's iso8601, no fraction). */
 export const iso8601 = (iso: string) => new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** GitLab's guess of a deployment tier from the environment name. */
+export function environmentTier(name: string): string {
+  const n = name.toLowerCase();
+  if (/(prod|live)/.test(n)) return 'production';
+  if (/(stag|model|pre|demo)/.test(n)) return 'staging';
+  if (/(test|tst|int|ac(ce|)pt|qa|qc|control|quality)/.test(n)) return 'testing';
+  if (/(dev|review|trunk)/.test(n)) return 'development';
+  return 'other';
+}
+
 export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext): JobVariable[] {
   const { job, pipeline, project, runner, token } = claimed;
   const server = serverUrlParts(ctx.externalUrl);
@@ -82,6 +92,7 @@ export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext)
     add(v('CI_ENVIRONMENT_SLUG', slugify(spec.environment.name, 24)));
     if (spec.environment.url) add(v('CI_ENVIRONMENT_URL', spec.environment.url));
     add(v('CI_ENVIRONMENT_ACTION', spec.environment.action ?? 'start'));
+    add(v('CI_ENVIRONMENT_TIER', environmentTier(spec.environment.name)));
   }
 
   // Instance / server.

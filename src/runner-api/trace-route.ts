@@ -15,20 +15,23 @@ import type { ResolvedRunnerApiOptions } from './options.js';
 import { HEADER } from './protocol.js';
 import { jobIdOf, jobTokenOf } from './request-input.js';
 
-/** Reads a request body of at most `max` bytes (payload_too_large beyond). */
+/**
+ * Reads a body of at most `max` bytes (payload_too_large beyond). The stream is not destroyed on
+ * overflow (an HTTP request keeps its connection for the 413); the rest is discarded.
+ */
 export async function readBounded(stream: Readable, max: number, expected?: number): Promise<Buffer> {
   if (expected !== undefined && expected > max) {
     stream.resume();
-    throw new AppError('payload_too_large', `trace patch larger than ${max} bytes`);
+    throw new AppError('payload_too_large', `body larger than ${max} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream) {
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
     const b = chunk as Buffer;
     size += b.length;
     if (size > max) {
-      stream.destroy();
-      throw new AppError('payload_too_large', `trace patch larger than ${max} bytes`);
+      stream.resume();
+      throw new AppError('payload_too_large', `body larger than ${max} bytes`);
     }
     chunks.push(b);
   }
@@ -52,7 +55,14 @@ export function registerTraceRoute(app: FastifyInstance, options: ResolvedRunner
     else if (typeof body === 'string') data = Buffer.from(body, 'utf8');
     else if (typeof (body as Readable).pipe === 'function') {
       const length = Number(request.headers['content-length']);
-      data = await readBounded(body as Readable, options.maxTracePatchBytes, Number.isFinite(length) ? length : undefined);
+      try {
+        data = await readBounded(body as Readable, options.maxTracePatchBytes, Number.isFinite(length) ? length : undefined);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'payload_too_large') {
+          throw new RunnerApiError('payload_too_large', `trace patch larger than ${options.maxTracePatchBytes} bytes`, { connection: 'close' });
+        }
+        throw error;
+      }
     } else throw badRequest('unexpected trace body');
 
     const result = await coordinator.appendTrace(job, range.start, data);

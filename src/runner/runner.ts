@@ -75,6 +75,8 @@ export interface RunnerEvents {
   /** Every answer to POST /jobs/request: 'job' | 'none' | 'failed' | 'forbidden'. */
   request: [kind: string, status?: number];
   refusing: [why: string];
+  /** A heartbeat (POST /runners/verify) was sent while not polling; ok = 200. */
+  heartbeat: [ok: boolean];
   forbidden: [message: string];
   stopped: [reason: string];
 }
@@ -262,7 +264,9 @@ export function createRunner(o: RunnerOptions): Runner {
     lastContact = Date.now();
     try {
       await client.verifyRunner({ token: o.token, systemId: sysId, info, signal: stopCtl.signal });
+      events.emit('heartbeat', true);
     } catch (e) {
+      events.emit('heartbeat', false);
       if (e instanceof ProtocolError && (e.details as { status?: number })?.status === 403) {
         stopWith('forbidden', 'the coordinator refused the runner token (403 Forbidden on verify); stopping');
       } else logger.debug('heartbeat failed', { error: (e as Error).message });

@@ -70,7 +70,7 @@ describe('kill -9 of the dispatcher while a pipeline runs (SQLite)', () => {
     await writeFile(path.join(projectDir, '.gitlab-ci.yml'), pipelineYaml(logFile));
 
     const port = await freePort();
-    server = await startServe({ dataDir, port, longPollSeconds: 5 });
+    server = await startServe({ dataDir, port, longPollSeconds: 5, tokensWaitMs: Infinity });
     const admin = server.adminToken!;
     expect(admin).toBeTruthy();
     const url = server.url;
@@ -98,7 +98,7 @@ describe('kill -9 of the dispatcher while a pipeline runs (SQLite)', () => {
     await server.kill9();
     const ranBeforeKill = (await logLines(logFile)).length;
     await new Promise((r) => setTimeout(r, 500));
-    server = await startServe({ dataDir, port, longPollSeconds: 5 });
+    server = await startServe({ dataDir, port, longPollSeconds: 5, tokensWaitMs: 1000 });
     expect(server.url).toBe(url);
     expect(server.adminToken).toBeNull(); // not a first start: the data survived
 

@@ -25,6 +25,12 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   /** Give up waiting for "listening on" after this long. Default 30 s. */
   readyTimeoutMs?: number;
+  /**
+   * After "listening on", how long to wait for the first-start block (admin and registration
+   * tokens), which is printed a moment later, and only on a first start. Default 0: don't wait.
+   * `Infinity` = a first start is expected (waits up to readyTimeoutMs).
+   */
+  tokensWaitMs?: number;
 }
 
 export interface ServeProcess {
@@ -71,12 +77,19 @@ export async function startServe(opts: ServeOptions): Promise<ServeProcess> {
   void exited.then(() => (alive = false));
 
   const until = Date.now() + (opts.readyTimeoutMs ?? 30_000);
-  // The tokens are printed right after the "listening" line; wait for the register hint too.
-  while (!/listening on (\S+)/.test(out) || (/First start/.test(out) && !/Register an official/.test(out))) {
-    if (!alive) throw new Error(`serve exited before listening:\n${out}`);
+  let listeningAt = 0;
+  const ready = () => {
+    if (!/listening on (\S+)/.test(out)) return false;
+    listeningAt ||= Date.now();
+    // The tokens come right after the "listening" line, ending with the register hint.
+    if (/Register an official/.test(out)) return true;
+    return Date.now() - listeningAt >= (opts.tokensWaitMs ?? 0);
+  };
+  while (!ready()) {
+    if (!alive) throw new Error(`serve exited before it was ready:\n${out}`);
     if (Date.now() > until) {
       child.kill('SIGKILL');
-      throw new Error(`serve did not print "listening on" in time:\n${out}`);
+      throw new Error(`serve was not ready in time:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

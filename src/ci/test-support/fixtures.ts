@@ -9,6 +9,8 @@ export const FIXTURES_DIR = new URL('../fixtures/', import.meta.url).pathname;
 export interface FixtureExpectation {
   /** Included in the gitlab-ci-local differential test. */
   differential?: boolean;
+  /** Why a valid fixture is left out of the differential test. */
+  differentialSkip?: string;
   context?: Partial<CompileContext>;
   configPath?: string;
   valid: boolean;
@@ -24,6 +26,8 @@ export interface FixtureExpectation {
   plan?: Record<string, Record<string, unknown>>;
   /** Deliberate differences from gitlab-ci-local, for the differential test. */
   differences?: string[];
+  /** The GitLab documented behaviour that justifies `differences`. */
+  differencesWhy?: string;
 }
 
 export interface Fixture {

@@ -1,9 +1,11 @@
 // Which jobs' artifacts a job downloads: `dependencies:` names if given; else its `needs` with
-// artifacts; else every job of earlier stages. Names resolve to the latest attempt.
+// artifacts; else every job of earlier stages. Names resolve to the latest attempt. Only jobs that
+// left something to pass on (an artifact or dotenv variables) are returned: a runner skips the
+// others anyway, and a stage-5 job of a wide pipeline would otherwise carry hundreds of them.
 import type { StorePorts } from '../../store/ports.js';
 import type { Job } from '../model.js';
 
-export async function jobDependencies(store: Pick<StorePorts, 'jobs'>, job: Job): Promise<Job[]> {
+export async function jobDependencies(store: Pick<StorePorts, 'jobs' | 'artifacts'>, job: Job): Promise<Job[]> {
   const spec = job.spec;
   let names: string[] | null;
   if (spec.dependencies !== null) names = spec.dependencies;
@@ -17,7 +19,10 @@ export async function jobDependencies(store: Pick<StorePorts, 'jobs'>, job: Job)
       ? lites
       : names.map((n) => lites.find((j) => j.name === n)).filter((j): j is NonNullable<typeof j> => !!j);
   if (!chosen.length) return [];
-  const full = await store.jobs.byIds(chosen.map((j) => j.id));
+  const ids = chosen.map((j) => j.id);
+  const [artifacts, dotenv] = await Promise.all([store.artifacts.byJobs(ids), store.artifacts.dotenv(ids)]);
+  const withOutput = new Set([...artifacts.map((a) => a.jobId), ...dotenv.keys()]);
+  const full = await store.jobs.byIds(ids.filter((id) => withOutput.has(id)));
   const order = new Map(chosen.map((j, i) => [j.id, i]));
   return full.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 }

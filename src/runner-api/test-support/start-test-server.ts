@@ -56,13 +56,17 @@ export interface StartTestServerOptions {
   logger?: boolean;
   /** Wraps the store before the coordinator uses it (benchmarks count queries this way). */
   wrapStore?: (store: Store) => Store;
+  /** PostgreSQL URL of a database to use instead of a temporary SQLite file. */
+  postgresUrl?: string;
 }
 
 let counter = 0;
 
 export async function startRunnerApiTestServer(options: StartTestServerOptions = {}): Promise<RunnerApiTestServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gcd-runner-api-'));
-  const store = await openStore({ kind: 'sqlite', path: path.join(dir, 'db.sqlite') });
+  const store = options.postgresUrl
+    ? await openStore({ kind: 'postgres', url: options.postgresUrl })
+    : await openStore({ kind: 'sqlite', path: path.join(dir, 'db.sqlite') });
   const traces = createFsTraceStore({ dir: path.join(dir, 'traces') });
   const blobs = createFsBlobStore({ dir: path.join(dir, 'artifacts') });
   const repos = createRepoStore({ dir: path.join(dir, 'repos') });

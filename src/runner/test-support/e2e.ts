@@ -52,7 +52,7 @@ export async function traceOf(t: RunnerApiTestServer, jobId: number): Promise<st
 /** A started runner with fast test cadences, in its own builds/cache dirs. */
 export async function startTestRunner(
   t: RunnerApiTestServer,
-  opts: Partial<RunnerOptions> & { tags: string[] },
+  opts: Partial<RunnerOptions> & { tags: string[]; beforeStart?: (runner: Runner) => void },
 ): Promise<{ runner: Runner; token: string; dir: string; close(): Promise<void> }> {
   const { token } = await t.createRunner({ tags: opts.tags, runUntagged: false });
   const tmp = await tempDir();
@@ -64,9 +64,10 @@ export async function startTestRunner(
     cacheDir: path.join(tmp.dir, 'cache'),
     pollIntervalMs: 200,
     retry: { minBackoffMs: 10, maxBackoffMs: 100 },
-    trace: { updateIntervalMs: 200, finalIntervalMs: 100 },
+    trace: { updateIntervalMs: 200, finalIntervalMs: 100, forceSendIntervalMs: 500 },
     ...opts,
   });
+  opts.beforeStart?.(runner);
   runner.start();
   return {
     runner,
@@ -88,4 +89,35 @@ export async function statusesWithTraces(t: RunnerApiTestServer, jobs: Job[], ex
     }
   }
   return got;
+}
+
+/** The stored artifacts of a job, by type: for zip archives, the files inside (path → text). */
+export async function storedArtifacts(t: RunnerApiTestServer, jobId: number): Promise<{ type: string; format: string; filename: string; files?: Record<string, string>; bytes: Buffer }[]> {
+  const { createWriteStream } = await import('node:fs');
+  const { readFile } = await import('node:fs/promises');
+  const { pipeline } = await import('node:stream/promises');
+  const { extractZip } = await import('../files/zip-extract.js');
+  const { collectPaths } = await import('../files/collect-paths.js');
+  const out = [];
+  for (const a of await t.coordinator.read.artifacts(jobId)) {
+    const tmp = await tempDir('gcd-stored-');
+    try {
+      const file = path.join(tmp.dir, 'blob');
+      await pipeline(await t.blobs.get(a.storageKey), createWriteStream(file));
+      const bytes = await readFile(file);
+      let files: Record<string, string> | undefined;
+      if (a.fileFormat === 'zip') {
+        await extractZip(file, path.join(tmp.dir, 'x'));
+        files = {};
+        for (const rel of (await collectPaths({ root: path.join(tmp.dir, 'x'), paths: ['**'] })).entries) {
+          const content = await readFile(path.join(tmp.dir, 'x', rel), 'utf8').catch(() => null);
+          if (content !== null) files[rel] = content;
+        }
+      }
+      out.push({ type: a.fileType, format: a.fileFormat, filename: a.filename, files, bytes });
+    } finally {
+      await tmp.cleanup();
+    }
+  }
+  return out;
 }

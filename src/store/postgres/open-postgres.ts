@@ -10,8 +10,24 @@ import { pgSignal } from './pg-signal.js';
 // int8 (bigint) columns as JS numbers: sizes stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export async function openPostgresStore(opts: { url: string; poolSize?: number }): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+export interface PostgresStoreOptions {
+  url: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /**
+   * false = `synchronous_commit = off` for this node's sessions: commits do not wait for the WAL
+   * flush (like SQLite's synchronous=NORMAL: a crash of the database host may lose the last
+   * commits, never consistency). Default true (durable).
+   */
+  synchronousCommit?: boolean;
+}
+
+export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    options: opts.synchronousCommit === false ? '-c synchronous_commit=off' : undefined,
+  });
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {

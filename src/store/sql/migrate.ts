@@ -17,7 +17,7 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<n
         try {
           const done = await conn.selectFrom('schema_migrations').select('version').where('version', '=', m.version).executeTakeFirst();
           if (!done) {
-            for (const statement of m.sql) await sql.raw(migrationSql(statement, dialect)).execute(conn);
+            for (const statement of [...m.sql, ...(m[dialect] ?? [])]) await sql.raw(migrationSql(statement, dialect)).execute(conn);
             await conn.insertInto('schema_migrations').values({ version: m.version, applied_at: new Date().toISOString() }).execute();
             applied.push(m.version);
           }

@@ -7,6 +7,9 @@ export interface Migration {
   version: number;
   name: string;
   sql: string[];
+  /** Extra statements for one dialect only. */
+  sqlite?: string[];
+  postgres?: string[];
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -60,6 +63,29 @@ export const MIGRATIONS: Migration[] = [
         value text NOT NULL, PRIMARY KEY (job_id, position))`,
       `CREATE TABLE resource_groups (project_id integer NOT NULL, key text NOT NULL, process_mode text NOT NULL,
         holder_job_id integer, PRIMARY KEY (project_id, key))`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'a job leaving pending leaves the pending table (trigger; the SQLite claim is one statement)',
+    sql: [],
+    sqlite: [
+      `CREATE TRIGGER jobs_left_pending AFTER UPDATE OF status ON jobs
+        WHEN OLD.status = 'pending' AND NEW.status <> 'pending'
+        BEGIN
+          DELETE FROM pending_jobs WHERE job_id = OLD.id;
+          DELETE FROM pending_job_tags WHERE job_id = OLD.id;
+        END`,
+    ],
+    postgres: [
+      `CREATE FUNCTION gcd_jobs_left_pending() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          DELETE FROM pending_jobs WHERE job_id = OLD.id;
+          DELETE FROM pending_job_tags WHERE job_id = OLD.id;
+          RETURN NULL;
+        END $$`,
+      `CREATE TRIGGER jobs_left_pending AFTER UPDATE OF status ON jobs FOR EACH ROW
+        WHEN (OLD.status = 'pending' AND NEW.status <> 'pending') EXECUTE FUNCTION gcd_jobs_left_pending()`,
     ],
   },
 ];

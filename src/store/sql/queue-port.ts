@@ -2,6 +2,7 @@
 // atomic claim. A claim is ONE statement: the oldest matching pending job flips to `running` only
 // if it is still `pending`, so two claimers can never both get it.
 //   SQLite:     UPDATE jobs ... WHERE id = (SELECT ... LIMIT 1) AND status = 'pending' RETURNING *
+//               (a trigger drops the pending row)
 //   PostgreSQL: WITH picked AS (DELETE FROM pending_jobs WHERE job_id = (SELECT ... FOR UPDATE
 //               SKIP LOCKED)) UPDATE jobs ... FROM picked ... RETURNING jobs.*
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
@@ -22,7 +23,7 @@ function matchCondition(m: RunnerMatch): RawBuilder<unknown> {
   return sql.join(parts, sql` AND `);
 }
 
-export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', inTransaction: boolean): QueuePort {
+export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): QueuePort {
   const port: QueuePort = {
     async enqueue(e) {
       await db
@@ -75,17 +76,13 @@ export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', 
         const row = r.rows[0];
         return row ? toJob(row) : null;
       }
-      const run = async (tx: Kysely<Database>) => {
-        const r = await sql<Selectable<JobsTable>>`
-          UPDATE jobs SET ${set}
-          WHERE id = (SELECT p.job_id FROM pending_jobs p WHERE ${cond} ORDER BY p.job_id LIMIT 1) AND status = 'pending'
-          RETURNING *`.execute(tx);
-        const row = r.rows[0];
-        if (!row) return null;
-        await queuePort(tx, dialect, true).dequeue(num(row.id));
-        return toJob(row);
-      };
-      return inTransaction ? run(db) : db.transaction().execute(run);
+      // SQLite: the trigger jobs_left_pending (migration 2) removes the pending row in the same statement
+      const r = await sql<Selectable<JobsTable>>`
+        UPDATE jobs SET ${set}
+        WHERE id = (SELECT p.job_id FROM pending_jobs p WHERE ${cond} ORDER BY p.job_id LIMIT 1) AND status = 'pending'
+        RETURNING *`.execute(db);
+      const row = r.rows[0];
+      return row ? toJob(row) : null;
     },
     async list(limit) {
       const rows = await db.selectFrom('pending_jobs').selectAll().orderBy('job_id').limit(limit).execute();

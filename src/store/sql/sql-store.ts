@@ -8,13 +8,13 @@ import { queuePort } from './queue-port.js';
 import { runnersPort, tokensPort } from './runners-port.js';
 import type { Database } from './schema.js';
 
-export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', inTransaction: boolean): StorePorts {
+export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): StorePorts {
   return {
     projects: projectsPort(db),
     pipelines: pipelinesPort(db, dialect),
     jobs: jobsPort(db),
     edges: edgesPort(db),
-    queue: queuePort(db, dialect, inTransaction),
+    queue: queuePort(db, dialect),
     runners: runnersPort(db),
     tokens: tokensPort(db),
     variables: variablesPort(db),
@@ -27,10 +27,10 @@ export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', i
 export function sqlStore(opts: { db: Kysely<Database>; dialect: 'sqlite' | 'postgres'; pendingSignal: PendingSignal; onClose: () => Promise<void> }): Store {
   const { db, dialect } = opts;
   return {
-    ...sqlPorts(db, dialect, false),
+    ...sqlPorts(db, dialect),
     dialect,
     pendingSignal: opts.pendingSignal,
-    transaction: (fn) => db.transaction().execute((tx) => fn(sqlPorts(tx, dialect, true))),
+    transaction: (fn) => db.transaction().execute((tx) => fn(sqlPorts(tx, dialect))),
     close: opts.onClose,
   };
 }

@@ -26,13 +26,38 @@ function keyOf(file: string): string {
   return path.join(realpathSync(path.dirname(path.resolve(file))), path.basename(file));
 }
 
+/**
+ * kysely prepares every query anew; better-sqlite3 statements are reusable (execution is
+ * synchronous), so keep the most recent ones by SQL text.
+ */
+function withStatementCache(database: Sqlite.Database, max = 500): Sqlite.Database {
+  const cache = new Map<string, Sqlite.Statement>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, key, receiver) {
+      if (key !== 'prepare') return Reflect.get(target, key, receiver);
+      return (source: string) => {
+        let st = cache.get(source);
+        if (st) {
+          cache.delete(source);
+        } else {
+          st = prepare(source);
+          if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        }
+        cache.set(source, st);
+        return st;
+      };
+    },
+  });
+}
+
 async function connect(file: string): Promise<Shared> {
   const database = new Sqlite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 10000');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = OFF');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   try {
     await migrate(db, 'sqlite');
   } catch (e) {

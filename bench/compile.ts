@@ -1,0 +1,122 @@
+// Benchmark: the .gitlab-ci.yml compiler on a generated 1,000-job file (3-level extends chains,
+// rules:if, parallel:matrix, needs), median of repeated compiles; then gitlab-ci-local
+// --list-json on the same file in the same run (tools/gitlab-ci-local, Node 22), and the ratio.
+//   npx tsx bench/compile.ts [runs=21] [gitlabCiLocalRuns=3]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { compile, filesFromMap, type CompileContext } from '../src/ci/index.js';
+import { GCL_ENTRY, NODE22, gitlabCiLocalAvailable } from '../src/ci/test-support/gitlab-ci-local.js';
+
+const runs = Number(process.argv[2] ?? 21);
+const gclRuns = Number(process.argv[3] ?? 3);
+
+/** 200 build + 50×4 matrix + 500 test + 100 deploy = 1,000 jobs. */
+function generate(): string {
+  const out: string[] = [
+    'stages: [build, test, deploy]',
+    'variables:',
+    '  GLOBAL: "1"',
+    'workflow:',
+    '  rules:',
+    '    - if: $CI_PIPELINE_SOURCE == "push" || $CI_PIPELINE_SOURCE == "web"',
+    '.base:',
+    '  image: alpine:3.20',
+    '  before_script: [echo base]',
+    '  retry: 1',
+    '  variables: {LEVEL: base, KEEP: "yes"}',
+    '.mid:',
+    '  extends: .base',
+    '  tags: [linux, docker]',
+    '  cache: {key: "deps-$CI_COMMIT_REF_SLUG", paths: [vendor/]}',
+    '  variables: {LEVEL: mid}',
+    '.leaf:',
+    '  extends: .mid',
+    '  interruptible: true',
+    '  rules:',
+    '    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $SKIP != "true"',
+    '    - if: $CI_COMMIT_TAG =~ /^v\\d+/',
+    '      when: manual',
+    '    - when: on_success',
+  ];
+  for (let i = 0; i < 200; i++) out.push(`build-${i}:`, '  extends: .leaf', '  stage: build', `  script: [make part-${i}]`, '  artifacts: {paths: [out/]}');
+  for (let i = 0; i < 50; i++) {
+    out.push(`matrix-${i}:`, '  extends: .mid', '  stage: test', '  script: [echo $OS $ARCH]', `  needs: [build-${i}]`, '  parallel:', '    matrix:', '      - OS: [linux, mac]', '        ARCH: [x64, arm]');
+  }
+  for (let i = 0; i < 500; i++) {
+    out.push(`test-${i}:`, '  extends: .leaf', '  stage: test', `  script: [make test-${i}]`, `  needs: [build-${i % 200}, {job: build-${(i + 1) % 200}, artifacts: false}]`);
+  }
+  for (let i = 0; i < 100; i++) {
+    out.push(
+      `deploy-${i}:`,
+      '  extends: .mid',
+      '  stage: deploy',
+      `  script: [./deploy ${i}]`,
+      '  rules:',
+      '    - if: ($CI_COMMIT_BRANCH == "main" || $FORCE) && $CI_PIPELINE_SOURCE != "schedule"',
+      `  needs: [test-${i}, {job: matrix-${i % 50}, parallel: {matrix: [{OS: linux, ARCH: x64}]}}]`,
+      `  environment: {name: "env-${i}/$CI_COMMIT_REF_SLUG"}`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+const yaml = generate();
+const context: CompileContext = {
+  ref: 'main',
+  isTag: false,
+  sha: '0123456789abcdef0123456789abcdef01234567',
+  source: 'push',
+  defaultBranch: 'main',
+  projectPath: 'group/project',
+  changedFiles: null,
+  variables: {},
+};
+const files = filesFromMap({ '.gitlab-ci.yml': yaml });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const check = compile({ files, context });
+if (check.errors.length > 0) throw new Error(`generated file does not compile: ${check.errors[0].message}`);
+console.log(`generated: ${yaml.split('\n').length} lines, ${check.jobs.length} jobs in the plan`);
+for (let i = 0; i < 3; i++) compile({ files, context }); // warm-up
+const times: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  compile({ files, context });
+  times.push(performance.now() - t0);
+}
+const ours = median(times);
+console.log(`compile: median ${ours.toFixed(1)} ms over ${runs} runs (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}); target < 200 ms: ${ours < 200 ? 'met' : 'NOT met'}`);
+
+if (!gitlabCiLocalAvailable()) {
+  console.log('gitlab-ci-local: not installed (npm ci --prefix tools/gitlab-ci-local); no comparison');
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'gcd-bench-compile-'));
+  try {
+    writeFileSync(join(dir, '.gitlab-ci.yml'), yaml);
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=b@example.com', '-c', 'user.name=b', ...args], { cwd: dir, stdio: 'ignore' });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'bench');
+    git('remote', 'add', 'origin', 'https://gitlab.example.com/group/project.git');
+    const gcl = (extra: string[]): number[] => {
+      const ts: number[] = [];
+      for (let i = 0; i < gclRuns; i++) {
+        const t0 = performance.now();
+        const out = execFileSync(NODE22, [GCL_ENTRY, '--list-json', '--home', join(dir, '.home'), ...extra], { cwd: dir, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+        ts.push(performance.now() - t0);
+        const listed = (JSON.parse(out.slice(out.indexOf('['))) as unknown[]).length;
+        if (i === 0) console.log(`  (gitlab-ci-local listed ${listed} jobs${extra.length ? ' ' + extra.join(' ') : ''})`);
+      }
+      return ts;
+    };
+    const full = median(gcl([]));
+    const noSchema = median(gcl(['--no-json-schema-validation']));
+    console.log(`gitlab-ci-local --list-json: median ${full.toFixed(0)} ms over ${gclRuns} runs (process start included); without JSON-schema validation ${noSchema.toFixed(0)} ms`);
+    console.log(`ratio: ours is ${(full / ours).toFixed(1)}x faster (${(noSchema / ours).toFixed(1)}x vs gitlab-ci-local without schema validation); target >= 5x: ${noSchema / ours >= 5 ? 'met' : 'NOT met'}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,89 @@
+// Shared helpers for the end-to-end benchmarks (bench/e2e-*.ts, bench/run-vs-gitlab-ci-local.ts):
+// pipeline generators (.gitlab-ci.yml text), percentiles, temp dirs, small argv parsing.
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Percentiles {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export function percentiles(samples: number[]): Percentiles {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+  return { n: s.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: s[s.length - 1] ?? NaN };
+}
+
+export function fmtMs(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
+}
+
+export function fmtPercentiles(label: string, samples: number[]): string {
+  const p = percentiles(samples);
+  return `${label}: n=${p.n} p50=${fmtMs(p.p50)} p95=${fmtMs(p.p95)} p99=${fmtMs(p.p99)} max=${fmtMs(p.max)}`;
+}
+
+/** `--name value` from argv, else the default. */
+export function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+export function tempDir(prefix: string): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function writeProject(dir: string, yaml: string, files: Record<string, string> = {}): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, '.gitlab-ci.yml'), yaml);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const stageNames = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`);
+
+/** `stages × perStage` jobs running `script`, stage-ordered (no needs). */
+export function stageOrderedYaml(o: { stages: number; perStage: number; script?: string; variables?: Record<string, string> }): string {
+  const stages = stageNames(o.stages);
+  const out = [`stages: [${stages.join(', ')}]`];
+  if (o.variables) out.push('variables:', ...Object.entries(o.variables).map(([k, v]) => `  ${k}: "${v}"`));
+  out.push('');
+  for (const [si, stage] of stages.entries()) {
+    for (let j = 0; j < o.perStage; j++) out.push(`job-${si}-${j}:`, `  stage: ${stage}`, `  script: ["${o.script ?? 'true'}"]`, '');
+  }
+  return out.join('\n');
+}
+
+/**
+ * `stages × perStage` jobs with a `needs` DAG: a job of stage s>0 needs up to `fanIn` jobs of
+ * stage s-1 (j, j+1, … mod perStage), so every job starts as soon as its own needs are done.
+ */
+export function needsDagYaml(o: { stages: number; perStage: number; fanIn?: number; script?: string; variables?: Record<string, string> }): string {
+  const stages = stageNames(o.stages);
+  const fanIn = Math.min(o.fanIn ?? 2, o.perStage);
+  const out = [`stages: [${stages.join(', ')}]`];
+  if (o.variables) out.push('variables:', ...Object.entries(o.variables).map(([k, v]) => `  ${k}: "${v}"`));
+  out.push('');
+  for (const [si, stage] of stages.entries()) {
+    for (let j = 0; j < o.perStage; j++) {
+      out.push(`job-${si}-${j}:`, `  stage: ${stage}`, `  script: ["${o.script ?? 'true'}"]`);
+      if (si === 0) out.push('  needs: []');
+      else out.push(`  needs: [${Array.from({ length: fanIn }, (_, k) => `job-${si - 1}-${(j + k) % o.perStage}`).join(', ')}]`);
+      out.push('');
+    }
+  }
+  return out.join('\n');
+}
+
+/** Node and machine, for the header of every figure. */
+export function machine(): string {
+  return `node ${process.version}, ${os.cpus().length} vCPU (${os.cpus()[0]?.model.trim() ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+}
