@@ -87,6 +87,16 @@ interface Timed {
   tail: string;
 }
 
+/** SIGKILL to the process group a child of ours leads (no-op when it is gone already). */
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 /** Runs a command in its own process group; kills the whole group at the cap. */
 function timed(cmd: string, args: string[], cwd: string, capMs: number): Promise<Timed> {
   return new Promise((resolve, reject) => {
@@ -101,17 +111,13 @@ function timed(cmd: string, args: string[], cwd: string, capMs: number): Promise
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {}
+      killGroup(child.pid);
     }, capMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       // Leftover job processes of a killed run: end the group (ours, by its id).
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {}
+      killGroup(child.pid);
       resolve({ ms: performance.now() - t0, code, timedOut, tail: out.trim().split('\n').slice(-3).join(' | ') });
     });
   });

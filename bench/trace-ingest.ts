@@ -35,6 +35,7 @@ async function patch(job: { id: number; token: string }, offset: number, data: B
   return Number(String(res.headers.range).split('-')[1]);
 }
 
+const statsBefore = await server.rpc('stats');
 const small: number[] = [];
 const big: number[] = [];
 let bytes = 0;
@@ -77,6 +78,6 @@ console.log(`  aggregate while the big stream ran: ${mb(bytesDuringBig)} MiB in 
 console.log(`  whole run: ${mb(bytes)} MiB, ${(bytes / 1024 / 1024 / elapsed).toFixed(1)} MiB/s (the 200 jobs alone send ~2.6 MiB/s)`);
 console.log(`  big stream: ${bigMB} MiB in ${(bigDone / 1000).toFixed(2)} s = ${(bigMB / (bigDone / 1000)).toFixed(1)} MiB/s; PATCH ${summary(big)}`);
 console.log(`  small PATCHes: ${summary(small)}`);
-console.log(`  server RSS ${mb(stats.rss)} MB`);
+console.log(`  server RSS ${mb(stats.rss)} MB; store calls per PATCH ${((stats.storeCalls - statsBefore.storeCalls) / (small.length + big.length)).toFixed(2)} (engine: auth, job read, trace length update)`);
 await server.close();
 process.exit(0);

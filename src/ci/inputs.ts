@@ -112,7 +112,7 @@ export function interpolate(value: unknown, inputs: Map<string, unknown>, where:
   }
   if (Array.isArray(value)) {
     const loc = locOf(value);
-    const out = value.map((item, i) => interpolate(item, inputs, where, diags, loc?.items?.[i] ?? at, budget));
+    const out = value.map((item, i) => interpolate(item, inputs, where, diags, valPos(value, i, at), budget));
     if (loc) setLoc(out, loc);
     return out;
   }
@@ -120,12 +120,12 @@ export function interpolate(value: unknown, inputs: Map<string, unknown>, where:
     const loc = locOf(value);
     const out: Obj = {};
     for (const k of Object.keys(value)) {
-      const pos = loc?.vals?.get(k) ?? at;
+      const pos = valPos(value, k, at);
       const newKey = k.includes('$[[') ? asText(interpolate(k, inputs, where, diags, pos, budget)) : k;
       setKey(out, newKey, interpolate(value[k], inputs, where, diags, pos, budget));
-      if (loc && newKey !== k) {
-        loc.keys?.set(newKey, loc.keys.get(k)!);
-        loc.vals?.set(newKey, loc.vals.get(k)!);
+      if (loc?.keys?.has(k) && newKey !== k) {
+        loc.keys.set(newKey, loc.keys.get(k)!);
+        if (loc.vals?.has(k)) loc.vals.set(newKey, loc.vals.get(k)!);
       }
     }
     if (loc) setLoc(out, loc);

@@ -8,7 +8,7 @@ import { pickRaw, readNeeds, type JobTemplate, type NeedSpec } from './job.js';
 import type { JobWhen, PlanJob, PlanVariable } from './plan.js';
 import { firstMatchingRule, policyParts, type RuleEnv } from './rules.js';
 import { valPos } from './source-map.js';
-import { expandVariables, normalizeVariables, scalarString, VariableScope } from './variables.js';
+import { expandVariables, normalizeVariables, scalarString, ScopeFrame, VariableScope } from './variables.js';
 import { Budget, has, type Obj } from './values.js';
 import { parseDuration } from '../util/duration.js';
 import { flattenList } from './rules.js';
@@ -46,6 +46,7 @@ function mergeVars(...layers: PlanVariable[][]): PlanVariable[] {
 export function instantiateJobs(input: InstantiateInput): JobInstance[] {
   const { globals, diags } = input;
   const out: JobInstance[] = [];
+  const frame = new ScopeFrame([input.predefined], [input.contextVars]);
   for (const tpl of input.templates) {
     const inherit = tpl.inheritVariables;
     const inheritFilter = (v: PlanVariable): boolean => inherit === true || (Array.isArray(inherit) && inherit.includes(v.key));
@@ -56,7 +57,7 @@ export function instantiateJobs(input: InstantiateInput): JobInstance[] {
       if (!input.budget.spend(10)) return out;
       const matrixVars = inst.matrix.map(({ key, value }) => ({ key, value, raw: false }));
       let variables = mergeVars(inheritedGlobals, inheritedWorkflow, jobVars, matrixVars);
-      const scope = new VariableScope([input.predefined, variables, input.contextVars]);
+      const scope = new VariableScope([variables], frame);
 
       let included = true;
       let when: JobWhen | 'never' = tpl.when;
@@ -89,7 +90,7 @@ export function instantiateJobs(input: InstantiateInput): JobInstance[] {
       }
       if (when === 'never') included = false;
 
-      const finalScope = new VariableScope([input.predefined, variables, input.contextVars]);
+      const finalScope = new VariableScope([variables], frame);
       const keep = (s: string): string => expandVariables(s, finalScope.get, true);
       const fc = { diags, where: `jobs:${tpl.name}` };
       const cacheRaw = pickRaw(tpl.raw, globals.defaults, 'cache');

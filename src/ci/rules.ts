@@ -41,6 +41,7 @@ export function compileIf(text: string): Expr | ExpressionSyntaxError {
 /** Flattens nested arrays (GitLab: up to 10 levels), bounded to 50,000 items in all. */
 export function flattenList(v: unknown, depth = 0): unknown[] {
   if (!Array.isArray(v)) return [v];
+  if (v.length <= 50_000 && !v.some(Array.isArray)) return v;
   const out: unknown[] = [];
   let budget = 50_000;
   const walk = (list: unknown[], level: number): void => {

@@ -1,5 +1,5 @@
 // Helpers for the plain values converted from YAML.
-import { locOf, setLoc, type NodeLoc, type Pos } from './source-map.js';
+import { locOf, mergedLoc, setLoc, type Pos } from './source-map.js';
 
 /** `!reference [job, key, …]`, resolved after includes and extends. */
 export class RefTag {
@@ -34,23 +34,6 @@ export class Budget {
     if (this.left < 0) this.exhausted = true;
     return !this.exhausted;
   }
-}
-
-/** Copies a map's positions onto a new map, then overlays `over`'s positions. */
-function mergedLoc(base: NodeLoc | undefined, over: NodeLoc | undefined): NodeLoc | undefined {
-  if (!base) return over;
-  if (!over) return base;
-  const keys = new Map(base.keys ?? []);
-  const vals = new Map(base.vals ?? []);
-  for (const [k, p] of over.keys ?? []) keys.set(k, p);
-  for (const [k, p] of over.vals ?? []) vals.set(k, p);
-  let floats: Set<string> | undefined;
-  if (base.floats || over.floats) {
-    floats = new Set(base.floats ?? []);
-    for (const k of over.keys?.keys() ?? []) floats.delete(k);
-    for (const k of over.floats ?? []) floats.add(k);
-  }
-  return { at: over.at, keys, vals, floats };
 }
 
 /** GitLab's `deep_merge`: hashes merged recursively, everything else replaced by `over`. */

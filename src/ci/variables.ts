@@ -1,14 +1,14 @@
 // YAML `variables:` normalisation and `$VAR` / `${VAR}` expansion, as GitLab does at compile time.
 import type { Diagnostics } from './diagnostics.js';
 import type { CompileContext, PlanVariable } from './plan.js';
-import { keyPos, locOf, valPos, type Pos } from './source-map.js';
+import { isFloatKey, keyPos, valPos, type Pos } from './source-map.js';
 import { has, isObj } from './values.js';
 
 /** A scalar as GitLab's YAML (Ruby) prints it: 2.0 stays "2.0". */
 export function scalarString(v: unknown, parent?: unknown, key?: string): string | null {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') {
-    if (Number.isInteger(v) && key !== undefined && locOf(parent)?.floats?.has(key)) return `${v}.0`;
+    if (Number.isInteger(v) && key !== undefined && isFloatKey(parent, key)) return `${v}.0`;
     return String(v);
   }
   return null;
@@ -89,23 +89,39 @@ export function expandVariables(text: string, lookup: (name: string) => string |
   });
 }
 
+type VarLayer = Iterable<{ key: string; value: string; raw?: boolean }>;
+
+/** Precomputed outer layers shared by many scopes: `under` loses to the scope's own layers, `over` wins. */
+export class ScopeFrame {
+  readonly under = new Map<string, { value: string; raw: boolean }>();
+  readonly over = new Map<string, { value: string; raw: boolean }>();
+  constructor(under: VarLayer[], over: VarLayer[]) {
+    for (const layer of under) for (const v of layer) this.under.set(v.key, { value: v.value, raw: v.raw ?? false });
+    for (const layer of over) for (const v of layer) this.over.set(v.key, { value: v.value, raw: v.raw ?? false });
+  }
+}
+
 /**
- * A variable scope for compile-time evaluation: later layers win; values are expanded once,
- * lazily, with nested references (depth-bounded, cycles give "").
+ * A variable scope for compile-time evaluation: later layers win (and `frame.over` above them,
+ * `frame.under` below); values are expanded once, lazily, with nested references (depth-bounded,
+ * cycles keep the text as written).
  */
 export class VariableScope {
   private readonly raw = new Map<string, { value: string; raw: boolean }>();
   private readonly cache = new Map<string, string>();
   private readonly active = new Set<string>();
 
-  constructor(layers: Iterable<{ key: string; value: string; raw?: boolean }>[]) {
+  constructor(
+    layers: VarLayer[],
+    private readonly frame?: ScopeFrame,
+  ) {
     for (const layer of layers) for (const v of layer) this.raw.set(v.key, { value: v.value, raw: v.raw ?? false });
   }
 
   get = (name: string): string | undefined => {
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit;
-    const entry = this.raw.get(name);
+    const entry = this.frame?.over.get(name) ?? this.raw.get(name) ?? this.frame?.under.get(name);
     if (!entry) return undefined;
     if (entry.raw || !entry.value.includes('$') || this.active.size > 20 || this.active.has(name)) return entry.value;
     this.active.add(name);

@@ -2,7 +2,7 @@
 // them, duplicate keys: last wins, `!reference` tags) into plain values plus source positions.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { Diagnostics } from './diagnostics.js';
-import { locOf as locOfValue, setLoc, type NodeLoc, type Pos, type SourceFile } from './source-map.js';
+import { isFloatKey, keyPos, setLoc, valPos, type NodeLoc, type Pos, type SourceFile } from './source-map.js';
 import { boundedJson, Budget, isObj, RefTag, setKey, type Obj } from './values.js';
 
 const referenceTag = { tag: '!reference', collection: 'seq' as const, resolve: (v: unknown) => v };
@@ -79,7 +79,11 @@ class Converter {
   ) {}
 
   private pos(node: Node | null | undefined): Pos {
-    return { file: this.file, offset: node?.range?.[0] ?? 0 };
+    return { file: this.file, offset: this.off(node) };
+  }
+
+  private off(node: Node | null | undefined): number {
+    return node?.range?.[0] ?? 0;
   }
 
   convert(node: Node | null | undefined): unknown {
@@ -123,7 +127,7 @@ class Converter {
 
   private map(node: import('yaml').YAMLMap): Obj {
     const out: Obj = {};
-    const loc: NodeLoc = { at: this.pos(node), keys: new Map(), vals: new Map() };
+    const loc: NodeLoc = { file: this.file, at: this.off(node), keys: new Map(), vals: new Map() };
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
       const isMerge = isScalar(keyNode) && (typeof keyNode.value === 'symbol' || (keyNode.source === '<<' && !keyNode.tag && keyNode.type === 'PLAIN'));
@@ -135,8 +139,8 @@ class Converter {
       const rawKey = this.convert(keyNode);
       const key = rawKey === null ? '' : typeof rawKey === 'object' ? JSON.stringify(boundedJson(rawKey, 100)) : String(rawKey);
       setKey(out, key, this.convert(valueNode));
-      loc.keys!.set(key, this.pos(keyNode));
-      loc.vals!.set(key, this.pos(valueNode ?? keyNode));
+      loc.keys!.set(key, this.off(keyNode));
+      loc.vals!.set(key, this.off(valueNode ?? keyNode));
       if (this.isFloatText(valueNode)) (loc.floats ??= new Set()).add(key);
       else loc.floats?.delete(key);
     }
@@ -148,23 +152,20 @@ class Converter {
   private applyMerge(out: Obj, loc: NodeLoc, valueNode: Node | null): void {
     const sources: Node[] = isSeq(valueNode) ? (valueNode.items as Node[]) : valueNode ? [valueNode] : [];
     const merged: Obj = {};
-    const mergedKeys = new Map<string, Pos>();
+    const mergedKeys = new Map<string, number>();
     for (const src of [...sources].reverse()) {
       const value = this.convert(src);
       if (!isObj(value)) {
         this.diags.error(this.pos(src), 'merge key `<<` expects a mapping or a list of mappings');
         continue;
       }
-      const srcLoc = locOfValue(value);
       for (const k of Object.keys(value)) {
         setKey(merged, k, value[k]);
-        const p = srcLoc?.keys?.get(k);
-        if (p) mergedKeys.set(k, p);
-      }
-      for (const k of Object.keys(value)) {
-        const vp = srcLoc?.vals?.get(k);
-        if (vp) loc.vals!.set(k, vp);
-        if (srcLoc?.floats?.has(k)) (loc.floats ??= new Set()).add(k);
+        const kp = keyPos(value, k);
+        if (kp && kp.file === this.file) mergedKeys.set(k, kp.offset);
+        const vp = valPos(value, k);
+        if (vp && vp.file === this.file) loc.vals!.set(k, vp.offset);
+        if (isFloatKey(value, k)) (loc.floats ??= new Set()).add(k);
       }
     }
     for (const k of Object.keys(merged)) {
@@ -175,10 +176,10 @@ class Converter {
 
   private seq(node: import('yaml').YAMLSeq): unknown {
     const items: unknown[] = [];
-    const positions: Pos[] = [];
+    const positions: number[] = [];
     for (const item of node.items as (Node | null)[]) {
       items.push(this.convert(item));
-      positions.push(this.pos(item ?? node));
+      positions.push(this.off(item ?? node));
     }
     if (node.tag === '!reference') {
       const path = items.map((i) => (i === null ? '' : String(i)));
@@ -187,7 +188,7 @@ class Converter {
       }
       return new RefTag(path, this.pos(node));
     }
-    setLoc(items, { at: this.pos(node), items: positions });
+    setLoc(items, { file: this.file, at: this.off(node), items: positions });
     return items;
   }
 }

@@ -98,68 +98,116 @@ async function settleAll(ctx: EngineContext, tx: StorePorts, fx: Effects, scope:
   return out;
 }
 
+/** Per-stage counts of the pipeline's current jobs by (status, allow_failure), kept up to date in memory. */
+class StageSummary {
+  private readonly byStage = new Map<number, Map<string, number>>();
+  constructor(rows: { stageIndex: number; status: JobStatus; allowFailure: boolean; count: number }[]) {
+    for (const r of rows) this.add(r.stageIndex, r.status, r.allowFailure, r.count);
+  }
+  private add(stage: number, status: string, allowFailure: boolean, n: number) {
+    let m = this.byStage.get(stage);
+    if (!m) this.byStage.set(stage, (m = new Map()));
+    const k = `${status}|${allowFailure ? 1 : 0}`;
+    m.set(k, (m.get(k) ?? 0) + n);
+  }
+  move(stage: number, from: JobStatus, to: JobStatus, allowFailure: boolean): void {
+    this.add(stage, from, allowFailure, -1);
+    this.add(stage, to, allowFailure, 1);
+  }
+  jobs(stage?: number): { status: JobStatus; allowFailure: boolean }[] {
+    const out: { status: JobStatus; allowFailure: boolean }[] = [];
+    for (const [s, m] of this.byStage) {
+      if (stage !== undefined && s !== stage) continue;
+      for (const [k, n] of m) {
+        if (n <= 0) continue;
+        const [status, af] = k.split('|');
+        out.push({ status: status as JobStatus, allowFailure: af === '1' });
+      }
+    }
+    return out;
+  }
+  /** For each stage: the combined state of all earlier stages (what a stage-ordered job waits on). */
+  prior(): Map<number, DepState> {
+    const stages = [...this.byStage.keys()].sort((a, b) => a - b);
+    const out = new Map<number, DepState>();
+    let acc: DepState = 'ok';
+    for (const s of stages) {
+      out.set(s, acc);
+      acc = combine([acc, ...this.jobs(s).map((j) => depState(j, false))]);
+    }
+    return out;
+  }
+}
+
 /**
  * Settles every `created` job that can settle after `changed` jobs changed status ('all' = the
  * whole pipeline, used at creation and after retries), then refreshes the pipeline status.
+ * Reads are bounded by what can change: per-stage counts, the changed jobs' explicit dependants,
+ * and stage-ordered jobs of stages whose earlier stages are all settled.
  */
 export async function advance(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, changed: number[] | 'all'): Promise<void> {
-  const lites = (await tx.jobs.lite(scope.pipeline.id)).filter((j) => !j.retried);
-  const byId = new Map(lites.map((j) => [j.id, j]));
-  const stages = [...new Set(lites.map((j) => j.stageIndex))].sort((a, b) => a - b);
+  const pid = scope.pipeline.id;
+  const summary = new StageSummary(await tx.jobs.summary(pid));
+  const known = new Map<number, JobLite>();
+  const remember = (ls: JobLite[]) => {
+    for (const l of ls) if (!l.retried) known.set(l.id, l);
+    return ls.filter((l) => !l.retried);
+  };
+  let candidates: JobLite[] = changed === 'all' ? remember(await tx.jobs.liteWhere(pid, { status: 'created' })) : await followers(tx, pid, summary, changed, remember);
 
-  let candidates: Set<number>;
-  if (changed === 'all') candidates = new Set(lites.filter((j) => j.status === 'created').map((j) => j.id));
-  else candidates = await followers(tx, lites, changed, byId);
-
-  for (let round = 0; candidates.size > 0 && round < 10_000; round++) {
-    // "all jobs of earlier stages" as one state per stage index, for stage-ordered jobs
-    const prior = new Map<number, DepState>();
-    let acc: DepState[] = [];
-    for (const s of stages) {
-      prior.set(s, combine(acc));
-      acc = [combine([...acc, ...lites.filter((j) => j.stageIndex === s).map((j) => depState(j, false))])];
-    }
-    const explicitIds = [...candidates].filter((id) => byId.get(id) && !byId.get(id)!.stageOrdered);
-    const needs = explicitIds.length ? await tx.edges.needsOfMany(explicitIds) : [];
+  for (let round = 0; candidates.length > 0 && round < 10_000; round++) {
+    const prior = summary.prior();
+    const explicit = candidates.filter((c) => !c.stageOrdered);
+    const needs = explicit.length ? await tx.edges.needsOfMany(explicit.map((c) => c.id)) : [];
+    const unknown = [...new Set(needs.map((e) => e.needsJobId))].filter((id) => !known.has(id));
+    if (unknown.length) remember(await tx.jobs.liteByIds(unknown));
     const needsBy = new Map<number, number[]>();
     for (const e of needs) needsBy.set(e.jobId, [...(needsBy.get(e.jobId) ?? []), e.needsJobId]);
 
     const decided: { lite: JobLite; decision: Decision }[] = [];
-    for (const id of [...candidates].sort((a, b) => a - b)) {
-      const lite = byId.get(id);
-      if (!lite || lite.status !== 'created') continue;
+    for (const lite of candidates) {
+      if (lite.status !== 'created') continue;
       let deps: DepState;
       if (lite.stageOrdered) deps = prior.get(lite.stageIndex) ?? 'ok';
-      else deps = combine((needsBy.get(id) ?? []).map((n) => (byId.get(n) ? depState(byId.get(n)!, true) : 'ok')));
+      else deps = combine((needsBy.get(lite.id) ?? []).map((n) => (known.get(n) ? depState(known.get(n)!, true) : 'ok')));
       const decision = decide(lite.when, deps);
       if (decision !== 'wait') decided.push({ lite, decision });
     }
     const changedNow = await settleAll(ctx, tx, fx, scope, decided);
-    const settled: number[] = [];
     for (const [id, status] of changedNow) {
-      byId.get(id)!.status = status;
-      settled.push(id);
+      const lite = known.get(id)!;
+      summary.move(lite.stageIndex, lite.status, status, lite.allowFailure);
+      lite.status = status;
     }
-    candidates = settled.length ? await followers(tx, lites, settled, byId) : new Set();
+    candidates = changedNow.size ? await followers(tx, pid, summary, [...changedNow.keys()], remember) : [];
   }
-  await refreshPipeline(ctx, tx, fx, scope, lites);
+  await refreshPipeline(ctx, tx, fx, scope, summary.jobs());
 }
 
-async function followers(tx: StorePorts, lites: JobLite[], changed: number[], byId: Map<number, JobLite>): Promise<Set<number>> {
-  const out = new Set<number>();
-  if (!changed.length) return out;
-  let minStage = Infinity;
-  for (const id of changed) minStage = Math.min(minStage, byId.get(id)?.stageIndex ?? Infinity);
-  for (const j of lites) if (j.status === 'created' && j.stageOrdered && j.stageIndex > minStage) out.add(j.id);
-  for (const e of await tx.edges.dependantsOfMany(changed)) if (byId.get(e.jobId)?.status === 'created') out.add(e.jobId);
-  return out;
+async function followers(
+  tx: StorePorts,
+  pipelineId: number,
+  summary: StageSummary,
+  changed: number[],
+  remember: (ls: JobLite[]) => JobLite[],
+): Promise<JobLite[]> {
+  if (!changed.length) return [];
+  const changedLites = remember(await tx.jobs.liteByIds(changed));
+  const minStage = Math.min(...changedLites.map((j) => j.stageIndex));
+  const out = new Map<number, JobLite>();
+  const dependants = [...new Set((await tx.edges.dependantsOfMany(changed)).map((e) => e.jobId))];
+  if (dependants.length) for (const l of remember(await tx.jobs.liteByIds(dependants))) if (l.status === 'created') out.set(l.id, l);
+  const prior = summary.prior();
+  const open = [...prior.entries()].filter(([s, st]) => s > minStage && st !== 'wait').map(([s]) => s);
+  if (open.length) for (const l of remember(await tx.jobs.liteWhere(pipelineId, { stages: open, status: 'created', stageOrdered: true }))) out.set(l.id, l);
+  return [...out.values()].sort((a, b) => a.id - b.id);
 }
 
 /** Recomputes and stores the pipeline status (and started/finished times). */
-export async function refreshPipeline(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, lites?: JobLite[]): Promise<Pipeline> {
-  const jobs = lites ?? (await tx.jobs.lite(scope.pipeline.id)).filter((j) => !j.retried);
+export async function refreshPipeline(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, jobs?: { status: JobStatus; allowFailure: boolean }[]): Promise<Pipeline> {
+  const current = jobs ?? (await tx.jobs.summary(scope.pipeline.id));
   const p = scope.pipeline;
-  const status = pipelineStatus(jobs);
+  const status = pipelineStatus(current);
   const finished = FINISHED_PIPELINE.includes(status);
   const startedAt = p.startedAt ?? (status === 'running' || (finished && status !== 'skipped') ? ctx.now() : null);
   const finishedAt = finished ? (p.finishedAt && FINISHED_PIPELINE.includes(p.status) ? p.finishedAt : ctx.now()) : null;

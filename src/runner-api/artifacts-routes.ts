@@ -92,7 +92,11 @@ export function registerArtifactRoutes(app: FastifyInstance, options: ResolvedRu
       const upload = stored as { key: string; size: number; sha256: string; filename?: string } | null;
       if (!upload) throw badRequest('400 Bad request - file is missing');
       const params = artifactParamsOf({ ...fields, ...query });
-      const dotenv = params.type === 'dotenv' ? await dotenvOf(upload.key, params) : undefined;
+      if (params.type === 'dotenv') {
+        const dotenv = await dotenvOf(upload.key, params);
+        if (coordinator.setJobDotenv) await coordinator.setJobDotenv(job.id, dotenv);
+        else request.log.warn({ jobId: job.id }, 'coordinator cannot store dotenv variables');
+      }
       const artifact = await coordinator.addArtifact({
         jobId: job.id,
         pipelineId: job.pipelineId,
@@ -104,10 +108,6 @@ export function registerArtifactRoutes(app: FastifyInstance, options: ResolvedRu
         sha256: upload.sha256,
         expireAt: params.expireAt,
       });
-      if (dotenv) {
-        if (coordinator.setJobDotenv) await coordinator.setJobDotenv(job.id, dotenv);
-        else request.log.warn({ jobId: job.id }, 'coordinator cannot store dotenv variables');
-      }
       return reply.code(201).type('application/json').send({ id: artifact.id, file_type: artifact.fileType, size: artifact.size });
     } catch (error) {
       const leftover = stored as { key: string } | null;

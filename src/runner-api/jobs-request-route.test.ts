@@ -57,34 +57,46 @@ describe('POST /jobs/request (§2)', () => {
     expect((await t.coordinator.read.job(job!.id))!.status).toBe('running');
   });
 
-  it('holds an idle poll and answers 201 the moment a job fits', async () => {
-    const { token } = await t.createRunner({ tags: ['late'], runUntagged: false });
-    const client = new RunnerClient(t.url, token);
-    expect((await client.requestJob()).res.status).toBe(204);
-    const polling = client.requestJob();
-    // Create the job while the request is parked.
-    await new Promise((r) => setTimeout(r, 200));
-    expect(t.coordinator.parkedPolls()).toBeGreaterThanOrEqual(1);
-    await t.createPipeline(planOf(['test'], [planJob('late-job', { tags: ['late'] })]));
-    const { res, job } = await polling;
-    expect(res.status).toBe(201);
-    expect(job!.job_info.name).toBe('late-job');
-  });
+  describe('with a long hold', () => {
+    let long: RunnerApiTestServer;
+    beforeAll(async () => {
+      long = await startRunnerApiTestServer({ longPollMs: 30_000 });
+    });
+    afterAll(async () => {
+      await long.close();
+    });
+    const parked = async (n: number) => {
+      for (let i = 0; i < 500 && long.coordinator.parkedPolls() < n; i++) await new Promise((r) => setTimeout(r, 20));
+      return long.coordinator.parkedPolls();
+    };
 
-  it('a client that goes away releases its parked poll', async () => {
-    const { token } = await t.createRunner({ tags: ['gone'], runUntagged: false });
-    const client = new RunnerClient(t.url, token);
-    await client.requestJob();
-    const before = t.coordinator.parkedPolls();
-    const body = JSON.stringify({ token, last_update: client.lastUpdate });
-    const req = http.request(`${t.url}/api/v4/jobs/request`, { method: 'POST', headers: { 'content-type': 'application/json' } });
-    req.on('error', () => {});
-    req.end(body);
-    for (let i = 0; i < 50 && t.coordinator.parkedPolls() <= before; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(t.coordinator.parkedPolls()).toBe(before + 1);
-    req.destroy();
-    for (let i = 0; i < 50 && t.coordinator.parkedPolls() > before; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(t.coordinator.parkedPolls()).toBe(before);
+    it('holds an idle poll and answers 201 the moment a job fits', async () => {
+      const { token } = await long.createRunner({ tags: ['late'], runUntagged: false });
+      const { project, sha } = await long.createProject();
+      const client = new RunnerClient(long.url, token);
+      const polling = client.requestJob();
+      expect(await parked(1)).toBe(1);
+      // The job becomes pending while the request is parked.
+      const detail = await long.coordinator.createPipeline({
+        projectId: project.id, ref: 'main', isTag: false, sha, source: 'push', plan: planOf(['test'], [planJob('late-job', { tags: ['late'] })]),
+      });
+      await long.repos.createPipelineRef(project.path, detail.pipeline.id, sha);
+      const { res, job } = await polling;
+      expect(res.status).toBe(201);
+      expect(job!.job_info.name).toBe('late-job');
+    });
+
+    it('a client that goes away releases its parked poll', async () => {
+      const { token } = await long.createRunner({ tags: ['gone'], runUntagged: false });
+      const before = long.coordinator.parkedPolls();
+      const req = http.request(`${long.url}/api/v4/jobs/request`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      req.on('error', () => {});
+      req.end(JSON.stringify({ token }));
+      expect(await parked(before + 1)).toBe(before + 1);
+      req.destroy();
+      for (let i = 0; i < 500 && long.coordinator.parkedPolls() > before; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(long.coordinator.parkedPolls()).toBe(before);
+    });
   });
 
   it('tags, run_untagged and paused decide who gets a job', async () => {

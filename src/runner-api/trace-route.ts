@@ -16,23 +16,22 @@ import { HEADER } from './protocol.js';
 import { jobIdOf, jobTokenOf } from './request-input.js';
 
 /**
- * Reads a body of at most `max` bytes (payload_too_large beyond). The stream is not destroyed on
- * overflow (an HTTP request keeps its connection for the 413); the rest is discarded.
+ * Reads a body of at most `max` bytes (payload_too_large beyond). With `keepOpen` (an HTTP
+ * request, whose connection must carry the 413) the stream is not destroyed: the rest is drained.
  */
-export async function readBounded(stream: Readable, max: number, expected?: number): Promise<Buffer> {
-  if (expected !== undefined && expected > max) {
-    stream.resume();
-    throw new AppError('payload_too_large', `body larger than ${max} bytes`);
-  }
+export async function readBounded(stream: Readable, max: number, options: { expected?: number; keepOpen?: boolean } = {}): Promise<Buffer> {
+  const overflow = () => {
+    if (options.keepOpen) stream.resume();
+    else stream.destroy();
+    return new AppError('payload_too_large', `body larger than ${max} bytes`);
+  };
+  if (options.expected !== undefined && options.expected > max) throw overflow();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
+  for await (const chunk of stream.iterator({ destroyOnReturn: !options.keepOpen })) {
     const b = chunk as Buffer;
     size += b.length;
-    if (size > max) {
-      stream.resume();
-      throw new AppError('payload_too_large', `body larger than ${max} bytes`);
-    }
+    if (size > max) throw overflow();
     chunks.push(b);
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
@@ -56,7 +55,7 @@ export function registerTraceRoute(app: FastifyInstance, options: ResolvedRunner
     else if (typeof (body as Readable).pipe === 'function') {
       const length = Number(request.headers['content-length']);
       try {
-        data = await readBounded(body as Readable, options.maxTracePatchBytes, Number.isFinite(length) ? length : undefined);
+        data = await readBounded(body as Readable, options.maxTracePatchBytes, { expected: Number.isFinite(length) ? length : undefined, keepOpen: true });
       } catch (error) {
         if (error instanceof AppError && error.code === 'payload_too_large') {
           throw new RunnerApiError('payload_too_large', `trace patch larger than ${options.maxTracePatchBytes} bytes`, { connection: 'close' });

@@ -105,7 +105,7 @@ describe('built-in runner (shell executor) against our server', () => {
       expect(trace).toContain('pat=glpat-[MASKED]');
       expect(trace).toContain('greeting=hello world literal=keep $WHO');
       expect(trace).toMatch(/file at \S+\.tmp\/CONFIG_FILE holds line-from-file-var/);
-      expect(trace).toMatch(new RegExp(`dir=${r.dir}/builds/\\w{8}/0/${project.path} builds=${r.dir}/builds server=yes concurrent=0`));
+      expect(trace).toMatch(new RegExp(`dir=${r.dir}/builds/[\\w-]{8}/0/${project.path} builds=${r.dir}/builds server=yes concurrent=0`));
       expect(trace).toContain('status=running');
     } finally {
       await r.close();
@@ -283,6 +283,8 @@ describe('built-in runner (shell executor) against our server', () => {
       expect(job.failureReason).toBe('job_execution_timeout');
       expect(await traceOf(t, job.id)).toContain('ERROR: Job failed: execution took longer than 2s seconds');
       const pid = Number(await readFile(path.join(dir, 'pid'), 'utf8'));
+      // A killed process may linger a moment as a zombie until reaped: wait (bounded).
+      for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((res) => setTimeout(res, 50));
       expect(isAlive(pid)).toBe(false);
     } finally {
       await r.close();

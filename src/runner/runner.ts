@@ -168,6 +168,7 @@ export function createRunner(o: RunnerOptions): Runner {
       info,
       logger,
       runnerToken: o.token,
+      systemId: sysId,
       description: o.description,
       buildsDir,
       cacheDir,

@@ -20,7 +20,6 @@ import { gitHttpPlugin } from '../git/http-plugin.js';
 import { projectFilesAt } from '../git/project-files.js';
 import { apiPlugin } from '../api/plugin.js';
 import { webStaticPlugin } from '../api/static.js';
-import type { PipelinePlan } from '../ci/plan.js';
 import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
 import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';

@@ -88,8 +88,10 @@ export interface JobsPort {
   byPipeline(pipelineId: number): Promise<Job[]>;
   lite(pipelineId: number): Promise<JobLite[]>;
   liteByIds(ids: number[]): Promise<JobLite[]>;
-  /** Current (non-retried) jobs of a pipeline in stages before `beforeStage`, or with one of `names`. */
-  liteWhere(pipelineId: number, filter: { beforeStage?: number; names?: string[] }): Promise<JobLite[]>;
+  /** Current (non-retried) jobs of a pipeline matching every given filter. */
+  liteWhere(pipelineId: number, filter: { beforeStage?: number; names?: string[]; stages?: number[]; status?: JobStatus; stageOrdered?: boolean }): Promise<JobLite[]>;
+  /** Counts of current (non-retried) jobs per stage, status and allow_failure. */
+  summary(pipelineId: number): Promise<{ stageIndex: number; status: JobStatus; allowFailure: boolean; count: number }[]>;
   byTokenHash(hash: string): Promise<Job | null>;
   /** Conditional update: only when the current status is one of `from`; returns the new row or null. */
   transition(id: number, from: readonly JobStatus[], patch: JobPatch): Promise<Job | null>;

@@ -178,7 +178,7 @@ const FINISHED = new Set(['success', 'failed', 'canceled', 'skipped']);
  */
 export async function waitForPipelineOver(urlOf: () => string, token: string, id: number, timeoutMs: number): Promise<PipelineDetailView> {
   const until = Date.now() + timeoutMs;
-  let last = 'unknown';
+  let last: string;
   for (;;) {
     try {
       const d = await getPipeline(urlOf(), token, id);

@@ -42,6 +42,7 @@ export interface RunJobOptions {
   info?: RunnerInfo;
   logger?: RunnerLogger;
   runnerToken: string;
+  systemId?: string;
   description?: string;
   buildsDir: string;
   cacheDir: string;
@@ -137,7 +138,7 @@ export async function runJob(o: RunJobOptions): Promise<JobOutcome> {
   o.runnerAbort?.addEventListener('abort', onRunnerAbort, { once: true });
 
   trace.writeln(`Running with ${RUNNER_NAME} ${RUNNER_VERSION} (main)`);
-  trace.writeln(`  on ${o.description ?? os.hostname()} ${shortToken(o.runnerToken)}, system ID: ${os.hostname()}`);
+  trace.writeln(`  on ${o.description || os.hostname()} ${shortToken(o.runnerToken)}, system ID: ${o.systemId ?? '-'}`);
   const ctx: JobContext = {
     job,
     vars,

@@ -78,7 +78,10 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   const run = async (args: string[], cwd = projectDir, allowFail = false) => {
     const r = await runInGroup({ command: 'git', args, cwd, env, onOutput: (b) => trace.write(b), signal: o.signal });
     if (r.aborted) throw new JobFailure('job_canceled', 'canceled');
-    if (r.exitCode !== 0 && !allowFail) throw new JobFailure('script_failure', `git ${args[0]} failed: exit status ${r.exitCode ?? r.signal}`);
+    if (r.exitCode !== 0 && !allowFail) {
+      const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0];
+      throw new JobFailure('script_failure', `git ${sub} failed: exit status ${r.exitCode ?? r.signal}`);
+    }
     return r.exitCode === 0;
   };
 

@@ -117,7 +117,23 @@ export function jobsPort(db: Kysely<Database>): JobsPort {
         if (!filter.names.length) return [];
         q = q.where('name', 'in', filter.names);
       }
+      if (filter.stages !== undefined) {
+        if (!filter.stages.length) return [];
+        q = q.where('stage_index', 'in', filter.stages);
+      }
+      if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+      if (filter.stageOrdered !== undefined) q = q.where('stage_ordered', '=', b(filter.stageOrdered));
       return (await q.orderBy('id').execute()).map(toJobLite);
+    },
+    async summary(pipelineId) {
+      const rows = await db
+        .selectFrom('jobs')
+        .select(['stage_index', 'status', 'allow_failure', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('pipeline_id', '=', pipelineId)
+        .where('retried', '=', 0)
+        .groupBy(['stage_index', 'status', 'allow_failure'])
+        .execute();
+      return rows.map((r) => ({ stageIndex: r.stage_index, status: r.status as JobStatus, allowFailure: !!r.allow_failure, count: num(r.n) }));
     },
     async byTokenHash(hash) {
       const r = await db.selectFrom('jobs').selectAll().where('token_hash', '=', hash).executeTakeFirst();

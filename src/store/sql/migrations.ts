@@ -88,6 +88,14 @@ export const MIGRATIONS: Migration[] = [
         WHEN (OLD.status = 'pending' AND NEW.status <> 'pending') EXECUTE FUNCTION gcd_jobs_left_pending()`,
     ],
   },
+  {
+    version: 3,
+    name: 'covering indexes for per-stage summaries and created-job lookups',
+    sql: [
+      `CREATE INDEX jobs_summary ON jobs (pipeline_id, retried, stage_index, status, allow_failure)`,
+      `CREATE INDEX jobs_pipeline_status ON jobs (pipeline_id, status, stage_index)`,
+    ],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

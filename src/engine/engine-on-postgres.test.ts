@@ -1,0 +1,72 @@
+// The engine's main paths on PostgreSQL (the SQL they use differs: FOR UPDATE locks, the claim CTE,
+// triggers). The full semantics are covered on SQLite by the use-case tests.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openPostgresStore } from '../store/postgres/open-postgres.js';
+import type { Store } from '../store/ports.js';
+import { createPgDatabase, requirePostgres, type PgDatabase } from '../store/test-support/pg-database.js';
+import { createHarness, FakeClock, type Harness } from './test-support/harness.js';
+import { job, need, planOf } from './test-support/plan-builder.js';
+
+const enabled = await requirePostgres('engine on postgres');
+
+describe.skipIf(!enabled)('engine on PostgreSQL', () => {
+  let db: PgDatabase;
+  let store: Store;
+  let h: Harness;
+  const clock = new FakeClock();
+  beforeAll(async () => {
+    db = await createPgDatabase();
+    store = await openPostgresStore({ url: db.url });
+    h = await createHarness({ store, clock });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await store?.close();
+    await db?.drop();
+  });
+
+  test('stages, needs, failure, retry, allow_failure and pipeline status', async () => {
+    const r = await h.runner();
+    const id = await h.pipeline(
+      planOf(['build', 'test', 'deploy'], [
+        job('b', { stage: 'build', retry: { max: 1, when: ['script_failure'], exitCodes: [] } }),
+        job('t', { stage: 'test', needs: [need('b')], allowFailure: true }),
+        job('d', { stage: 'deploy' }),
+        job('cleanup', { stage: 'deploy', when: 'on_failure' }),
+      ]),
+    );
+    const b0 = (await h.claim(r))!;
+    await h.coordinator.updateJob(b0.job, { state: 'failed', failureReason: 'script_failure' });
+    const b1 = (await h.claim(r))!;
+    expect([b1.job.name, b1.job.attempt]).toEqual(['b', 1]);
+    await h.coordinator.updateJob(b1.job, { state: 'success' });
+    const t = (await h.claim(r))!;
+    await h.coordinator.updateJob(t.job, { state: 'failed' });
+    expect(await h.statuses(id)).toEqual({ b: 'success', t: 'failed', d: 'pending', cleanup: 'skipped' });
+    await h.coordinator.updateJob((await h.claim(r))!.job, { state: 'success' });
+    expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('success');
+  });
+
+  test('cancel, resource groups, delayed jobs and the sweeper', async () => {
+    const r = await h.runner();
+    const plan = planOf(['deploy'], [job('deploy', { stage: 'deploy', resourceGroup: 'prod' })]);
+    const p1 = await h.pipeline(plan, { ref: 'x1' });
+    const p2 = await h.pipeline(plan, { ref: 'x2' });
+    expect(await h.statuses(p2)).toEqual({ deploy: 'waiting_for_resource' });
+    const c = (await h.claim(r))!;
+    await h.coordinator.cancelJob(c.job.id);
+    expect(await h.statuses(p1)).toEqual({ deploy: 'canceled' });
+    expect(await h.statuses(p2)).toEqual({ deploy: 'pending' });
+    await h.coordinator.cancelPipeline(p2);
+
+    const p3 = await h.pipeline(planOf(['a'], [job('later', { stage: 'a', when: 'delayed', startIn: 60 })]), { ref: 'x3' });
+    expect(await h.statuses(p3)).toEqual({ later: 'scheduled' });
+    clock.advance(61);
+    expect(await h.coordinator.sweep()).toBe(1);
+    const l = (await h.claim(r))!;
+    expect(l.job.name).toBe('later');
+    clock.advance(3601);
+    await h.coordinator.sweep();
+    expect(await h.coordinator.read.job(l.job.id)).toMatchObject({ status: 'failed', failureReason: 'job_execution_timeout' });
+  });
+});
