@@ -1,7 +1,7 @@
 // Benchmark: the .gitlab-ci.yml compiler on a generated 1,000-job file (3-level extends chains,
 // rules:if, parallel:matrix, needs), median of repeated compiles; then gitlab-ci-local
 // --list-json on the same file in the same run (tools/gitlab-ci-local, Node 22), and the ratio.
-//   npx tsx bench/compile.ts [runs=21] [gitlabCiLocalRuns=3]
+//   npx tsx bench/compile.ts [runs=21] [gitlabCiLocalRuns=1]  (gitlab-ci-local needs ~15 s per run here)
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { compile, filesFromMap, type CompileContext } from '../src/ci/index.js';
 import { GCL_ENTRY, NODE22, gitlabCiLocalAvailable } from '../src/ci/test-support/gitlab-ci-local.js';
 
 const runs = Number(process.argv[2] ?? 21);
-const gclRuns = Number(process.argv[3] ?? 3);
+const gclRuns = Number(process.argv[3] ?? 1);
 
 /** 200 build + 50×4 matrix + 500 test + 100 deploy = 1,000 jobs. */
 function generate(): string {

@@ -46,6 +46,7 @@ const FIRECOW_INVALID: Record<string, string> = {
   'schema-validation/.gitlab-ci-5-errors.yml': 'variables: true',
   'schema-validation/.gitlab-ci-6-errors.yml': 'variables: true',
   'schema-validation/.gitlab-ci.yml': 'unknown key and bad when',
+  'script-blank/.gitlab-ci.yml': 'script: [] (script can\'t be blank)',
   'self-dependency/.gitlab-ci.yml': 'a job that needs itself',
   'services/.gitlab-ci.yml': '!reference into an array index (GitLab references hash keys only)',
   'stage-not-found/.gitlab-ci.yml': 'unknown stage',

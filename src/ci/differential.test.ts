@@ -31,7 +31,7 @@ if (!available) console.warn('differential test skipped: gitlab-ci-local is not 
 const producer = (name: string) => name.replace(/ \d+\/\d+$/, '').replace(/: \[.*\]$/, '');
 
 /** Lines describing where the two plans disagree, after N1-N5. */
-export function comparePlans(plan: PipelinePlan, theirsRaw: GclJob[]): string[] {
+function comparePlans(plan: PipelinePlan, theirsRaw: GclJob[]): string[] {
   const theirs = theirsRaw
     .filter((j) => j.when !== 'never')
     .map((j) => ({
@@ -68,7 +68,7 @@ describe.skipIf(!available)('differential: gitlab-ci-local --list-json', () => {
 
   // Two gitlab-ci-local processes at a time (the machine has 2 cores).
   const results = new Map<string, Promise<GclJob[]>>();
-  let chain: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+  const chain: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
   fixtures.forEach((fx, i) => {
     const lane = i % 2;
     const p = chain[lane].then(() => listJson(fx.files, { variables: fx.expected.context?.variables ?? {} }));

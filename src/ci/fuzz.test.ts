@@ -80,16 +80,21 @@ describe('fuzz', () => {
   it('random mutations of every fixture never crash', () => {
     const r = rng(20240611);
     let runs = 0;
+    let withDiagnostics = 0;
     for (let round = 0; round < 8; round++) {
       for (const fx of fixtures) {
         const files = { ...fx.files };
         const target = Object.keys(files)[Math.floor(r() * Object.keys(files).length)];
         files[target] = mutate(files[target], r);
-        check(compile({ files: filesFromMap(files), context: baseContext }));
+        const plan = compile({ files: filesFromMap(files), context: baseContext });
+        check(plan);
+        if (plan.errors.length + plan.warnings.length > 0) withDiagnostics++;
         runs++;
       }
     }
     expect(runs).toBeGreaterThanOrEqual(400);
+    // Mutations mostly break something: the compiler must say so, with a position.
+    expect(withDiagnostics).toBeGreaterThan(runs / 3);
   });
 
   const hostile: Record<string, Record<string, string>> = {

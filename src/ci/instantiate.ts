@@ -8,7 +8,7 @@ import { pickRaw, readNeeds, type JobTemplate, type NeedSpec } from './job.js';
 import type { JobWhen, PlanJob, PlanVariable } from './plan.js';
 import { firstMatchingRule, policyParts, type RuleEnv } from './rules.js';
 import { valPos } from './source-map.js';
-import { expandVariables, normalizeVariables, scalarString, ScopeFrame, VariableScope } from './variables.js';
+import { expandVariables, normalizeVariables, refSlug, scalarString, ScopeFrame, VariableScope } from './variables.js';
 import { Budget, has, type Obj } from './values.js';
 import { parseDuration } from '../util/duration.js';
 import { flattenList } from './rules.js';
@@ -57,7 +57,14 @@ export function instantiateJobs(input: InstantiateInput): JobInstance[] {
       if (!input.budget.spend(10)) return out;
       const matrixVars = inst.matrix.map(({ key, value }) => ({ key, value, raw: false }));
       let variables = mergeVars(inheritedGlobals, inheritedWorkflow, jobVars, matrixVars);
-      const scope = new VariableScope([variables], frame);
+      // Job-level predefined variables that rules can test (GitLab evaluates rules per build).
+      const jobPredefined = [
+        { key: 'CI_JOB_NAME', value: inst.name },
+        { key: 'CI_JOB_NAME_SLUG', value: refSlug(inst.name) },
+        { key: 'CI_JOB_STAGE', value: tpl.stage },
+        ...(inst.parallel ? [{ key: 'CI_NODE_INDEX', value: String(inst.parallel.index) }, { key: 'CI_NODE_TOTAL', value: String(inst.parallel.total) }] : []),
+      ];
+      const scope = new VariableScope([jobPredefined, variables], frame);
 
       let included = true;
       let when: JobWhen | 'never' = tpl.when;
@@ -90,7 +97,7 @@ export function instantiateJobs(input: InstantiateInput): JobInstance[] {
       }
       if (when === 'never') included = false;
 
-      const finalScope = new VariableScope([variables], frame);
+      const finalScope = new VariableScope([jobPredefined, variables], frame);
       const keep = (s: string): string => expandVariables(s, finalScope.get, true);
       const fc = { diags, where: `jobs:${tpl.name}` };
       const cacheRaw = pickRaw(tpl.raw, globals.defaults, 'cache');

@@ -9,13 +9,17 @@ import { keyPos, valPos, type Pos } from './source-map.js';
 import { normalizeVariables, scalarString, type YamlVariable } from './variables.js';
 import { boundedJson, has, isObj, type Obj } from './values.js';
 import { parseDuration } from '../util/duration.js';
+import { lostUnresolvedReference } from './references.js';
 
 export const JOB_KEYS = [
   'after_script', 'allow_failure', 'artifacts', 'before_script', 'cache', 'coverage', 'dast_configuration', 'dependencies',
   'environment', 'except', 'extends', 'hooks', 'id_tokens', 'identity', 'image', 'inherit', 'interruptible',
   'manual_confirmation', 'needs', 'only', 'pages', 'parallel', 'publish', 'release', 'resource_group', 'retry', 'rules',
-  'run', 'script', 'secrets', 'services', 'stage', 'start_in', 'tags', 'timeout', 'trigger', 'type', 'variables', 'when',
+  'run', 'script', 'secrets', 'services', 'stage', 'start_in', 'tags', 'timeout', 'type', 'variables', 'when',
 ];
+/** Trigger (bridge) jobs accept only these (GitLab's Entry::Bridge + Processable, and environment). */
+export const BRIDGE_KEYS = ['trigger', 'parallel', 'extends', 'stage', 'only', 'except', 'rules', 'variables', 'inherit', 'allow_failure', 'when', 'needs', 'resource_group', 'environment'];
+const BRIDGE_WHEN = ['on_success', 'on_failure', 'always', 'manual'];
 export const DEFAULT_KEYS = ['after_script', 'artifacts', 'before_script', 'cache', 'hooks', 'id_tokens', 'image', 'interruptible', 'retry', 'services', 'tags', 'timeout'];
 const JOB_WHEN = ['on_success', 'on_failure', 'always', 'manual', 'delayed'];
 export const RULE_WHEN = ['on_success', 'on_failure', 'always', 'never', 'manual', 'delayed'];
@@ -120,7 +124,10 @@ export function readNeeds(v: unknown, where: string, diags: Diagnostics, at: Pos
 export function buildJobTemplate(name: string, raw: Obj, pos: Pos | undefined, defaults: Obj, diags: Diagnostics): JobTemplate {
   const where = `jobs:${name}`;
   const fc: FieldCtx = { diags, where };
-  const unknown = Object.keys(raw).filter((k) => !JOB_KEYS.includes(k));
+  // GitLab picks the job type first: `script`/`run` make a job, else `trigger` a bridge.
+  const isBridge = !has(raw, 'script') && !has(raw, 'run') && has(raw, 'trigger');
+  const allowedKeys = isBridge ? BRIDGE_KEYS : JOB_KEYS;
+  const unknown = Object.keys(raw).filter((k) => !allowedKeys.includes(k));
   if (unknown.length) diags.error(keyPos(raw, unknown[0], pos), `${where} config contains unknown keys: ${unknown.join(', ')}`);
   const at = (k: string): Pos | undefined => valPos(raw, k, pos);
 
@@ -146,12 +153,14 @@ export function buildJobTemplate(name: string, raw: Obj, pos: Pos | undefined, d
   const inherits = (k: string): boolean => (inheritDefault === true ? true : Array.isArray(inheritDefault) ? inheritDefault.includes(k) : false);
   const pick = (k: string): { v: unknown; p: Pos | undefined } => {
     if (has(raw, k)) return { v: raw[k], p: at(k) };
-    if (DEFAULT_KEYS.includes(k) && has(defaults, k) && inherits(k)) return { v: defaults[k], p: valPos(defaults, k) };
+    if (!isBridge && DEFAULT_KEYS.includes(k) && has(defaults, k) && inherits(k)) return { v: defaults[k], p: valPos(defaults, k) };
     return { v: undefined, p: pos };
   };
 
-  const isTrigger = has(raw, 'trigger');
+  const isTrigger = isBridge;
+  const errorsBefore = diags.errors.length;
   const script = scriptList(raw.script ?? raw.run, `${where}:script`, diags, at('script'));
+  const scriptReported = diags.errors.length > errorsBefore || lostUnresolvedReference(raw, has(raw, 'script') ? 'script' : 'run');
 
   // stage
   let stage = 'test';
@@ -164,8 +173,9 @@ export function buildJobTemplate(name: string, raw: Obj, pos: Pos | undefined, d
   // when / start_in
   let when: JobWhen = 'on_success';
   if (has(raw, 'when') && raw.when !== null) {
-    if (typeof raw.when === 'string' && JOB_WHEN.includes(raw.when)) when = raw.when as JobWhen;
-    else diags.error(at('when'), `${where} when should be one of: ${JOB_WHEN.join(', ')}`);
+    const allowedWhen = isBridge ? BRIDGE_WHEN : JOB_WHEN;
+    if (typeof raw.when === 'string' && allowedWhen.includes(raw.when)) when = raw.when as JobWhen;
+    else diags.error(at('when'), `${where} when should be one of: ${allowedWhen.join(', ')}`);
   }
   const hasRules = has(raw, 'rules') && raw.rules !== null;
   if (hasRules) {
@@ -278,14 +288,15 @@ export function buildJobTemplate(name: string, raw: Obj, pos: Pos | undefined, d
     services: readServices(pick('services').v, fc, pick('services').p),
     hooks: readHooks(pick('hooks').v, fc, pick('hooks').p),
     coverage,
-    trigger: readTrigger(raw.trigger, fc, at('trigger')),
+    trigger: isBridge ? readTrigger(raw.trigger, fc, at('trigger')) : null,
     idTokens: kv('id_tokens'),
     secrets: kv('secrets'),
     release: kv('release'),
     instances: expandParallel(name, raw.parallel, where, diags, at('parallel')),
   };
-  if (!isTrigger && script.length === 0 && !has(raw, 'script') && !has(raw, 'run')) {
-    diags.error(pos, `${where} config should implement the script:, run:, or trigger: keyword`);
+  if (!isTrigger && script.length === 0 && !scriptReported) {
+    if (!has(raw, 'script') && !has(raw, 'run')) diags.error(pos, `${where} config should implement the script:, run:, or trigger: keyword`);
+    else diags.error(keyPos(raw, has(raw, 'script') ? 'script' : 'run', pos), `${where} script can't be blank`);
   }
   if (tpl.secrets) diags.warn(at('secrets'), `${where}: secrets are passed on to the runner as written; the dispatcher does not resolve them`);
   if (tpl.release) diags.warn(at('release'), `${where}: release is kept but the dispatcher does not create releases`);
@@ -296,6 +307,7 @@ export function buildJobTemplate(name: string, raw: Obj, pos: Pos | undefined, d
 /** Picks a defaulted keyword's raw value (for per-instance expansion of cache/tags). */
 export function pickRaw(raw: Obj, defaults: Obj, key: string): { v: unknown; p: Pos | undefined } {
   if (has(raw, key)) return { v: raw[key], p: valPos(raw, key) };
+  if (has(raw, 'trigger') && !has(raw, 'script') && !has(raw, 'run')) return { v: undefined, p: undefined }; // bridges take no defaults
   const inh = isObj(raw.inherit) ? raw.inherit.default : true;
   const inherits = inh === undefined || inh === true || (Array.isArray(inh) && inh.includes(key));
   if (DEFAULT_KEYS.includes(key) && has(defaults, key) && inherits) return { v: defaults[key], p: valPos(defaults, key) };

@@ -7,6 +7,16 @@ import { Budget, has, isObj, RefTag, setKey, type Obj } from './values.js';
 
 const MAX_NESTING = 10;
 
+/** Lists that lost an item because a `!reference` in them could not be resolved (already reported). */
+const lostItems = new WeakSet<object>();
+const lostKeys = new WeakMap<object, Set<string>>();
+/** Did `obj[key]` (or an item of it) come from a `!reference` that could not be resolved? */
+export function lostUnresolvedReference(obj: unknown, key: string): boolean {
+  if (obj === null || typeof obj !== 'object') return false;
+  const v = (obj as Obj)[key];
+  return (lostKeys.get(obj)?.has(key) ?? false) || (v !== null && typeof v === 'object' && lostItems.has(v));
+}
+
 function show(path: string[]): string {
   return `[${path.map((p) => JSON.stringify(p)).join(', ')}]`;
 }
@@ -40,7 +50,9 @@ export function resolveReferences(root: Obj, diags: Diagnostics, budget: Budget)
     if (Array.isArray(value)) {
       if (!value.some(needsWork)) return value;
       // A reference that could not be resolved is dropped from a list (already reported).
-      const out = value.map((v) => walk(v, chain)).filter((v) => v !== undefined);
+      const mapped = value.map((v) => walk(v, chain));
+      const out = mapped.filter((v) => v !== undefined);
+      if (out.length !== mapped.length) lostItems.add(out);
       const loc = locOf(value);
       if (loc) setLoc(out, loc);
       return out;
@@ -48,7 +60,15 @@ export function resolveReferences(root: Obj, diags: Diagnostics, budget: Budget)
     if (isObj(value)) {
       if (!needsWork(value)) return value;
       const out: Obj = {};
-      for (const k of Object.keys(value)) setKey(out, k, walk(value[k], chain) ?? null);
+      for (const k of Object.keys(value)) {
+        const v = walk(value[k], chain);
+        if (v === undefined) {
+          const set = lostKeys.get(out) ?? new Set<string>();
+          set.add(k);
+          lostKeys.set(out, set);
+        }
+        setKey(out, k, v ?? null);
+      }
       const loc = locOf(value);
       if (loc) setLoc(out, loc);
       return out;

@@ -163,8 +163,9 @@ export function predefinedVariables(ctx: CompileContext, configPath: string): { 
     CI_PROJECT_NAMESPACE: ctx.projectPath.includes('/') ? ctx.projectPath.slice(0, ctx.projectPath.lastIndexOf('/')) : ctx.projectPath,
     CI_PROJECT_PATH_SLUG: refSlug(ctx.projectPath),
   };
+  // GitLab: CI_COMMIT_BRANCH is not set in tag and merge request pipelines.
   if (ctx.isTag) vars.CI_COMMIT_TAG = ctx.ref;
-  else vars.CI_COMMIT_BRANCH = ctx.ref;
+  else if (ctx.source !== 'merge_request_event') vars.CI_COMMIT_BRANCH = ctx.ref;
   if (ctx.commitMessage !== undefined) {
     vars.CI_COMMIT_MESSAGE = ctx.commitMessage;
     const title = ctx.commitMessage.split('\n')[0];

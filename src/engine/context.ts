@@ -47,10 +47,22 @@ export function emit(ctx: EngineContext, event: CoordinatorEvent): void {
   }
 }
 
-/** Runs `fn` in a transaction and flushes its effects after commit. */
+/** PostgreSQL deadlock / serialization failures: the transaction can simply run again. */
+function retryable(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/** Runs `fn` in a transaction (again, up to 3 times, after a deadlock) and flushes its effects after commit. */
 export async function inTx<T>(ctx: EngineContext, fn: (tx: StorePorts, fx: Effects) => Promise<T>): Promise<T> {
-  const fx = new Effects();
-  const result = await ctx.store.transaction((tx) => fn(tx, fx));
-  await flush(ctx, fx);
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    const fx = new Effects();
+    try {
+      const result = await ctx.store.transaction((tx) => fn(tx, fx));
+      await flush(ctx, fx);
+      return result;
+    } catch (e) {
+      if (attempt >= 3 || !retryable(e)) throw e;
+    }
+  }
 }

@@ -16,6 +16,7 @@ import { cancelJob, cancelPipeline } from './use-cases/cancel.js';
 import { createPipeline } from './use-cases/create-pipeline.js';
 import { jobDependencies } from './use-cases/dependencies.js';
 import { sweepOnce } from './use-cases/expire-stale.js';
+import { stuckPendingJobs } from './use-cases/stuck-jobs.js';
 import { requestJob } from './use-cases/request-job.js';
 import { playJob, retryJob, retryPipeline } from './use-cases/retry-play.js';
 import * as runners from './use-cases/runners.js';
@@ -39,6 +40,8 @@ export interface EngineCoordinator extends Coordinator {
   sweep(): Promise<number>;
   /** Parked long polls on this node. */
   parkedPolls(): number;
+  /** Ids of pending jobs that no online runner can take (GitLab's "stuck" flag). */
+  stuckPendingJobs(): Promise<number[]>;
 }
 
 const LIVE = ['running', 'canceling'];
@@ -179,6 +182,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     setResourceGroupMode: (projectId, key, mode) => store.resourceGroups.setMode(projectId, key, mode),
     sweep,
     parkedPolls: () => queue.parkedCount(),
+    stuckPendingJobs: () => stuckPendingJobs(ctx),
 
     start() {
       if (sweeper) return;

@@ -9,6 +9,7 @@ import { FEATURE_BITS } from '../store/ports.js';
 import type { EngineContext, Effects } from './context.js';
 import { combine, decide, depState, FINISHED_PIPELINE, pipelineStatus, type Decision, type DepState } from './graph.js';
 import type { Job, JobStatus, Pipeline, Project } from './model.js';
+import type { ReadCache } from './read-cache.js';
 
 export function isProtectedRef(pipeline: Pick<Pipeline, 'ref' | 'isTag'>, project: Pick<Project, 'defaultBranch'>): boolean {
   return pipeline.isTag || pipeline.ref === project.defaultBranch;
@@ -153,16 +154,17 @@ export async function advance(ctx: EngineContext, tx: StorePorts, fx: Effects, s
     for (const l of ls) if (!l.retried) known.set(l.id, l);
     return ls.filter((l) => !l.retried);
   };
-  let candidates: JobLite[] = changed === 'all' ? remember(await tx.jobs.liteWhere(pid, { status: 'created' })) : await followers(tx, pid, summary, changed, remember);
+  let candidates: JobLite[];
+  if (changed === 'all') candidates = remember(await tx.jobs.liteWhere(pid, { status: 'created' }));
+  else candidates = await followers(tx, pid, summary, remember(await tx.jobs.liteByIds(changed)), remember);
 
   for (let round = 0; candidates.length > 0 && round < 10_000; round++) {
     const prior = summary.prior();
     const explicit = candidates.filter((c) => !c.stageOrdered);
-    const needs = explicit.length ? await tx.edges.needsOfMany(explicit.map((c) => c.id)) : [];
-    const unknown = [...new Set(needs.map((e) => e.needsJobId))].filter((id) => !known.has(id));
-    if (unknown.length) remember(await tx.jobs.liteByIds(unknown));
+    const needs = explicit.length ? await tx.jobs.needsLites(explicit.map((c) => c.id)) : [];
+    for (const n of needs) if (!known.has(n.need.id)) remember([n.need]);
     const needsBy = new Map<number, number[]>();
-    for (const e of needs) needsBy.set(e.jobId, [...(needsBy.get(e.jobId) ?? []), e.needsJobId]);
+    for (const e of needs) needsBy.set(e.jobId, [...(needsBy.get(e.jobId) ?? []), e.need.id]);
 
     const decided: { lite: JobLite; decision: Decision }[] = [];
     for (const lite of candidates) {
@@ -179,7 +181,7 @@ export async function advance(ctx: EngineContext, tx: StorePorts, fx: Effects, s
       summary.move(lite.stageIndex, lite.status, status, lite.allowFailure);
       lite.status = status;
     }
-    candidates = changedNow.size ? await followers(tx, pid, summary, [...changedNow.keys()], remember) : [];
+    candidates = changedNow.size ? await followers(tx, pid, summary, [...changedNow.keys()].map((id) => known.get(id)!), remember) : [];
   }
   await refreshPipeline(ctx, tx, fx, scope, summary.jobs());
 }
@@ -188,15 +190,13 @@ async function followers(
   tx: StorePorts,
   pipelineId: number,
   summary: StageSummary,
-  changed: number[],
+  changed: JobLite[],
   remember: (ls: JobLite[]) => JobLite[],
 ): Promise<JobLite[]> {
   if (!changed.length) return [];
-  const changedLites = remember(await tx.jobs.liteByIds(changed));
-  const minStage = Math.min(...changedLites.map((j) => j.stageIndex));
+  const minStage = Math.min(...changed.map((j) => j.stageIndex));
   const out = new Map<number, JobLite>();
-  const dependants = [...new Set((await tx.edges.dependantsOfMany(changed)).map((e) => e.jobId))];
-  if (dependants.length) for (const l of remember(await tx.jobs.liteByIds(dependants))) if (l.status === 'created') out.set(l.id, l);
+  for (const l of remember(await tx.jobs.createdDependants(changed.map((j) => j.id)))) out.set(l.id, l);
   const prior = summary.prior();
   const open = [...prior.entries()].filter(([s, st]) => s > minStage && st !== 'wait').map(([s]) => s);
   if (open.length) for (const l of remember(await tx.jobs.liteWhere(pipelineId, { stages: open, status: 'created', stageOrdered: true }))) out.set(l.id, l);
@@ -220,10 +220,10 @@ export async function refreshPipeline(ctx: EngineContext, tx: StorePorts, fx: Ef
 }
 
 /** Locks the pipeline (PostgreSQL) and loads its project. */
-export async function lockScope(tx: StorePorts, pipelineId: number): Promise<PipelineScope | null> {
+export async function lockScope(tx: StorePorts, pipelineId: number, cache?: ReadCache): Promise<PipelineScope | null> {
   const pipeline = await tx.pipelines.lock(pipelineId);
   if (!pipeline) return null;
-  const project = await tx.projects.byId(pipeline.projectId);
+  const project = cache ? await cache.project(pipeline.projectId) : await tx.projects.byId(pipeline.projectId);
   if (!project) return null;
   return { pipeline, project };
 }

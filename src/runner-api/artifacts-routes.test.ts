@@ -5,6 +5,7 @@ import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
+import { sweepExpiredArtifacts } from '../artifacts/expiry-sweeper.js';
 import { job as planJob, need, planOf } from '../engine/test-support/plan-builder.js';
 import { checkJobPayload } from './test-support/json-schema-check.js';
 import { call, RunnerClient } from './test-support/runner-client.js';
@@ -147,6 +148,28 @@ describe('artifacts (§5)', () => {
     const late = await client.uploadArtifact(build, await zipOf({ a: 'b' }));
     expect(late.status).toBe(403);
     expect(late.headers.get('job-status')).toBe('success');
+  });
+
+  it('expire_in is honoured by the expiry sweeper: blob and record removed, download 404', async () => {
+    const { client } = await buildAndTest();
+    const build = await claim(client, 'build');
+    expect((await client.uploadArtifact(build, await zipOf({ 'out/x': 'y' }), { artifact_type: 'archive', artifact_format: 'zip', expire_in: '1 hour' })).status).toBe(201);
+    const [archive] = await t.coordinator.read.artifacts(build.id);
+    expect(await t.blobs.stat(archive.storageKey)).not.toBeNull();
+    const sweep = (now: Date) =>
+      sweepExpiredArtifacts({
+        blobs: t.blobs,
+        now: () => now,
+        listExpired: (before, limit) => t.store.artifacts.expired(before, limit),
+        removeRecords: async (ids) => {
+          for (const id of ids) await t.store.artifacts.delete(id);
+        },
+      });
+    expect(await sweep(new Date())).toBe(0);
+    expect(await sweep(new Date(Date.now() + 2 * 3600_000))).toBe(1);
+    expect(await t.blobs.stat(archive.storageKey)).toBeNull();
+    expect(await t.coordinator.read.artifacts(build.id)).toEqual([]);
+    expect((await client.downloadArtifacts(build.id, build.token)).status).toBe(404);
   });
 
   it('413 from Content-Length before the body is read, and 413 for a chunked body over the limit', async () => {

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import { AppError, badRequest, forbidden } from '../util/errors.js';
 import { parseContentRange } from './content-range.js';
+import { createJobTokenCache } from './job-token-cache.js';
 import { RunnerApiError } from './http-errors.js';
 import type { ResolvedRunnerApiOptions } from './options.js';
 import { HEADER } from './protocol.js';
@@ -39,11 +40,12 @@ export async function readBounded(stream: Readable, max: number, options: { expe
 
 export function registerTraceRoute(app: FastifyInstance, options: ResolvedRunnerApiOptions): void {
   const { coordinator } = options;
+  const tokens = createJobTokenCache(coordinator);
 
   app.patch('/jobs/:id/trace', async (request, reply) => {
     const id = jobIdOf(request);
     const token = jobTokenOf(request);
-    const job = token ? await coordinator.authenticateJob(id, token) : null;
+    const job = token ? await tokens.authenticate(id, token) : null;
     if (!job) throw forbidden('403 Forbidden');
     const range = parseContentRange(request.headers['content-range']);
     if (!range) throw badRequest('400 Bad request - Content-Range is missing or invalid');

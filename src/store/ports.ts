@@ -41,6 +41,9 @@ export interface PipelinesPort {
   lock(id: number): Promise<Pipeline | null>;
   update(id: number, patch: Partial<Pick<Pipeline, 'status' | 'startedAt' | 'finishedAt'>>): Promise<void>;
   list(q: PipelineQuery): Promise<Pipeline[]>;
+  /** `workflow:auto_cancel:on_job_failure: all` of the pipeline's plan. */
+  setAutoCancelOnFailure(id: number, on: boolean): Promise<void>;
+  autoCancelOnFailure(id: number): Promise<boolean>;
   /** Unfinished pipelines of a project on a ref, older than `beforeId`. */
   activeOnRef(projectId: number, ref: string, beforeId: number): Promise<Pipeline[]>;
 }
@@ -90,6 +93,10 @@ export interface JobsPort {
   liteByIds(ids: number[]): Promise<JobLite[]>;
   /** Current (non-retried) jobs of a pipeline matching every given filter. */
   liteWhere(pipelineId: number, filter: { beforeStage?: number; names?: string[]; stages?: number[]; status?: JobStatus; stageOrdered?: boolean }): Promise<JobLite[]>;
+  /** `created`, non-retried jobs that wait for one of `jobIds` through an explicit edge. */
+  createdDependants(jobIds: number[]): Promise<JobLite[]>;
+  /** For each of `jobIds`, the jobs it needs (explicit edges), as lites. */
+  needsLites(jobIds: number[]): Promise<{ jobId: number; need: JobLite }[]>;
   /** Counts of current (non-retried) jobs per stage, status and allow_failure. */
   summary(pipelineId: number): Promise<{ stageIndex: number; status: JobStatus; allowFailure: boolean; count: number }[]>;
   byTokenHash(hash: string): Promise<Job | null>;

@@ -53,10 +53,15 @@ broken:
   });
 
   it('exits 2 on a configuration error with file:line:col diagnostics', async () => {
-    const dir = project('build:\n  scirpt: [echo hi]\n');
+    // A job with a script and a misspelt key (GitLab: "contains unknown keys"); a job with no
+    // script at all gets GitLab's "should implement the script:, run:, or trigger: keyword".
+    const dir = project('build:\n  script: [echo hi]\n  artefacts:\n    paths: [out]\n');
     const r = await runCli(['run', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/\.gitlab-ci\.yml:\d+:\d+: error: .*scirpt/);
+    expect(r.stderr).toMatch(/\.gitlab-ci\.yml:\d+:\d+: error: jobs:build config contains unknown keys: artefacts/);
+    const noScript = await runCli(['run', project('build:\n  scirpt: [echo hi]\n')]);
+    expect(noScript.code).toBe(2);
+    expect(noScript.stderr).toContain('.gitlab-ci.yml:1:1: error: jobs:build config should implement the script:, run:, or trigger: keyword');
   });
 
   it('exits 0 with allowed failures and prints the documented --json shape only', async () => {

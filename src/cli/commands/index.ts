@@ -3,6 +3,7 @@ import type { RegisterCommand } from './types.js';
 import { registerRun } from './run.js';
 import { registerServe } from './serve.js';
 import { registerLint } from './lint.js';
+import { registerRunnerCommand } from './runner.js';
 import { registerPipeline } from './pipeline.js';
 import { registerJob } from './job.js';
 import { registerArtifacts } from './artifacts.js';
@@ -13,6 +14,7 @@ export const commands: RegisterCommand[] = [
   registerRun,
   registerServe,
   registerLint,
+  registerRunnerCommand,
   registerPipeline,
   registerJob,
   registerArtifacts,

@@ -132,4 +132,31 @@ describe('lint command', () => {
     expect(out.jobs).toEqual([]);
     expect(out.workflow).toEqual({ created: false });
   });
+
+  it('reads template/project/component includes from local stand-in directories', async () => {
+    const dir = project('external', {
+      '.gitlab-ci.yml': [
+        'include:',
+        '  - template: Jobs/Lint.gitlab-ci.yml',
+        '  - project: group/shared',
+        '    ref: v1',
+        '    file: /ci/common.yml',
+        '  - component: $CI_SERVER_FQDN/group/comps/deploy@1.0',
+        '    inputs:',
+        '      env: prod',
+        '  - remote: https://example.com/x.yml',
+        '',
+      ].join('\n'),
+    });
+    const stand = project('standins', {
+      'templates/Jobs/Lint.gitlab-ci.yml': 'lint:\n  script: lint\n',
+      'projects/group/shared/ci/common.yml': 'common:\n  script: common\n',
+      'components/group/comps/templates/deploy.yml': 'spec:\n  inputs:\n    env:\n---\n"deploy-$[[ inputs.env ]]":\n  script: deploy\n',
+    }, false);
+    const r = await lintInProcess([dir, '--json', '--templates-dir', join(stand, 'templates'), '--projects-dir', join(stand, 'projects'), '--components-dir', join(stand, 'components')]);
+    const out = JSON.parse(r.stdout);
+    expect(out.jobs.map((j: { name: string }) => j.name)).toEqual(['lint', 'common', 'deploy-prod']);
+    expect(out.errors.map((e: { message: string }) => e.message)).toEqual(['include:remote `https://example.com/x.yml` is not available offline (remote includes are disabled)']);
+    expect(r.code).toBe(2);
+  });
 });

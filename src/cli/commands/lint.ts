@@ -2,10 +2,10 @@
 // diagnostics like a compiler (file:line:col: error: …) and a compact plan table, or one JSON
 // object with --json. Exit 0 when valid, 2 when not.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { compile, formatDiagnostic, planToLintJson, type PipelinePlan } from '../../ci/index.js';
+import { compile, formatDiagnostic, planToLintJson, type CompileContext, type CompileOptions, type PipelinePlan } from '../../ci/index.js';
 import { projectFilesFromDir } from '../project-files-from-dir.js';
 import type { RegisterCommand } from './types.js';
 
@@ -18,6 +18,36 @@ function git(dir: string, args: string[]): string | null {
   } catch {
     return null;
   }
+}
+
+function readInside(root: string, rel: string): string | undefined {
+  const full = path.resolve(root, rel);
+  if (!full.startsWith(path.resolve(root) + path.sep)) return undefined;
+  try {
+    return readFileSync(full, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `include: template/project/component` read from local directories standing in for them:
+ * templates/<name>, projects/<group/project>/<file>, components/<group/project>/templates/<name>.yml
+ * (or .../templates/<name>/template.yml). Remote includes stay unavailable offline.
+ */
+export function externalIncludeFromDirs(dirs: NonNullable<CompileContext['includeDirs']>): CompileOptions['externalInclude'] {
+  return (kind, location) => {
+    if (kind === 'template' && dirs.templates) return readInside(dirs.templates, location.replace(/^\/+/, ''));
+    if (kind === 'project' && dirs.projects) return readInside(dirs.projects, location.replace(/@[^/]*$/, ''));
+    if (kind === 'component' && dirs.components) {
+      const [where] = location.split('@');
+      const parts = where.split('/').slice(1); // drop the server host
+      const name = parts.pop() ?? '';
+      const project = parts.join('/');
+      return readInside(dirs.components, `${project}/templates/${name}.yml`) ?? readInside(dirs.components, `${project}/templates/${name}/template.yml`);
+    }
+    return undefined;
+  };
 }
 
 function planTable(plan: PipelinePlan): string {
@@ -47,6 +77,9 @@ export const registerLint: RegisterCommand = (program: Command, setExit) => {
     .option('--default-branch <name>', 'CI_DEFAULT_BRANCH (default: origin HEAD, else main)')
     .option('--project-path <path>', 'CI_PROJECT_PATH (default: local/<dir name>)')
     .option('--config <file>', 'CI configuration file, relative to DIR', '.gitlab-ci.yml')
+    .option('--templates-dir <dir>', 'directory standing in for `include: template`')
+    .option('--projects-dir <dir>', 'directory standing in for `include: project` (<dir>/<group/project>/<file>)')
+    .option('--components-dir <dir>', 'directory standing in for `include: component` (<dir>/<group/project>/templates/<name>.yml)')
     .option('--json', 'print one JSON object')
     .action((dir: string, opts: Record<string, unknown>) => {
       const root = path.resolve(dir);
@@ -65,10 +98,16 @@ export const registerLint: RegisterCommand = (program: Command, setExit) => {
       const ref = (opts.ref as string | undefined) ?? (isTag ? null : git(root, ['symbolic-ref', '--short', '-q', 'HEAD'])) ?? 'main';
       const originHead = git(root, ['symbolic-ref', '--short', '-q', 'refs/remotes/origin/HEAD']);
       const defaultBranch = (opts.defaultBranch as string | undefined) ?? (originHead ? originHead.replace(/^origin\//, '') : 'main');
+      const includeDirs: NonNullable<CompileContext['includeDirs']> = {};
+      if (opts.templatesDir) includeDirs.templates = path.resolve(String(opts.templatesDir));
+      if (opts.projectsDir) includeDirs.projects = path.resolve(String(opts.projectsDir));
+      if (opts.componentsDir) includeDirs.components = path.resolve(String(opts.componentsDir));
       const plan = compile({
         configPath: String(opts.config).replace(/^\.\//, ''),
         files: projectFilesFromDir(root),
+        externalInclude: externalIncludeFromDirs(includeDirs),
         context: {
+          includeDirs,
           ref,
           isTag,
           sha: git(root, ['rev-parse', '-q', '--verify', 'HEAD']) ?? '0'.repeat(40),

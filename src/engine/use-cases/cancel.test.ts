@@ -88,3 +88,19 @@ describe('cancel', () => {
     expect(await h.statuses(old)).toEqual({ i: 'canceled', n: 'pending' });
   });
 });
+
+describe('workflow auto_cancel on_job_failure', () => {
+  test('all: a blocking failure cancels the rest of the pipeline; allowed failures do not', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const wf = { created: true, name: null, autoCancel: { onNewCommit: 'none' as const, onJobFailure: 'all' as const } };
+    const id = await h.pipeline(planOf(['a', 'b'], [job('soft', { stage: 'a', allowFailure: true }), job('hard', { stage: 'a' }), job('slow', { stage: 'a' }), job('next', { stage: 'b', when: 'always' })], { workflow: wf }));
+    const soft = (await h.claim(r))!;
+    const hard = (await h.claim(r))!;
+    await h.coordinator.updateJob(soft.job, { state: 'failed' });
+    expect(await h.statuses(id)).toMatchObject({ slow: 'pending', next: 'created' });
+    await h.coordinator.updateJob(hard.job, { state: 'failed' });
+    expect(await h.statuses(id)).toEqual({ soft: 'failed', hard: 'failed', slow: 'canceled', next: 'canceled' });
+    expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('failed');
+  });
+});

@@ -50,7 +50,7 @@ export async function cancelJob(ctx: EngineContext, jobId: number): Promise<void
   await inTx(ctx, async (tx, fx) => {
     const j0 = await tx.jobs.byId(jobId);
     if (!j0) throw notFound(`Job ${jobId} not found`);
-    const scope = await lockScope(tx, j0.pipelineId);
+    const scope = await lockScope(tx, j0.pipelineId, ctx.cache);
     const job = await tx.jobs.byId(jobId);
     if (!scope || !job) return;
     await cancelLocked(ctx, tx, fx, scope, job, groups, true);
@@ -63,7 +63,7 @@ export async function cancelJob(ctx: EngineContext, jobId: number): Promise<void
 export async function cancelPipeline(ctx: EngineContext, pipelineId: number, only?: (job: Job) => boolean): Promise<void> {
   const groups: Groups = [];
   await inTx(ctx, async (tx, fx) => {
-    const scope = await lockScope(tx, pipelineId);
+    const scope = await lockScope(tx, pipelineId, ctx.cache);
     if (!scope) throw notFound(`Pipeline ${pipelineId} not found`);
     const jobs = (await tx.jobs.byPipeline(pipelineId)).filter((j) => !j.retried && (!only || only(j)));
     // Not-started jobs first, so nothing is started by the cancellation of another.
@@ -94,4 +94,12 @@ export async function autoCancelRedundant(ctx: EngineContext, newer: Pipeline, m
       await cancelPipeline(ctx, p.id, (j) => j.spec.interruptible);
     }
   }
+}
+
+/** `workflow:auto_cancel:on_job_failure: all`: a blocking failure (not allowed, not retried) cancels the rest. */
+export async function autoCancelOnFailure(ctx: EngineContext, finished: Job | null): Promise<void> {
+  if (!finished || finished.status !== 'failed') return;
+  const [lite] = await ctx.store.jobs.liteByIds([finished.id]);
+  if (!lite || lite.retried || lite.allowFailure) return;
+  if (await ctx.store.pipelines.autoCancelOnFailure(finished.pipelineId)) await cancelPipeline(ctx, finished.pipelineId);
 }

@@ -79,6 +79,7 @@ export async function createPipeline(ctx: EngineContext, input: CreatePipelineIn
       }
     }
     await tx.edges.insertMany(edges);
+    if (plan.workflow.autoCancel.onJobFailure === 'all') await tx.pipelines.setAutoCancelOnFailure(pipeline.id, true);
     const scope = { pipeline, project };
     await advance(ctx, tx, fx, scope, 'all');
     const finalJobs = await tx.jobs.byPipeline(pipeline.id);

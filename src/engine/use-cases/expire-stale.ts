@@ -5,6 +5,7 @@
 //   canceling jobs without update too long       -> canceled
 // Every step reads a bounded batch; state changes go through finishJob / startDueScheduled.
 import type { EngineContext } from '../context.js';
+import { autoCancelOnFailure } from './cancel.js';
 import { finishJob } from './finish-job.js';
 import { startDueScheduled } from './retry-play.js';
 
@@ -19,11 +20,15 @@ export async function sweepOnce(ctx: EngineContext): Promise<number> {
     changed++;
   }
   for (const job of await ctx.store.jobs.due('running', 'deadlineAt', iso, BATCH)) {
-    if (await finishJob(ctx, job.id, { status: 'failed', failureReason: 'job_execution_timeout' }, ['running'])) changed++;
+    const done = await finishJob(ctx, job.id, { status: 'failed', failureReason: 'job_execution_timeout' }, ['running']);
+    if (done) changed++;
+    await autoCancelOnFailure(ctx, done);
   }
   const staleBefore = new Date(now.getTime() - ctx.config.staleJobSeconds * 1000).toISOString();
   for (const job of await ctx.store.jobs.due('running', 'lastActivityAt', staleBefore, BATCH)) {
-    if (await finishJob(ctx, job.id, { status: 'failed', failureReason: 'stuck_or_timeout_failure' }, ['running'])) changed++;
+    const done = await finishJob(ctx, job.id, { status: 'failed', failureReason: 'stuck_or_timeout_failure' }, ['running']);
+    if (done) changed++;
+    await autoCancelOnFailure(ctx, done);
   }
   for (const job of await ctx.store.jobs.due('canceling', 'lastActivityAt', staleBefore, BATCH)) {
     if (await finishJob(ctx, job.id, { status: 'canceled' }, ['canceling'])) changed++;

@@ -18,7 +18,7 @@ export async function finishJob(ctx: EngineContext, jobId: number, input: Finish
   const result = await inTx(ctx, async (tx, fx) => {
     const job0 = await tx.jobs.byId(jobId);
     if (!job0) return null;
-    const scope = await lockScope(tx, job0.pipelineId);
+    const scope = await lockScope(tx, job0.pipelineId, ctx.cache);
     if (!scope) return null;
     const job = await tx.jobs.byId(jobId);
     if (!job || !from.includes(job.status)) return null;
@@ -112,7 +112,7 @@ export async function handOverResource(ctx: EngineContext, projectId: number, ke
       if (!waiting.length) return false;
       const mode = await tx.resourceGroups.mode(projectId, key);
       const pick = mode === 'newest_first' ? waiting[waiting.length - 1] : waiting[0];
-      const scope = await lockScope(tx, pick.pipelineId);
+      const scope = await lockScope(tx, pick.pipelineId, ctx.cache);
       if (!scope) return false;
       const fresh = await tx.jobs.byId(pick.id);
       if (!fresh || fresh.status !== 'waiting_for_resource') return true;

@@ -188,3 +188,19 @@ describe('bursts', () => {
     expect(await h.statuses(id)).toEqual({ x: 'pending' });
   });
 });
+
+describe('stuck pending jobs', () => {
+  test('a pending job is stuck while no online, unpaused runner can take it', async () => {
+    h = await createHarness();
+    const id = await h.pipeline(planOf(['a'], [job('gpu', { stage: 'a', tags: ['gpu'] }), job('plain', { stage: 'a' })]));
+    const gpu = (await h.jobNamed(id, 'gpu')).id;
+    const plain = (await h.jobNamed(id, 'plain')).id;
+    expect((await h.coordinator.stuckPendingJobs()).sort()).toEqual([gpu, plain].sort());
+    const r = await h.runner({ tags: [], runUntagged: true });
+    await h.coordinator.recordRunnerContact(r, { systemId: 's1' });
+    expect(await h.coordinator.stuckPendingJobs()).toEqual([gpu]);
+    const g = await h.runner({ tags: ['gpu'], runUntagged: false, paused: true });
+    await h.coordinator.recordRunnerContact(g, { systemId: 's2' });
+    expect(await h.coordinator.stuckPendingJobs()).toEqual([gpu]);
+  });
+});

@@ -84,7 +84,7 @@ async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, inf
   } else {
     scope = await inTx(ctx, async (tx, fx) => {
       fx.job(job);
-      const s = await lockScope(tx, job.pipelineId);
+      const s = await lockScope(tx, job.pipelineId, ctx.cache);
       if (s) await refreshPipeline(ctx, tx, fx, s);
       return s;
     });

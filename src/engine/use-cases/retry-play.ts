@@ -27,7 +27,7 @@ export async function retryJob(ctx: EngineContext, jobId: number): Promise<Job> 
   return inTx(ctx, async (tx, fx) => {
     const j0 = await tx.jobs.byId(jobId);
     if (!j0) throw notFound(`Job ${jobId} not found`);
-    const scope = await lockScope(tx, j0.pipelineId);
+    const scope = await lockScope(tx, j0.pipelineId, ctx.cache);
     const job = await tx.jobs.byId(jobId);
     if (!scope || !job) throw notFound(`Job ${jobId} not found`);
     if (job.retried) throw conflict('A newer attempt of this job exists.');
@@ -41,7 +41,7 @@ export async function retryJob(ctx: EngineContext, jobId: number): Promise<Job> 
 
 export async function retryPipeline(ctx: EngineContext, pipelineId: number): Promise<void> {
   await inTx(ctx, async (tx, fx) => {
-    const scope = await lockScope(tx, pipelineId);
+    const scope = await lockScope(tx, pipelineId, ctx.cache);
     if (!scope) throw notFound(`Pipeline ${pipelineId} not found`);
     const jobs = (await tx.jobs.byPipeline(pipelineId)).filter((j) => !j.retried && (j.status === 'failed' || j.status === 'canceled'));
     if (!jobs.length) return;
@@ -55,7 +55,7 @@ export async function playJob(ctx: EngineContext, jobId: number, variables: Pipe
   return inTx(ctx, async (tx, fx) => {
     const j0 = await tx.jobs.byId(jobId);
     if (!j0) throw notFound(`Job ${jobId} not found`);
-    const scope = await lockScope(tx, j0.pipelineId);
+    const scope = await lockScope(tx, j0.pipelineId, ctx.cache);
     const job = await tx.jobs.byId(jobId);
     if (!scope || !job) throw notFound(`Job ${jobId} not found`);
     if (job.status !== 'manual' && job.status !== 'scheduled') throw conflict(`Job ${jobId} is ${job.status}, not manual or scheduled.`);
@@ -69,7 +69,7 @@ export async function playJob(ctx: EngineContext, jobId: number, variables: Pipe
 /** Delayed jobs whose start_in elapsed (sweeper). */
 export async function startDueScheduled(ctx: EngineContext, job: Job): Promise<void> {
   await inTx(ctx, async (tx, fx) => {
-    const scope = await lockScope(tx, job.pipelineId);
+    const scope = await lockScope(tx, job.pipelineId, ctx.cache);
     const fresh = await tx.jobs.byId(job.id);
     if (!scope || !fresh || fresh.status !== 'scheduled') return;
     await enqueue(ctx, tx, fx, scope, fresh);

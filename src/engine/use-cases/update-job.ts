@@ -8,6 +8,7 @@ import type { EngineContext } from '../context.js';
 import { emit } from '../context.js';
 import type { AppendTraceResult, JobSignal, UpdateJobInput, UpdateJobResult } from '../coordinator.js';
 import type { Job } from '../model.js';
+import { autoCancelOnFailure } from './cancel.js';
 import { finishJob } from './finish-job.js';
 
 const LIVE = new Set(['running', 'canceling']);
@@ -49,6 +50,7 @@ export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobIn
     },
     ['running', 'canceling'],
   );
+  await autoCancelOnFailure(ctx, finished);
   if (!finished) {
     const now = await ctx.store.jobs.byId(current.id);
     return { kind: 'not_running', ...signalOf(now?.status ?? 'failed') };

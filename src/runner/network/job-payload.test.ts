@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the tests write deliberately wrong JSON types */
 // The job payload is decoded as gitlab-runner's Go decoder does: wrong types fail the decode.
 import { describe, expect, it } from 'vitest';
 import { decodeJobPayload } from './job-payload.js';
@@ -55,6 +56,8 @@ describe('decodeJobPayload (strict like Go)', () => {
     ['run: null', (j: any) => (j.run = null)],
     ['run that is not JSON steps', (j: any) => (j.run = 'nope')],
     ['a short sha', (j: any) => (j.git_info.sha = 'abc')],
+    ['a secret that is not an object', (j: any) => (j.secrets = { DB: 'x' })],
+    ['policy_options that is not an object', (j: any) => (j.policy_options = 'x')],
   ])('rejects %s', (_name, patch) => {
     expect(() => decode(withPatch(patch as never))).toThrow(GoDecodeError);
   });

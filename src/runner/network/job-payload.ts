@@ -95,13 +95,22 @@ export const jobSchema: GoType = go.struct({
   cache: go.slice(go.struct({ key: go.string, untracked: go.bool, policy: go.string, paths: strings, when: go.string, fallback_keys: strings })),
   credentials: go.slice(go.struct({ type: go.string, url: go.string, username: go.string, password: go.string })),
   dependencies: go.slice(go.struct({ id: go.int, name: go.string, token: go.string, artifacts_file: go.struct({ filename: go.string, size: go.int }) })),
-  features: go.struct({ trace_sections: go.bool, token_mask_prefixes: strings, failure_reasons: strings, tracing: go.any }),
+  features: go.struct({ trace_sections: go.bool, token_mask_prefixes: strings, failure_reasons: strings, tracing: go.ptr(go.struct({})) }),
   hooks: go.slice(go.struct({ name: go.string, script: strings })),
-  secrets: go.map(go.any),
+  secrets: go.map(
+    go.struct({
+      vault: go.any,
+      gcp_secret_manager: go.any,
+      azure_key_vault: go.any,
+      aws_secrets_manager: go.any,
+      gitlab_secrets_manager: go.any,
+      file: go.ptr(go.bool),
+    }),
+  ),
   inputs: go.slice(go.struct({ key: go.string, value: go.struct({ content: go.any, type: go.string, sensitive: go.bool }) })),
   run: runSteps,
-  policy_options: go.any,
-  suspend_options: go.any,
+  policy_options: go.ptr(go.struct({})),
+  suspend_options: go.ptr(go.struct({})),
 });
 
 /** The decoded job: every field present (Go zero values), plus fields newer than protocol.ts. */

@@ -53,6 +53,14 @@ export function runInGroup(opts: GroupRunOptions): Promise<GroupRunResult> {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout!.on('data', opts.onOutput);
     child.stderr!.on('data', opts.onOutput);
+    // Tracked from the start: a pipe may close before or after the leader's 'exit'.
+    let pipesOpen = 2;
+    let onPipesClosed: (() => void) | null = null;
+    const pipeClosed = () => {
+      if (--pipesOpen === 0) onPipesClosed?.();
+    };
+    child.stdout!.once('close', pipeClosed);
+    child.stderr!.once('close', pipeClosed);
     if (opts.stdin !== undefined) {
       child.stdin!.on('error', () => {});
       child.stdin!.end(opts.stdin);
@@ -73,12 +81,8 @@ export function runInGroup(opts: GroupRunOptions): Promise<GroupRunResult> {
         resolve({ exitCode: code, signal: sig, aborted });
       };
       // Wait for the pipes to drain, but not for a grandchild that escaped the group.
-      let open = 2;
-      const closed = () => --open === 0 && settle();
-      if (child.stdout!.readableEnded) closed();
-      else child.stdout!.once('close', closed);
-      if (child.stderr!.readableEnded) closed();
-      else child.stderr!.once('close', closed);
+      if (pipesOpen === 0) return settle();
+      onPipesClosed = settle;
       setTimeout(() => {
         child.stdout!.destroy();
         child.stderr!.destroy();

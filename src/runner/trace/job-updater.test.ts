@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- loosely typed request bodies in a fake server */
 // The trace/update loop against a small real HTTP server that behaves like GitLab's trace
 // endpoint (append only at the current length, 416 + Range otherwise).
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 // JobsPort and EdgesPort over kysely.
 import type { Kysely, Updateable } from 'kysely';
 import type { Job, JobEdge, JobStatus } from '../../engine/model.js';
-import type { EdgesPort, JobPatch, JobsPort, NewJob } from '../ports.js';
+import type { EdgesPort, JobLite, JobPatch, JobsPort, NewJob } from '../ports.js';
 import { b, LITE_COLUMNS, num, toJob, toJobLite } from './rows.js';
 import type { Database, JobsTable } from './schema.js';
 
@@ -124,6 +124,35 @@ export function jobsPort(db: Kysely<Database>): JobsPort {
       if (filter.status !== undefined) q = q.where('status', '=', filter.status);
       if (filter.stageOrdered !== undefined) q = q.where('stage_ordered', '=', b(filter.stageOrdered));
       return (await q.orderBy('id').execute()).map(toJobLite);
+    },
+    async createdDependants(jobIds) {
+      const out: JobLite[] = [];
+      for (const part of chunks(jobIds)) {
+        const rows = await db
+          .selectFrom('job_edges')
+          .innerJoin('jobs', 'jobs.id', 'job_edges.job_id')
+          .select(LITE_COLUMNS.map((c) => `jobs.${c}` as const))
+          .where('job_edges.needs_job_id', 'in', part)
+          .where('jobs.status', '=', 'created')
+          .where('jobs.retried', '=', 0)
+          .execute();
+        out.push(...rows.map(toJobLite));
+      }
+      const seen = new Set<number>();
+      return out.filter((l) => !seen.has(l.id) && !!seen.add(l.id)).sort((a, b) => a.id - b.id);
+    },
+    async needsLites(jobIds) {
+      const out: { jobId: number; need: JobLite }[] = [];
+      for (const part of chunks(jobIds)) {
+        const rows = await db
+          .selectFrom('job_edges')
+          .innerJoin('jobs', 'jobs.id', 'job_edges.needs_job_id')
+          .select(['job_edges.job_id as edge_job_id', ...LITE_COLUMNS.map((c) => `jobs.${c}` as const)])
+          .where('job_edges.job_id', 'in', part)
+          .execute();
+        for (const r of rows) out.push({ jobId: num(r.edge_job_id), need: toJobLite(r) });
+      }
+      return out;
     },
     async summary(pipelineId) {
       const rows = await db

@@ -96,6 +96,11 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX jobs_pipeline_status ON jobs (pipeline_id, status, stage_index)`,
     ],
   },
+  {
+    version: 4,
+    name: 'workflow:auto_cancel:on_job_failure per pipeline',
+    sql: [`ALTER TABLE pipelines ADD COLUMN auto_cancel_on_failure integer NOT NULL DEFAULT 0`],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

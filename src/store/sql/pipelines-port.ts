@@ -93,6 +93,13 @@ export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
       const rows = await s.orderBy('id', 'desc').limit(Math.min(q.limit ?? 50, 500)).execute();
       return rows.map(toPipeline);
     },
+    async setAutoCancelOnFailure(id, on) {
+      await db.updateTable('pipelines').set({ auto_cancel_on_failure: b(on) }).where('id', '=', id).execute();
+    },
+    async autoCancelOnFailure(id) {
+      const r = await db.selectFrom('pipelines').select('auto_cancel_on_failure').where('id', '=', id).executeTakeFirst();
+      return !!r && num(r.auto_cancel_on_failure) === 1;
+    },
     async activeOnRef(projectId, ref, beforeId) {
       const rows = await db
         .selectFrom('pipelines')

@@ -29,6 +29,7 @@ export interface PipelinesTable {
   started_at: string | null;
   finished_at: string | null;
   parent_pipeline_id: number | null;
+  auto_cancel_on_failure: Generated<number>;
 }
 
 export interface JobsTable {
