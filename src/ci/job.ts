@@ -152,6 +152,7 @@ export function buildJobTemplate(name: string, raw: Obj, pos: Pos | undefined, d
   }
   const inherits = (k: string): boolean => (inheritDefault === true ? true : Array.isArray(inheritDefault) ? inheritDefault.includes(k) : false);
   const pick = (k: string): { v: unknown; p: Pos | undefined } => {
+    if (isBridge && !BRIDGE_KEYS.includes(k)) return { v: undefined, p: pos };
     if (has(raw, k)) return { v: raw[k], p: at(k) };
     if (!isBridge && DEFAULT_KEYS.includes(k) && has(defaults, k) && inherits(k)) return { v: defaults[k], p: valPos(defaults, k) };
     return { v: undefined, p: pos };
