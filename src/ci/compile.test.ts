@@ -15,6 +15,8 @@ describe('compiler fixtures', () => {
       const e = fx.expected;
       const plan = compile({ configPath: e.configPath, files: filesFromMap(fx.files), context: { ...baseContext, ...e.context } });
       const lint = planToLintJson(plan);
+      // The engine stores the plan as JSON: it must survive a round trip unchanged.
+      expect(JSON.parse(JSON.stringify(plan))).toStrictEqual(plan);
       expect(plan.errors.map(formatDiagnostic).sort()).toEqual([...e.errors].sort());
       expect(lint.valid).toBe(e.valid);
       for (const w of e.warnings ?? []) expect(plan.warnings.map((d) => d.message).some((m) => m.includes(w)), `warning containing "${w}" in ${JSON.stringify(plan.warnings)}`).toBe(true);

@@ -52,7 +52,7 @@ function compileInner(options: CompileOptions, configPath: string, diags: Diagno
 
   const text = options.files.read(configPath);
   if (text === undefined || text.trim() === '') {
-    diags.error(undefined, text === undefined ? `${configPath}: file not found` : 'Please provide content of .gitlab-ci.yml');
+    diags.error(undefined, text === undefined ? `Missing CI config file: ${configPath}` : 'Please provide content of .gitlab-ci.yml');
     return emptyPlan(diags);
   }
   const loaded = loadYaml(configPath, text, diags, budget);

@@ -102,6 +102,8 @@ describe('fuzz', () => {
       '.gitlab-ci.yml': ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 12 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(i === 0 ? '*a' : `*l${i}`).join(',')}]`), 'job:', '  script: *l12'].join('\n'),
     },
     'deep nesting': { '.gitlab-ci.yml': `job:\n  script: echo\n  variables: ${'['.repeat(2000)}${']'.repeat(2000)}\n` },
+    'deep block nesting': { '.gitlab-ci.yml': `job:\n  script: echo\n  variables:\n${Array.from({ length: 400 }, (_, i) => `${' '.repeat(4 + i)}k${i}:`).join('\n')}\n` },
+    'file too large': { '.gitlab-ci.yml': `job:\n  script: echo\n#${'x'.repeat(5 * 1024 * 1024)}\n` },
     'self include': { '.gitlab-ci.yml': 'include: .gitlab-ci.yml\njob:\n  script: echo\n' },
     'include cycle': { '.gitlab-ci.yml': 'include: a.yml\njob:\n  script: echo\n', 'a.yml': 'include: b.yml\n', 'b.yml': 'include: [a.yml, "*.yml"]\n' },
     'long extends chain': { '.gitlab-ci.yml': `${Array.from({ length: 3000 }, (_, i) => `.e${i}:\n  extends: .e${i + 1}`).join('\n')}\n.e3000:\n  script: echo\njob:\n  extends: .e0\n` },

@@ -163,7 +163,8 @@ function external(kind: Source['kind'], location: string, inputs: unknown, state
   const text = state.external?.(kind as 'remote', location);
   if (text === undefined) {
     state.diags.incomplete = true;
-    state.diags.error(pos, `include:${kind} \`${location}\` is not available offline (${kind === 'remote' ? 'remote includes are disabled' : `no local directory is configured for ${kind} includes`})`);
+    const why = kind === 'remote' ? 'remote includes are disabled, or the file could not be fetched' : `no local directory is configured for ${kind} includes, or it has no such file`;
+    state.diags.error(pos, `include:${kind} \`${location}\` is not available offline (${why})`);
     return [];
   }
   return [{ kind, location, text, inputs, pos }];

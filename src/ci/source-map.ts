@@ -85,5 +85,5 @@ export function mergedLoc(base: NodeLoc | undefined, over: NodeLoc | undefined):
 export function resolvePos(pos: Pos | undefined, fallbackFile: string): SourcePosition {
   if (!pos) return { file: fallbackFile, line: 1, column: 1 };
   const { line, col } = pos.file.lines.linePos(pos.offset);
-  return { file: pos.file.path, line, column: col };
+  return { file: pos.file.path, line: Math.max(1, line), column: Math.max(1, col) };
 }

@@ -55,6 +55,7 @@ export function loadYaml(path: string, text: string, diags: Diagnostics, budget:
   for (const doc of documents) {
     const conv = new Converter(doc, file, diags, budget);
     docs.push(conv.convert(doc.contents as Node | null));
+    if (conv.tooDeep) return { file, docs: [], ok: false };
     if (budget.exhausted) {
       diags.error({ file, offset: 0 }, `${path}: configuration is too large (alias expansion exceeds the limit)`);
       return { file, docs: [], ok: false };
@@ -67,9 +68,13 @@ function cleanMessage(m: string): string {
   return m.replace(/\s+at line \d+, column \d+:?[\s\S]*$/, '').trim();
 }
 
+const MAX_DEPTH = 100;
+
 class Converter {
   private memo = new Map<Node, unknown>();
   private active = new Set<Node>();
+  private depth = 0;
+  tooDeep = false;
 
   constructor(
     private doc: Document.Parsed,
@@ -96,7 +101,13 @@ class Converter {
       return this.convert(target);
     }
     if (isScalar(node)) return this.scalar(node);
+    if (this.depth >= MAX_DEPTH) {
+      if (!this.tooDeep) this.diags.error(this.pos(node), `configuration is nested too deeply (more than ${MAX_DEPTH} levels)`);
+      this.tooDeep = true;
+      return null;
+    }
     this.active.add(node);
+    this.depth++;
     try {
       let out: unknown;
       if (isMap(node)) out = this.map(node);
@@ -105,6 +116,7 @@ class Converter {
       if (node.anchor) this.memo.set(node, out);
       return out;
     } finally {
+      this.depth--;
       this.active.delete(node);
     }
   }

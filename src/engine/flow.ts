@@ -223,7 +223,7 @@ export async function refreshPipeline(ctx: EngineContext, tx: StorePorts, fx: Ef
 export async function lockScope(tx: StorePorts, pipelineId: number, cache?: ReadCache): Promise<PipelineScope | null> {
   const pipeline = await tx.pipelines.lock(pipelineId);
   if (!pipeline) return null;
-  const project = cache ? await cache.project(pipeline.projectId) : await tx.projects.byId(pipeline.projectId);
+  const project = cache ? await cache.project(pipeline.projectId, tx) : await tx.projects.byId(pipeline.projectId);
   if (!project) return null;
   return { pipeline, project };
 }

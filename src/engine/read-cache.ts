@@ -11,10 +11,11 @@ export class ReadCache {
     private readonly ttlMs = 2_000,
   ) {}
 
-  async project(id: number): Promise<Project | null> {
+  /** Inside a transaction pass its ports as `via`: a SQLite transaction holds the only connection. */
+  async project(id: number, via?: Pick<StorePorts, 'projects'>): Promise<Project | null> {
     const hit = this.projects.get(id);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
-    const value = await this.store.projects.byId(id);
+    const value = await (via ?? this.store).projects.byId(id);
     if (this.projects.size > 10_000) this.projects.clear();
     this.projects.set(id, { at: Date.now(), value });
     return value;

@@ -18,6 +18,7 @@ import { runnerApiPlugin } from '../runner-api/plugin.js';
 import { createRepoStore, type RepoStore } from '../git/repo-store.js';
 import { gitHttpPlugin } from '../git/http-plugin.js';
 import { projectFilesAt } from '../git/project-files.js';
+import { changedFiles } from '../git/changed-files.js';
 import { apiPlugin } from '../api/plugin.js';
 import { webStaticPlugin } from '../api/static.js';
 import { snapshotDirectory } from '../git/snapshot.js';
@@ -73,13 +74,16 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   let baseUrl = config.externalUrl ?? '';
   const externalUrl = () => baseUrl;
 
-  const createPipelineFor: CreatePipelineFor = (input) =>
-    pipelineFromCommit({
+  const createPipelineFor: CreatePipelineFor = async (input) => {
+    const repoPath = repos.pathFor(input.project.path);
+    return pipelineFromCommit({
       coordinator,
-      files: projectFilesAt(repos.pathFor(input.project.path), input.sha),
+      files: projectFilesAt(repoPath, input.sha),
+      changedFiles: await changedFiles(repoPath, input.beforeSha, input.sha),
       createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),
       ...input,
     });
+  };
 
   await app.register(runnerApiPlugin, {
     prefix: '/api/v4',

@@ -156,7 +156,7 @@ describe('lint command', () => {
     const r = await lintInProcess([dir, '--json', '--templates-dir', join(stand, 'templates'), '--projects-dir', join(stand, 'projects'), '--components-dir', join(stand, 'components')]);
     const out = JSON.parse(r.stdout);
     expect(out.jobs.map((j: { name: string }) => j.name)).toEqual(['lint', 'common', 'deploy-prod']);
-    expect(out.errors.map((e: { message: string }) => e.message)).toEqual(['include:remote `https://example.com/x.yml` is not available offline (remote includes are disabled)']);
+    expect(out.errors.map((e: { message: string }) => e.message)).toEqual(['include:remote `https://example.com/x.yml` is not available offline (remote includes are disabled, or the file could not be fetched)']);
     expect(r.code).toBe(2);
   });
 });

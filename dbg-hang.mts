@@ -1,0 +1,13 @@
+import { startRunnerApiTestServer } from './src/runner-api/test-support/start-test-server.js';
+import { job, planOf } from './src/engine/test-support/plan-builder.js';
+let log = false;
+const wrap = (o: any, name: string): any => new Proxy(o, { get(t, k, r) { const v = Reflect.get(t, k, r);
+  if (typeof v === 'function') return (...a: any[]) => { if (log) console.log('call', name + '.' + String(k)); const res = v.apply(t, k === 'transaction' ? [(tx: any) => a[0](wrap(tx, 'tx'))] : a); if (log && res?.then) res.then(() => console.log('done', name + '.' + String(k))); return res; };
+  if (v && typeof v === 'object' && k !== 'pendingSignal') return wrap(v, name + '.' + String(k)); return v; } });
+const t = await startRunnerApiTestServer({ longPollMs: 300, wrapStore: (s) => wrap(s, 'store') });
+const { runner } = await t.createRunner({ tags: ['x'], runUntagged: false });
+await t.createPipeline(planOf(['test'], [job('a', { tags: ['x'] })]));
+log = true;
+const r = await t.coordinator.requestJob({ runner, holdMs: 300, signal: new AbortController().signal });
+console.log('result', r.kind);
+await t.close();
