@@ -42,7 +42,10 @@ function runCli(args: string[]): { child: ChildProcess; stderr: () => string; ex
   let err = '';
   child.stderr!.on('data', (b) => (err += b));
   child.stdout!.on('data', (b) => (err += b));
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // Bounded, so that a runner that does not exit fails the test instead of hanging it.
+  const exit = Promise.race([exited, new Promise<number | null>((_, reject) => setTimeout(() => reject(new Error(`runner process still running:\n${err}`)), 40_000).unref())]);
+  exit.catch(() => {});
   return { child, stderr: () => err, exit };
 }
 

@@ -6,6 +6,7 @@ import type { DecodedJob } from '../network/job-payload.js';
 import type { JobTrace } from '../trace/job-trace.js';
 import type { RunnerLogger } from '../logger.js';
 import type { ResolvedVariables } from './job-variables.js';
+import { sectionEnd, sectionStart } from '../trace/ansi.js';
 
 export interface JobDirs {
   buildsDir: string;
@@ -36,15 +37,11 @@ export interface JobContext {
 /** Runs `fn` inside a stage section with its bold cyan header. */
 export async function stage<T>(ctx: JobContext, name: string, header: string | null, fn: () => Promise<T>): Promise<T> {
   const { trace } = ctx;
-  if (ctx.sections) trace.write(sectionMarker('start', name));
+  if (ctx.sections) trace.write(sectionStart(name));
   if (header) trace.info(header);
   try {
     return await fn();
   } finally {
-    if (ctx.sections) trace.write(sectionMarker('end', name));
+    if (ctx.sections) trace.write(sectionEnd(name));
   }
-}
-
-function sectionMarker(kind: 'start' | 'end', name: string): string {
-  return `section_${kind}:${Math.floor(Date.now() / 1000)}:${name}\r\x1b[0K`;
 }
