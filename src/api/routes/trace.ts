@@ -13,6 +13,7 @@ import { FINISHED_JOB_STATUSES } from '../../engine/model.js';
 import { AppError, badRequest, notFound } from '../../util/errors.js';
 import { parseId, type ApiContext } from '../context.js';
 import { jobView } from '../views.js';
+import { maskerForJob, readMasked } from '../trace-mask.js';
 
 const CHUNK = 64 * 1024;
 const MAX_RANGE = 16 * 1024 * 1024;
@@ -83,11 +84,15 @@ export function traceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       reply.header('content-range', `bytes */${size}`);
       throw error;
     }
-    if (!range) return size === 0 ? '' : reply.send(traces.stream(job.id, 0));
+    const masker = await maskerForJob(coordinator, job);
+    if (!range) {
+      if (size === 0) return '';
+      return masker.maxLength === 0 ? reply.send(traces.stream(job.id, 0)) : readMasked(traces, job.id, 0, size, masker);
+    }
     const end = Math.min(range.end, range.start + MAX_RANGE);
     reply.code(206);
     reply.header('content-range', end > range.start ? `bytes ${range.start}-${end - 1}/${size}` : `bytes */${size}`);
-    return end > range.start ? traces.read(job.id, range.start, end) : '';
+    return end > range.start ? readMasked(traces, job.id, range.start, end, masker) : '';
   });
 
   app.get<{ Params: { id: string }; Querystring: { offset?: string } }>('/jobs/:id/trace/stream', async (request, reply) => {
@@ -98,6 +103,9 @@ export function traceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (rawOffset !== undefined && !/^\d{1,15}$/.test(rawOffset)) throw badRequest('offset must be a non-negative integer');
     let offset = Math.min(rawOffset ? Number(rawOffset) : 0, size0);
 
+    const masker = await maskerForJob(coordinator, job0);
+    // While the job runs, hold back the bytes that could be the start of a secret still being written.
+    const holdBack = masker.maxLength > 0 ? masker.maxLength - 1 : 0;
     const sse = ctx.hub.open(request, reply);
     const jobId = job0.id;
     let job = job0;
@@ -119,9 +127,10 @@ export function traceRoutes(app: FastifyInstance, ctx: ApiContext): void {
         do {
           again = false;
           const finished = isFinished(job);
-          const size = await traces.size(jobId);
+          const stored = await traces.size(jobId);
+          const size = finished ? stored : Math.max(offset, stored - holdBack);
           while (!sse.closed && offset < size) {
-            const buf = await traces.read(jobId, offset, Math.min(size, offset + CHUNK));
+            const buf = await readMasked(traces, jobId, offset, Math.min(size, offset + CHUNK), masker);
             if (buf.length === 0) break;
             let used = completeUtf8Length(buf);
             if (used === 0) used = buf.length; // garbage bytes: send them replaced rather than stall
