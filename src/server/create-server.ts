@@ -14,6 +14,7 @@ import type { EngineConfig } from '../engine/config.js';
 import { openStore } from '../store/open-store.js';
 import { createFsTraceStore } from '../artifacts/fs-trace-store.js';
 import { createFsBlobStore } from '../artifacts/fs-blob-store.js';
+import { startArtifactExpirySweeper, type ExpirySweeperHandle } from '../artifacts/expiry-sweeper.js';
 import { runnerApiPlugin } from '../runner-api/plugin.js';
 import { createRepoStore, type RepoStore } from '../git/repo-store.js';
 import { gitHttpPlugin } from '../git/http-plugin.js';
@@ -35,6 +36,8 @@ export interface DispatcherServer {
   readonly url: string;
   start(): Promise<string>;
   close(): Promise<void>;
+  /** Removes expired artifacts now (the server also does it every minute). */
+  sweepExpiredArtifacts(): Promise<number>;
   /** Creates a pipeline for a commit already in the project's repository. */
   createPipelineFor: CreatePipelineFor;
   /** Commits DIR's working tree (or HEAD with committedOnly) into the project's repository. */
@@ -117,6 +120,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   });
   if (config.webRoot && existsSync(config.webRoot)) await app.register(webStaticPlugin, { root: config.webRoot });
 
+  let sweeper: ExpirySweeperHandle | null = null;
   let closed = false;
   return {
     app,
@@ -132,6 +136,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       return { sha: snap.sha, message: snap.message };
     },
     readTrace: (jobId, start = 0) => traces.read(jobId, start),
+    sweepExpiredArtifacts: () => sweeper?.sweepNow() ?? Promise.resolve(0),
     async start() {
       const address = await app.listen({ host: config.host, port: config.port });
       const actual = app.server.address();
@@ -139,12 +144,22 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       baseUrl = config.externalUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
       coordinator.start();
+      // `expire_in` is honoured: expired artifacts lose their blob, then their record.
+      sweeper = startArtifactExpirySweeper({
+        blobs,
+        listExpired: (now, limit) => store.artifacts.expired(now, limit),
+        removeRecords: async (ids) => {
+          for (const id of ids) await store.artifacts.delete(id);
+        },
+        onError: (error) => app.log.warn({ err: error }, 'artifact expiry sweep failed'),
+      });
       void address;
       return baseUrl;
     },
     async close() {
       if (closed) return;
       closed = true;
+      sweeper?.stop();
       // close() on the coordinator releases parked long polls (they answer 204) first.
       await coordinator.close();
       await app.close();

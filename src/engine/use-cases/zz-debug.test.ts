@@ -18,7 +18,7 @@ describe.runIf(available)('runner API on PostgreSQL', () => {
     t = await startRunnerApiTestServer({ longPollMs: 300, postgresUrl: db.url });
   });
   afterAll(async () => {
-    const t0 = Date.now(); const timer = setInterval(() => console.log('closing...', Date.now() - t0, (globalThis as any).__pool?.totalCount, (globalThis as any).__pool?.idleCount, (globalThis as any).__pool?.waitingCount), 2000);
+    const t0 = Date.now(); const timer = setInterval(() => console.log('closing...', Date.now() - t0, (process as any)._getActiveHandles().map((h: any) => h.constructor.name + (h.remotePort ? ':' + h.localPort + '->' + h.remotePort : '')).join(','), (globalThis as any).__pool?.totalCount, (globalThis as any).__pool?.idleCount, (globalThis as any).__pool?.waitingCount), 2000);
     await t?.close(); clearInterval(timer); console.log('closed in', Date.now() - t0);
     await db?.drop();
   });
