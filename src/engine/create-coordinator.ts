@@ -190,12 +190,10 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       sweeper.unref();
     },
     async close() {
-      console.log('coord close', !!sweeper, !!sweeping, queue.parkedCount());
       if (sweeper) clearInterval(sweeper);
       sweeper = null;
       queue.close();
       if (sweeping) await sweeping.catch(() => {});
-      console.log('coord closed');
     },
   };
   return coordinator;

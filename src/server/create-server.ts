@@ -26,6 +26,7 @@ import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
 import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';
 import { intakePlugin } from './intake-plugin.js';
+import { startBridgeWorker } from './bridge-jobs.js';
 
 export interface DispatcherServer {
   app: FastifyInstance;
@@ -121,6 +122,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   if (config.webRoot && existsSync(config.webRoot)) await app.register(webStaticPlugin, { root: config.webRoot });
 
   let sweeper: ExpirySweeperHandle | null = null;
+  let bridges: ReturnType<typeof startBridgeWorker> | null = null;
   let closed = false;
   return {
     app,
@@ -144,6 +146,13 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       baseUrl = config.externalUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
       coordinator.start();
+      // Trigger jobs: child pipelines (trigger: include).
+      bridges = startBridgeWorker({
+        coordinator,
+        filesAt: (project, sha) => projectFilesAt(repos.pathFor(project.path), sha),
+        createPipelineRef: (project, pipelineId, sha) => repos.createPipelineRef(project.path, pipelineId, sha),
+        log: (message, error) => app.log.warn({ err: error }, message),
+      });
       // `expire_in` is honoured: expired artifacts lose their blob, then their record.
       sweeper = startArtifactExpirySweeper({
         blobs,
@@ -160,6 +169,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       if (closed) return;
       closed = true;
       sweeper?.stop();
+      bridges?.stop();
       // close() on the coordinator releases parked long polls (they answer 204) first.
       await coordinator.close();
       await app.close();

@@ -29,7 +29,6 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     options: opts.synchronousCommit === false ? '-c synchronous_commit=off' : undefined,
   });
   pool.on('error', () => {});
-  (globalThis as any).__pool = pool;
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrate(db, 'postgres');
@@ -52,11 +51,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     async onClose() {
       if (closed) return;
       closed = true;
-      console.log('store close: signal');
       await signal.close();
-      console.log('store close: destroy');
       await db.destroy();
-      console.log('store close: done');
     },
   });
 }

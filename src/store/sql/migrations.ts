@@ -101,6 +101,11 @@ export const MIGRATIONS: Migration[] = [
     name: 'workflow:auto_cancel:on_job_failure per pipeline',
     sql: [`ALTER TABLE pipelines ADD COLUMN auto_cancel_on_failure integer NOT NULL DEFAULT 0`],
   },
+  {
+    version: 5,
+    name: 'claim order for untagged runners without a sort',
+    sql: [`CREATE INDEX pending_jobs_untagged ON pending_jobs (tag_count, job_id)`],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

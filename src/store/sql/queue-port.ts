@@ -6,12 +6,16 @@
 //   PostgreSQL: WITH picked AS (DELETE FROM pending_jobs WHERE job_id = (SELECT ... FOR UPDATE
 //               SKIP LOCKED)) UPDATE jobs ... FROM picked ... RETURNING jobs.*
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
-import type { PendingEntry, QueuePort, RunnerMatch } from '../ports.js';
+import { FEATURE_BITS, type PendingEntry, type QueuePort, type RunnerMatch } from '../ports.js';
 import { b, num, toJob } from './rows.js';
 import type { Database, JobsTable } from './schema.js';
 
+const ALL_FEATURES = Object.values(FEATURE_BITS).reduce((a, x) => a | x, 0);
+
 function matchCondition(m: RunnerMatch): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [sql`(p.features | ${m.features}) = ${m.features}`];
+  // conditions that are always true are left out: they only blur the planner's row estimates
+  const parts: RawBuilder<unknown>[] = [sql`1 = 1`];
+  if ((m.features & ALL_FEATURES) !== ALL_FEATURES) parts.push(sql`(p.features | ${m.features}) = ${m.features}`);
   if (m.tags.length === 0) parts.push(sql`p.tag_count = 0`);
   else
     parts.push(

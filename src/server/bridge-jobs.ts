@@ -1,0 +1,152 @@
+// Trigger ("bridge") jobs: `trigger: include:` creates a child pipeline from local files of the
+// same commit, as GitLab does. The engine never queues a trigger job for runners: it moves it
+// straight to `running`; this worker then creates the child pipeline and finishes the bridge.
+//
+// Per bridge job:  running ──create child──► (no `strategy: depend`) success
+//                                        └─► (depend) waits ──child finished──► success | failed
+//                  running ──child cannot be created (invalid config, `trigger: project`)──► failed
+// On start, bridges left running by a previous process are picked up again (idempotent: an
+// existing child pipeline of that bridge is reused, never created twice).
+import type { Coordinator } from '../engine/coordinator.js';
+import type { Job, Pipeline, PipelineVariable, Project } from '../engine/model.js';
+import type { ProjectFiles } from '../ci/plan.js';
+import { compile } from '../ci/index.js';
+
+export interface BridgeWorkerOptions {
+  coordinator: Coordinator;
+  filesAt(project: Project, sha: string): ProjectFiles;
+  createPipelineRef(project: Project, pipelineId: number, sha: string): Promise<void>;
+  log(message: string, error?: unknown): void;
+}
+
+const FINAL = new Set(['success', 'failed', 'canceled', 'skipped']);
+const CHILD_CONFIG = '.gitlab-ci-dispatcher/child-pipeline.yml';
+
+/** The child's config: a virtual main file that includes the trigger's local files. */
+function childFiles(files: ProjectFiles, include: string[]): ProjectFiles {
+  const main = `include:\n${include.map((f) => `  - local: ${JSON.stringify(f)}\n`).join('')}`;
+  return {
+    read: (p) => (p === CHILD_CONFIG ? main : files.read(p)),
+    list: () => files.list(),
+  };
+}
+
+export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; idle(): Promise<void> } {
+  const { coordinator } = opts;
+  /** child pipeline id -> bridge job id, for `strategy: depend`. */
+  const waiting = new Map<number, number>();
+  const handled = new Set<number>();
+  let chain = Promise.resolve();
+  const enqueue = (fn: () => Promise<void>) => {
+    chain = chain.then(fn).catch((error) => opts.log('bridge job failed', error));
+  };
+
+  const finish = async (bridgeId: number, state: 'success' | 'failed') => {
+    const job = await coordinator.read.job(bridgeId);
+    if (job && job.status === 'running') await coordinator.updateJob(job, state === 'success' ? { state } : { state, failureReason: 'unknown_failure' });
+  };
+
+  const trigger = async (job: Job) => {
+    if (handled.has(job.id)) return;
+    handled.add(job.id);
+    const spec = job.spec.trigger!;
+    const detail = await coordinator.read.pipeline(job.pipelineId);
+    if (!detail) return;
+    const { pipeline, project } = detail;
+    const fail = async (message: string) => {
+      await coordinator.appendTrace(job, job.traceSize, Buffer.from(`\x1b[31;1mERROR: ${message}\x1b[0;m\n`)).catch(() => undefined);
+      await finish(job.id, 'failed');
+    };
+    if (spec.project || spec.include.length === 0) return fail('multi-project pipelines (trigger: project) are not available here; use trigger: include');
+
+    const existing = (await coordinator.read.pipelines({ projectId: project.id, limit: 200 })).find((p) => p.parentPipelineId === pipeline.id && p.name === bridgeName(job));
+    const child = existing ?? (await createChild(job, pipeline, project, spec.include, fail));
+    if (!child) return;
+    if (spec.strategy === 'depend') {
+      if (FINAL.has(child.status)) return finish(job.id, child.status === 'success' ? 'success' : 'failed');
+      waiting.set(child.id, job.id);
+    } else {
+      await finish(job.id, 'success');
+    }
+  };
+
+  const createChild = async (job: Job, parent: Pipeline, project: Project, include: string[], fail: (m: string) => Promise<void>): Promise<Pipeline | null> => {
+    const forward = job.spec.trigger!.forward;
+    const variables: PipelineVariable[] = [
+      ...(forward.pipelineVariables ? parent.variables : []),
+      ...(forward.yamlVariables ? job.spec.variables.map((v) => ({ key: v.key, value: v.value })) : []),
+    ];
+    const values: Record<string, string> = {};
+    for (const v of variables) values[v.key] = v.value;
+    const plan = compile({
+      configPath: CHILD_CONFIG,
+      files: childFiles(opts.filesAt(project, parent.sha), include),
+      context: {
+        ref: parent.ref,
+        isTag: parent.isTag,
+        sha: parent.sha,
+        beforeSha: parent.beforeSha,
+        source: 'parent_pipeline',
+        defaultBranch: project.defaultBranch,
+        projectPath: project.path,
+        commitMessage: parent.commitMessage,
+        changedFiles: null,
+        variables: values,
+      },
+    });
+    if (plan.errors.length > 0) {
+      await fail(`downstream pipeline can not be created: ${plan.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ')}`);
+      return null;
+    }
+    if (!plan.workflow.created || plan.jobs.length === 0) {
+      await finish(job.id, 'success');
+      return null;
+    }
+    plan.workflow.name = bridgeName(job);
+    const detail = await coordinator.createPipeline({
+      projectId: project.id,
+      ref: parent.ref,
+      isTag: parent.isTag,
+      sha: parent.sha,
+      beforeSha: parent.beforeSha,
+      source: 'parent_pipeline',
+      commitMessage: parent.commitMessage,
+      variables,
+      plan,
+      parentPipelineId: parent.id,
+      beforeCommit: (id) => opts.createPipelineRef(project, id, parent.sha),
+    });
+    await coordinator.appendTrace(job, job.traceSize, Buffer.from(`Created child pipeline #${detail.pipeline.id}\n`)).catch(() => undefined);
+    return detail.pipeline;
+  };
+
+  const unsubscribe = coordinator.subscribe((event) => {
+    if (event.type === 'job' && event.job.spec.trigger && event.job.status === 'running') {
+      const job = event.job;
+      enqueue(() => trigger(job));
+    } else if (event.type === 'pipeline' && waiting.has(event.pipeline.id) && FINAL.has(event.pipeline.status)) {
+      const bridgeId = waiting.get(event.pipeline.id)!;
+      waiting.delete(event.pipeline.id);
+      const ok = event.pipeline.status === 'success';
+      enqueue(() => finish(bridgeId, ok ? 'success' : 'failed'));
+    }
+  });
+
+  // Bridges left running by a previous process.
+  enqueue(async () => {
+    for (const pipeline of await coordinator.read.pipelines({ status: 'running', limit: 200 })) {
+      const detail = await coordinator.read.pipeline(pipeline.id);
+      for (const job of detail?.jobs ?? []) if (job.spec.trigger && job.status === 'running') await trigger(job);
+    }
+  });
+
+  return {
+    stop: unsubscribe,
+    idle: () => chain,
+  };
+}
+
+/** The child pipeline's name ties it to its bridge job (so a restart never creates it twice). */
+function bridgeName(job: Job): string {
+  return `${job.name} (child of job #${job.id})`;
+}
