@@ -33,8 +33,20 @@ export interface PipelineScope {
 
 const QUEUEABLE: JobStatus[] = ['created', 'scheduled', 'manual', 'waiting_for_resource', 'skipped', 'canceled', 'failed', 'success'];
 
+/**
+ * A trigger (bridge) job never goes to a runner: it starts `running` at once, without runner or
+ * deadline; server/bridge-jobs.ts creates the child pipeline and finishes it through updateJob.
+ */
+async function startBridge(ctx: EngineContext, tx: StorePorts, fx: Effects, job: Job, from: JobStatus[]): Promise<Job | null> {
+  const now = ctx.now();
+  const updated = await tx.jobs.transition(job.id, from, { status: 'running', queuedAt: job.queuedAt ?? now, startedAt: now, scheduledAt: null });
+  if (updated) fx.job(updated);
+  return updated;
+}
+
 /** Puts a job in the queue now: `pending` plus a pending-table row and a wake-up after commit. */
 export async function makePending(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, job: Job, from: JobStatus[] = QUEUEABLE): Promise<Job | null> {
+  if (job.spec.trigger) return startBridge(ctx, tx, fx, job, from);
   const updated = await tx.jobs.transition(job.id, from, { status: 'pending', queuedAt: ctx.now(), scheduledAt: job.status === 'scheduled' ? null : undefined });
   if (!updated) return null;
   const entry = entryOf(scope, job);
@@ -86,10 +98,15 @@ async function settleAll(ctx: EngineContext, tx: StorePorts, fx: Effects, scope:
   }
   const plain = ids('activate', (l) => l.resourceGroup === null);
   const pending = await tx.jobs.transitionMany(plain, ['created'], { status: 'pending', queuedAt: ctx.now() });
-  const entries = pending.map((j) => entryOf(scope, j));
+  const runnable = pending.filter((j) => !j.spec.trigger);
+  const entries = runnable.map((j) => entryOf(scope, j));
   await tx.queue.enqueueMany(entries);
   fx.pending.push(...entries);
-  apply(pending);
+  apply(runnable);
+  for (const bridge of pending.filter((j) => j.spec.trigger)) {
+    const started = await startBridge(ctx, tx, fx, bridge, ['pending']);
+    if (started) apply([started]);
+  }
   for (const id of ids('activate', (l) => l.resourceGroup !== null)) {
     const job = await tx.jobs.byId(id);
     if (!job || job.status !== 'created') continue;

@@ -147,3 +147,30 @@ describe('create-pipeline and stage/needs scheduling', () => {
     expect(seen).toContain('pipeline:pending');
   });
 });
+
+describe('trigger (bridge) jobs', () => {
+  test('never reach a runner: they start running at once and are finished through updateJob', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const trigger = { include: ['child.yml'], project: null, strategy: 'depend' as const, forward: { yamlVariables: true, pipelineVariables: false } };
+    const id = await h.pipeline(planOf(['a', 'b'], [job('bridge', { stage: 'a', trigger, script: [] }), job('after', { stage: 'b' })]));
+    const bridge = await h.jobNamed(id, 'bridge');
+    expect(bridge).toMatchObject({ status: 'running', runnerId: null, deadlineAt: null });
+    expect(bridge.startedAt).not.toBeNull();
+    expect(await h.claim(r)).toBeNull();
+    expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('running');
+    expect(await h.coordinator.sweep()).toBe(0);
+    expect((await h.coordinator.updateJob(bridge, { state: 'success' })).kind).toBe('ok');
+    expect(await h.statuses(id)).toEqual({ bridge: 'success', after: 'pending' });
+  });
+
+  test('a manual bridge starts running when played; a canceled bridge ends canceled', async () => {
+    h = await createHarness();
+    const trigger = { include: ['child.yml'], project: null, strategy: null, forward: { yamlVariables: true, pipelineVariables: false } };
+    const id = await h.pipeline(planOf(['a'], [job('bridge', { stage: 'a', trigger, when: 'manual', script: [] })]));
+    const played = await h.coordinator.playJob((await h.jobNamed(id, 'bridge')).id);
+    expect(played.status).toBe('running');
+    await h.coordinator.cancelJob(played.id);
+    expect(await h.statuses(id)).toEqual({ bridge: 'canceled' });
+  });
+});

@@ -72,7 +72,7 @@ export async function startRunnerApiTestServer(options: StartTestServerOptions =
   const repos = createRepoStore({ dir: path.join(dir, 'repos') });
   const longPollMs = options.longPollMs ?? 2_000;
   const coordinator = createCoordinator({ store: options.wrapStore ? options.wrapStore(store) : store, traces, config: { longPollMs, ...options.engine } });
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 32 * 1024 * 1024 });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 32 * 1024 * 1024, forceCloseConnections: true });
   let url = '';
   const pushes: GitPushEvent[] = [];
 
