@@ -35,17 +35,9 @@ export interface PipelineFromCommitInput {
 }
 
 /** The server's commit -> pipeline entry point, as handed to the HTTP intake routes. */
-export type CreatePipelineFor = (input: {
-  project: Project;
-  ref: string;
-  isTag: boolean;
-  sha: string;
-  beforeSha?: string;
-  source: string;
-  commitMessage?: string;
-  variables?: PipelineVariable[];
-  transformPlan?: (plan: PipelinePlan) => PipelinePlan;
-}) => Promise<PipelineFromCommitResult>;
+export type CreatePipelineFor = (
+  input: Omit<PipelineFromCommitInput, 'coordinator' | 'files' | 'createPipelineRef' | 'changedFiles'>,
+) => Promise<PipelineFromCommitResult>;
 
 export interface PipelineFromCommitResult {
   plan: PipelinePlan;

@@ -32,8 +32,8 @@ export interface PgDatabase {
   drop(): Promise<void>;
 }
 
-export async function createPgDatabase(): Promise<PgDatabase> {
-  const name = `gcd_${randomBytes(6).toString('hex')}`;
+export async function createPgDatabase(prefix = 'gcd'): Promise<PgDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
