@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../support/run-cli.js';
+import { createRunner, registerRunner } from '../../src/runner/index.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'gcd-cli-run-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -126,6 +127,50 @@ release:
     const idle = await runCli(['run', project(yaml), '--json']);
     expect(idle.code).toBe(0);
     expect(summaryOf(idle.stdout).jobs.find((j: { name: string }) => j.name === 'release').status).toBe('manual');
+  });
+
+  it('--verbose streams every job log prefixed with the job name', async () => {
+    const dir = project(`
+first:
+  script: [echo first-output-line]
+second:
+  script: [echo second-output-line]
+`);
+    const r = await runCli(['run', dir, '--verbose']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\[first\] first-output-line$/m);
+    expect(r.stdout).toMatch(/^\[second\] second-output-line$/m);
+    expect(r.stdout).not.toContain('section_start');
+  });
+
+  it('--external-runners waits for a runner registered with the printed registration token', async () => {
+    const dir = project(`
+remote:
+  tags: [special]
+  script: [echo ran-on-registered-runner]
+`);
+    let registered: { stop(): Promise<void> } | null = null;
+    let stderr = '';
+    const r = await runCli(['run', dir, '--external-runners'], {
+      onStderr: (chunk) => {
+        stderr += chunk;
+        const m = /--url (\S+) --registration-token (\S+)/.exec(stderr);
+        if (m && !registered) {
+          const [, url, token] = m;
+          const runner = { stop: async () => {} };
+          registered = runner;
+          void registerRunner({ url, registrationToken: token, tags: ['special'], runUntagged: false, description: 'registered in test' }).then((reg) => {
+            const worker = createRunner({ url, token: reg.token, concurrency: 1, buildsDir: path.join(work, 'ext-builds'), cacheDir: path.join(work, 'ext-cache') });
+            runner.stop = () => worker.stop();
+            worker.start();
+          });
+        }
+      },
+    });
+    await registered?.stop();
+    expect(stderr).toContain('gitlab-runner register --non-interactive --url http://127.0.0.1:');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/success\s+remote/);
   });
 
   it('Ctrl-C cancels the pipeline, kills the job processes and exits 130', async () => {
