@@ -47,7 +47,15 @@ describe('run examples/basic', () => {
       expect(await trace('test:unit')).toContain('unit test read 2 lines from the build artifact');
       expect(await trace('test:lint')).toContain('lint saw artifact-payload-42');
       expect(await trace('deploy')).toContain(`deploying demo-${detail.pipeline.id}: hello from the pipeline`);
-      for (const name of ['build', 'test:unit', 'test:lint', 'deploy']) expect(await trace(name)).toContain('Job succeeded');
+      for (const name of ['build', 'test:unit', 'test:lint', 'deploy']) {
+        const text = await trace(name);
+        expect(text).toContain('Job succeeded');
+        // Every job checks out the pipeline's own commit, fetched or already present.
+        expect(text).toContain(`Checking out ${detail.pipeline.sha.slice(0, 8)} as detached HEAD`);
+      }
+      // 4 jobs on 2 slots: at least two reuse a build directory this pipeline already fetched.
+      const skipped = await Promise.all(['build', 'test:unit', 'test:lint', 'deploy'].map(async (n) => (await trace(n)).includes('is already fetched; skipping the fetch')));
+      expect(skipped.filter(Boolean).length).toBeGreaterThanOrEqual(2);
       const buildJob = detail.jobs.find((j) => j.name === 'build')!;
       const artifacts = await server.coordinator.read.artifacts(buildJob.id);
       expect(artifacts.some((a) => a.fileType === 'archive' && a.size > 0)).toBe(true);

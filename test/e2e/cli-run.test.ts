@@ -149,7 +149,7 @@ remote:
   tags: [special]
   script: [echo ran-on-registered-runner]
 `);
-    let registered: { stop(): Promise<void> } | null = null;
+    let registered = null as { stop(): Promise<void> } | null;
     let stderr = '';
     const r = await runCli(['run', dir, '--external-runners'], {
       onStderr: (chunk) => {

@@ -4,7 +4,7 @@
 // GIT_SUBMODULE_STRATEGY none | normal | recursive (+ GIT_SUBMODULE_UPDATE_FLAGS,
 // GIT_SUBMODULE_DEPTH). The remote stored in .git/config has no credentials: the job token
 // reaches git through `url.<with token>.insteadOf <without>` passed in the environment.
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DecodedJob } from '../network/job-payload.js';
 import type { ResolvedVariables } from '../job/job-variables.js';
@@ -109,7 +109,14 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   if (depth > 0) fetchArgs.push('--depth', String(depth));
   else if (await exists(path.join(projectDir, '.git', 'shallow'))) fetchArgs.push('--unshallow');
   fetchArgs.push(...(o.vars.get('GIT_FETCH_EXTRA_FLAGS') !== undefined ? splitFlags(o.vars.get('GIT_FETCH_EXTRA_FLAGS')) : ['--prune', '--quiet']));
-  await run(fetchArgs);
+  // An earlier job of this pipeline already fetched into this build directory: its persistent
+  // ref is at the commit, so the fetch would bring nothing (saves a round trip per job).
+  const pipelineRef = git.refspecs.map((r) => /^\+?refs\/pipelines\/(\d+):refs\/pipelines\/\1$/.exec(r)).find((m) => m !== null);
+  const fetched = pipelineRef && existing && depth > 0
+    ? (await readFile(path.join(projectDir, '.git', 'refs', 'pipelines', pipelineRef[1]), 'utf8').catch(() => '')).trim() === git.sha
+    : false;
+  if (fetched) trace.writeln(`Commit ${git.sha.slice(0, 8)} of pipeline ${pipelineRef![1]} is already fetched; skipping the fetch`);
+  else await run(fetchArgs);
 
   if ((o.vars.get('GIT_CHECKOUT') ?? 'true').trim() === 'false') {
     trace.info('Skipping Git checkout');
