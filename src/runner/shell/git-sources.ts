@@ -97,13 +97,17 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   const existing = await exists(path.join(projectDir, '.git'));
   const initArgs = ['init', projectDir, '--template', templateDir, '-q'];
   if (git.repo_object_format === 'sha256') initArgs.push('--object-format', 'sha256');
-  await run(initArgs, path.dirname(projectDir));
+  // An existing repository needs no re-init (the template is empty); a new one does.
+  if (!existing) await run(initArgs, path.dirname(projectDir));
   trace.writeln(existing ? `Reinitialized existing Git repository in ${projectDir}/.git/` : `Initialized empty Git repository in ${projectDir}/.git/`);
   if (!existing) trace.writeln('Created fresh repository.');
   // Stale locks from a killed job would block every later fetch in this dir.
   await rm(path.join(projectDir, '.git', 'index.lock'), { force: true });
   await rm(path.join(projectDir, '.git', 'shallow.lock'), { force: true });
-  if (!(await run(['remote', 'set-url', 'origin', remote], projectDir, true))) await run(['remote', 'add', 'origin', remote]);
+  // The remote URL carries this job's token: set it whenever it will be used (fetch, submodules).
+  const setRemote = async () => {
+    if (!(await run(['remote', 'set-url', 'origin', remote], projectDir, true))) await run(['remote', 'add', 'origin', remote]);
+  };
 
   const fetchArgs = ['fetch', 'origin', '--no-recurse-submodules', ...git.refspecs];
   if (depth > 0) fetchArgs.push('--depth', String(depth));
@@ -115,6 +119,8 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   const fetched = pipelineRef && existing && depth > 0
     ? (await readFile(path.join(projectDir, '.git', 'refs', 'pipelines', pipelineRef[1]), 'utf8').catch(() => '')).trim() === git.sha
     : false;
+  const submodules = (o.vars.get('GIT_SUBMODULE_STRATEGY') ?? 'none').trim();
+  if (!fetched || submodules === 'normal' || submodules === 'recursive') await setRemote();
   if (fetched) trace.writeln(`Commit ${git.sha.slice(0, 8)} of pipeline ${pipelineRef![1]} is already fetched; skipping the fetch`);
   else await run(fetchArgs);
 
