@@ -1,6 +1,7 @@
 // HTTP client of the dispatcher's UI/CLI API (/api/ui, see src/api/README.md) for the client
 // commands. Server URL and token: --url/--token, else GITLAB_CI_DISPATCHER_URL/_TOKEN.
 import type { Command } from 'commander';
+import { UsageError } from './args.js';
 
 export interface ClientOptions {
   url?: string;
@@ -84,20 +85,12 @@ export function clientAction<A extends unknown[]>(setExit: (code: number) => voi
       await fn(...args);
     } catch (error) {
       process.stderr.write(`error: ${(error as Error).message}\n`);
-      setExit(error instanceof ClientError && error.status === 2 ? 2 : 1);
+      setExit((error instanceof ClientError && error.status === 2) || error instanceof UsageError ? 2 : 1);
     }
   };
 }
 
-export const collect = (value: string, previous: string[]) => [...previous, value];
-
-export function parseKeyValues(list: string[]): { key: string; value: string }[] {
-  return list.map((kv) => {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new ClientError(`expected K=V, got ${kv}`, 2);
-    return { key: kv.slice(0, i), value: kv.slice(i + 1) };
-  });
-}
+export { collect, parseKeyValues } from './args.js';
 
 /** A plain text table: columns padded to their widest cell. */
 export function table(rows: (string | number | null | undefined)[][]): string {

@@ -93,7 +93,8 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
       }
       if (event.type === 'trace' && jobs.has(event.jobId)) reporter.trace(event.jobId, event.length);
       else reporter.update(event);
-      wake();
+      // Only a change of this pipeline's status can end the wait (a 1 s re-read backs it up).
+      if (event.type === 'pipeline' && event.pipeline.id === pipelineId) wake();
     });
     // Manual jobs already waiting at creation time.
     for (const job of jobs.values()) {

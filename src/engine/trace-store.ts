@@ -4,7 +4,7 @@
 export interface TraceStore {
   /** Current length in bytes (0 when there is no trace yet). */
   size(jobId: number): Promise<number>;
-  /** Appends `data` at `offset` (== current size); returns the new length. */
+  /** Appends `data` at `offset`; returns the new length. A wrong offset: range_not_satisfiable + { length }. */
   append(jobId: number, offset: number, data: Buffer): Promise<number>;
   /** Bytes [start, end) of the trace; end defaults to the current length. */
   read(jobId: number, start?: number, end?: number): Promise<Buffer>;

@@ -140,7 +140,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     readTrace: (jobId, start = 0) => traces.read(jobId, start),
     sweepExpiredArtifacts: () => sweeper?.sweepNow() ?? Promise.resolve(0),
     async start() {
-      const address = await app.listen({ host: config.host, port: config.port });
+      await app.listen({ host: config.host, port: config.port });
       const actual = app.server.address();
       const port = typeof actual === 'object' && actual ? actual.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -162,7 +162,6 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         },
         onError: (error) => app.log.warn({ err: error }, 'artifact expiry sweep failed'),
       });
-      void address;
       return baseUrl;
     },
     async close() {

@@ -162,6 +162,9 @@ ship:
     const r = await runCli(['pipeline', 'list', '--url', url, '--token', 'wrong-token']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/401/);
+    const usage = await runCli(['job', 'play', '1', '--variable', 'NOEQUALS', '--url', url, '--token', adminToken]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--variable expects K=V, got NOEQUALS');
   });
 
   it('SIGTERM stops the server cleanly with exit 0', async () => {

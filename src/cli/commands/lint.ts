@@ -8,8 +8,8 @@ import type { Command } from 'commander';
 import { compile, formatDiagnostic, planToLintJson, type CompileContext, type CompileOptions, type PipelinePlan } from '../../ci/index.js';
 import { projectFilesFromDir } from '../project-files-from-dir.js';
 import type { RegisterCommand } from './types.js';
+import { collect, parseKeyValues } from '../args.js';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 function git(dir: string, args: string[]): string | null {
   try {
@@ -89,11 +89,7 @@ export const registerLint: RegisterCommand = (program: Command, setExit) => {
         return;
       }
       const variables: Record<string, string> = {};
-      for (const kv of opts.variable as string[]) {
-        const i = kv.indexOf('=');
-        if (i <= 0) throw new Error(`--variable expects K=V, got ${kv}`);
-        variables[kv.slice(0, i)] = kv.slice(i + 1);
-      }
+      for (const { key, value } of parseKeyValues(opts.variable as string[])) variables[key] = value;
       const isTag = Boolean(opts.tag);
       const ref = (opts.ref as string | undefined) ?? (isTag ? null : git(root, ['symbolic-ref', '--short', '-q', 'HEAD'])) ?? 'main';
       const originHead = git(root, ['symbolic-ref', '--short', '-q', 'refs/remotes/origin/HEAD']);

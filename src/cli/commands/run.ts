@@ -11,9 +11,9 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './types.js';
+import { collect, parseKeyValues } from '../args.js';
 import { runPipelineLocally, type RunOptions } from '../run-pipeline.js';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 function currentBranch(dir: string): string {
   try {
@@ -51,11 +51,7 @@ export const registerRun: RegisterCommand = (program: Command, setExit) => {
         setExit(2);
         return;
       }
-      const variables = (opts.variable as string[]).map((kv) => {
-        const i = kv.indexOf('=');
-        if (i <= 0) throw new Error(`--variable expects K=V, got ${kv}`);
-        return { key: kv.slice(0, i), value: kv.slice(i + 1) };
-      });
+      const variables = parseKeyValues(opts.variable as string[]);
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency expects a positive integer');
       const options: RunOptions = {

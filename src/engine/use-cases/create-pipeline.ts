@@ -1,11 +1,11 @@
 // create-pipeline: stores the pipeline, its jobs and the `needs` edges in one transaction, settles
 // the jobs that can start, then auto-cancels redundant pipelines on the same ref.
 import type { PlanJob } from '../../ci/plan.js';
-import type { NewJob } from '../../store/ports.js';
 import { AppError, notFound } from '../../util/errors.js';
 import { inTx, type EngineContext } from '../context.js';
 import type { CreatePipelineInput, PipelineDetail } from '../coordinator.js';
 import { advance } from '../flow.js';
+import { newJobRow } from '../new-job.js';
 import type { JobEdge } from '../model.js';
 import { autoCancelRedundant } from './cancel.js';
 
@@ -40,31 +40,7 @@ export async function createPipeline(ctx: EngineContext, input: CreatePipelineIn
     });
     // Before any job can be claimed (jobs become pending when this transaction commits).
     if (input.beforeCommit) await input.beforeCommit(pipeline.id);
-    const rows: NewJob[] = plan.jobs.map((spec: PlanJob) => ({
-      pipelineId: pipeline.id,
-      projectId: project.id,
-      name: spec.name,
-      stage: spec.stage,
-      stageIndex: spec.stageIndex,
-      status: 'created',
-      spec,
-      attempt: 0,
-      retried: false,
-      runnerId: null,
-      systemId: null,
-      failureReason: null,
-      exitCode: null,
-      playVariables: [],
-      createdAt: now,
-      queuedAt: null,
-      startedAt: null,
-      finishedAt: null,
-      scheduledAt: null,
-      lastActivityAt: null,
-      traceSize: 0,
-      deadlineAt: null,
-      timeout: spec.timeout ?? ctx.config.defaultJobTimeout,
-    }));
+    const rows = plan.jobs.map((spec: PlanJob) => newJobRow(ctx, { pipelineId: pipeline.id, projectId: project.id, spec, attempt: 0, playVariables: [] }));
     const jobs = await tx.jobs.insertMany(rows);
     const idByName = new Map(jobs.map((j) => [j.name, j.id]));
     const edges: JobEdge[] = [];

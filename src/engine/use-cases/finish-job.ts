@@ -4,6 +4,7 @@ import type { StorePorts } from '../../store/ports.js';
 import { inTx, type EngineContext, type Effects } from '../context.js';
 import { advance, enqueue, lockScope, makePending, refreshPipeline, type PipelineScope } from '../flow.js';
 import { shouldRetry } from '../graph.js';
+import { newJobRow } from '../new-job.js';
 import type { FailureReason, Job, JobStatus } from '../model.js';
 
 export interface FinishInput {
@@ -71,31 +72,7 @@ export async function finishLocked(
 /** A new attempt of `old` (status created); `old` is marked retried and its edges move to the new one. */
 export async function newAttempt(ctx: EngineContext, tx: StorePorts, fx: Effects, _scope: PipelineScope, old: Job): Promise<Job> {
   const [next] = await tx.jobs.insertMany([
-    {
-      pipelineId: old.pipelineId,
-      projectId: old.projectId,
-      name: old.name,
-      stage: old.stage,
-      stageIndex: old.stageIndex,
-      status: 'created',
-      spec: old.spec,
-      attempt: old.attempt + 1,
-      retried: false,
-      runnerId: null,
-      systemId: null,
-      failureReason: null,
-      exitCode: null,
-      playVariables: old.playVariables,
-      createdAt: ctx.now(),
-      queuedAt: null,
-      startedAt: null,
-      finishedAt: null,
-      scheduledAt: null,
-      lastActivityAt: null,
-      traceSize: 0,
-      deadlineAt: null,
-      timeout: old.spec.timeout ?? ctx.config.defaultJobTimeout,
-    },
+    newJobRow(ctx, { pipelineId: old.pipelineId, projectId: old.projectId, spec: old.spec, attempt: old.attempt + 1, playVariables: old.playVariables }),
   ]);
   await tx.jobs.update(old.id, { retried: true });
   await tx.edges.repoint(old.id, next.id);

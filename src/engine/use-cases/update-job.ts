@@ -8,6 +8,7 @@ import type { EngineContext } from '../context.js';
 import { emit } from '../context.js';
 import type { AppendTraceResult, JobSignal, UpdateJobInput, UpdateJobResult } from '../coordinator.js';
 import type { Job } from '../model.js';
+import { AppError } from '../../util/errors.js';
 import { autoCancelOnFailure } from './cancel.js';
 import { finishJob } from './finish-job.js';
 
@@ -62,10 +63,22 @@ export async function appendTrace(ctx: EngineContext, job: Job, offset: number, 
   const current = await ctx.store.jobs.byId(job.id);
   if (!current || !LIVE.has(current.status)) return { kind: 'not_running', ...signalOf(current?.status ?? 'failed') };
   const sig = signalOf(current.status);
-  const size = await ctx.traces.size(job.id);
-  if (offset !== size) return { kind: 'range_mismatch', length: size, ...sig };
-  if (size + data.length > ctx.config.traceLimitBytes) return { kind: 'limit_exceeded', ...sig };
-  const length = data.length ? await ctx.traces.append(job.id, offset, data) : size;
+  // The trace store checks the offset atomically; no separate size read on this hot path.
+  if (data.length === 0 || offset + data.length > ctx.config.traceLimitBytes) {
+    const size = await ctx.traces.size(job.id);
+    if (offset !== size) return { kind: 'range_mismatch', length: size, ...sig };
+    if (data.length > 0) return { kind: 'limit_exceeded', ...sig };
+  }
+  let length = offset;
+  if (data.length > 0) {
+    try {
+      length = await ctx.traces.append(job.id, offset, data);
+    } catch (error) {
+      const stored = error instanceof AppError && error.code === 'range_not_satisfiable' ? (error.details as { length?: unknown } | undefined)?.length : undefined;
+      if (typeof stored !== 'number') throw error;
+      return { kind: 'range_mismatch', length: stored, ...sig };
+    }
+  }
   await ctx.store.jobs.update(job.id, { traceSize: length, lastActivityAt: ctx.now() });
   emit(ctx, { type: 'trace', jobId: job.id, length });
   return { kind: 'appended', length, ...sig };
