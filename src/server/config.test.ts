@@ -13,6 +13,8 @@ describe('loadServerConfig', () => {
     expect(c.longPollSeconds).toBe(9);
     expect(c.logLevel).toBe('info');
     expect(c.maxArtifactBytes).toBe(1024 * 1024 * 1024);
+    expect(c.staleJobSeconds).toBe(3600);
+    expect(loadServerConfig({ env: { GCD_STALE_JOB_SECONDS: '120' }, flags: { staleJobSeconds: 90 } }).staleJobSeconds).toBe(90);
   });
 
   it('reads anonymous access from the bind address by default', () => {
@@ -25,6 +27,7 @@ describe('loadServerConfig', () => {
     expect(() => loadServerConfig({ env: { GCD_PORT: 'abc' } })).toThrow(/port must be a number/);
     expect(() => loadServerConfig({ flags: { database: 'mysql://x' } })).toThrow(/postgres:\/\//);
     expect(() => loadServerConfig({ flags: { logLevel: 'loud' as never } })).toThrow(/logLevel/);
+    expect(() => loadServerConfig({ env: { GCD_STALE_JOB_SECONDS: '5' } })).toThrow(/staleJobSeconds must be a number >= 60/);
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'gcd-cfg-')), 'c.json');
     writeFileSync(file, '{"prot": 1}');
     expect(() => loadServerConfig({ configFile: file })).toThrow(/unknown config key: prot/);

@@ -16,6 +16,8 @@ export interface ServerConfig {
   database: string | null;
   /** How long jobs/request is held when nothing is pending. */
   longPollSeconds: number;
+  /** A running job with no trace or update for this long is failed (stuck_or_timeout_failure). */
+  staleJobSeconds: number;
   /** Largest artifact upload accepted (bytes). */
   maxArtifactBytes: number;
   /** Read-only UI/API without a token (default: only when bound to loopback). */
@@ -34,6 +36,7 @@ const ENV: Record<string, keyof ServerConfig> = {
   GCD_EXTERNAL_URL: 'externalUrl',
   GCD_DATABASE_URL: 'database',
   GCD_LONG_POLL_SECONDS: 'longPollSeconds',
+  GCD_STALE_JOB_SECONDS: 'staleJobSeconds',
   GCD_MAX_ARTIFACT_BYTES: 'maxArtifactBytes',
   GCD_ANONYMOUS_READ: 'anonymousRead',
   GCD_LOG_LEVEL: 'logLevel',
@@ -91,7 +94,7 @@ export function loadServerConfig(opts: {
 }): ServerConfig {
   const merged: Partial2<ServerConfig> = { ...fromFile(opts.configFile), ...fromEnv(opts.env ?? {}) };
   for (const [k, v] of Object.entries(opts.flags ?? {})) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
-  const known = new Set<string>(['dataDir', 'host', 'port', 'externalUrl', 'database', 'longPollSeconds', 'maxArtifactBytes', 'anonymousRead', 'webRoot', 'logLevel']);
+  const known = new Set<string>(['dataDir', 'host', 'port', 'externalUrl', 'database', 'longPollSeconds', 'staleJobSeconds', 'maxArtifactBytes', 'anonymousRead', 'webRoot', 'logLevel']);
   for (const key of Object.keys(merged)) if (!known.has(key)) throw new AppError('invalid_config', `unknown config key: ${key}`);
 
   const host = String(merged.host ?? '127.0.0.1');
@@ -109,6 +112,9 @@ export function loadServerConfig(opts: {
     externalUrl,
     database,
     longPollSeconds: toNumber('longPollSeconds', merged.longPollSeconds ?? 50, 0),
+    // GitLab fails such a job after an hour; shorter values must leave room for a runner's
+    // keep-alive (gitlab-runner updates at least every 30 s while a job runs).
+    staleJobSeconds: toNumber('staleJobSeconds', merged.staleJobSeconds ?? 3600, 60),
     maxArtifactBytes: toNumber('maxArtifactBytes', merged.maxArtifactBytes ?? 1024 * 1024 * 1024, 1),
     anonymousRead: merged.anonymousRead === undefined ? isLoopback(host) : toBool('anonymousRead', merged.anonymousRead),
     webRoot: merged.webRoot === undefined ? defaultWebRoot() : merged.webRoot,

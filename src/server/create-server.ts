@@ -64,7 +64,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const traces = createFsTraceStore({ dir: path.join(config.dataDir, 'traces') });
   const blobs = createFsBlobStore({ dir: path.join(config.dataDir, 'artifacts') });
   const repos = createRepoStore({ dir: path.join(config.dataDir, 'repos') });
-  const coordinator = createCoordinator({ store, traces, config: { longPollMs: config.longPollSeconds * 1000, ...options.engine } });
+  const coordinator = createCoordinator({ store, traces, config: { longPollMs: config.longPollSeconds * 1000, staleJobSeconds: config.staleJobSeconds, ...options.engine } });
 
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },

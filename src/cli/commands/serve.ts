@@ -16,6 +16,7 @@ export const registerServe: RegisterCommand = (program, setExit) => {
     .option('--database <url>', 'postgres://… to use PostgreSQL instead of SQLite')
     .option('--external-url <url>', 'URL runners and users reach this server at')
     .option('--long-poll <seconds>', 'how long jobs/request is held when nothing is pending')
+    .option('--stale-job-timeout <seconds>', 'fail a running job with no update for this long (default 3600, min 60)')
     .option('--config <file>', 'JSON config file (flags > GCD_* environment > file > defaults)')
     .option('--log-level <level>', 'silent, error, warn, info or debug')
     .addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher serve --data /var/lib/gcd --host 0.0.0.0 --port 8080 --external-url http://ci.example:8080\n')
@@ -30,6 +31,7 @@ export const registerServe: RegisterCommand = (program, setExit) => {
           database: opts.database,
           externalUrl: opts.externalUrl,
           longPollSeconds: opts.longPoll === undefined ? undefined : Number(opts.longPoll),
+          staleJobSeconds: opts.staleJobTimeout === undefined ? undefined : Number(opts.staleJobTimeout),
           logLevel: opts.logLevel as never,
         },
       });
