@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { createServer } from '../server/create-server.js';
 import { loadServerConfig } from '../server/config.js';
 import { ConfigInvalidError } from '../server/pipeline-from-commit.js';
-import { createRunner } from '../runner/index.js';
+import { forkRunnerProcess, type RunnerProcess } from './runner-process.js';
 import { formatDiagnostic } from '../ci/index.js';
 import type { PipelinePlan } from '../ci/plan.js';
 import type { Job, Pipeline } from '../engine/model.js';
@@ -39,7 +39,13 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
   const config = loadServerConfig({ flags: { dataDir: opts.dataDir, host: '127.0.0.1', port: opts.port, longPollSeconds: 30, logLevel: 'silent' }, env: process.env });
   // Local runs: the runner reports (and learns of cancels) every second, not every 30.
   const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 } });
-  let runner: ReturnType<typeof createRunner> | null = null;
+  // Forked now so that it loads while the snapshot and the pipeline are made.
+  let runner: RunnerProcess | null = opts.externalRunners ? null : forkRunnerProcess();
+  let runnerFailure: string | null = null;
+  runner?.onUnexpectedExit((why) => {
+    runnerFailure = why;
+    wake();
+  });
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -112,14 +118,13 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     } else {
       const tags = [...new Set(result.plan.jobs.flatMap((j) => j.tags))];
       const issued = await server.coordinator.createRunner({ description: 'built-in runner (run)', tags, runUntagged: true });
-      runner = createRunner({
+      await runner!.start({
         url,
         token: issued.token,
         concurrency: opts.concurrency,
         buildsDir: `${opts.dataDir}/builds`,
         cacheDir: `${opts.dataDir}/cache`,
       });
-      runner.start();
     }
 
     process.on('SIGINT', onSigint);
@@ -132,6 +137,13 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
         for (const j of latest.jobs) jobs.set(j.id, j);
       }
       if (FINISHED.has(pipeline.status)) break;
+      if (runnerFailure) {
+        // Nothing is left to run or to report the running jobs: cancel what remains and stop.
+        opts.stderr.write(`${runnerFailure}; canceling the pipeline.\n`);
+        await server.coordinator.cancelPipeline(pipelineId);
+        runner = null;
+        return 1;
+      }
       if (interrupted && !canceledByUser) {
         canceledByUser = true;
         await server.coordinator.cancelPipeline(pipelineId);

@@ -173,6 +173,23 @@ remote:
     expect(r.stdout).toMatch(/success\s+remote/);
   });
 
+  it('runs the built-in runner in its own process: if it dies, run cancels the pipeline and exits 1', async () => {
+    // The job kills its parent, the runner process; the CLI (and its server) must live on.
+    const dir = project(`
+stages: [one, two]
+killer:
+  stage: one
+  script:
+    - kill -9 $PPID
+after:
+  stage: two
+  script: [echo never]
+`);
+    const r = await runCli(['run', '--json', dir]);
+    expect(r.stderr).toMatch(/the built-in runner exited \(SIGKILL\); canceling the pipeline/);
+    expect(r.code).toBe(1);
+  });
+
   it('Ctrl-C cancels the pipeline, kills the job processes and exits 130', async () => {
     const marker = path.join(work, 'pids');
     mkdirSync(marker, { recursive: true });

@@ -8,9 +8,8 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DecodedJob } from '../network/job-payload.js';
 import type { ResolvedVariables } from '../job/job-variables.js';
-import { runInGroup } from './process-group.js';
+import { GitScript, infoLine } from './git-script.js';
 import type { JobTrace } from '../trace/job-trace.js';
-import { JobFailure } from '../errors.js';
 
 export interface GitSourcesOptions {
   job: DecodedJob;
@@ -75,15 +74,7 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
     GIT_CONFIG_VALUE_0: 'gitlab-runner gitlab-ci-dispatcher',
     ...(rewrite ? { GIT_CONFIG_KEY_1: `url.${rewrite.to}.insteadOf`, GIT_CONFIG_VALUE_1: rewrite.from } : {}),
   };
-  const run = async (args: string[], cwd = projectDir, allowFail = false) => {
-    const r = await runInGroup({ command: 'git', args, cwd, env, onOutput: (b) => trace.write(b), signal: o.signal });
-    if (r.aborted) throw new JobFailure('job_canceled', 'canceled');
-    if (r.exitCode !== 0 && !allowFail) {
-      const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0];
-      throw new JobFailure('script_failure', `git ${sub} failed: exit status ${r.exitCode ?? r.signal}`);
-    }
-    return r.exitCode === 0;
-  };
+  const script = new GitScript(projectDir);
 
   const depthVar = o.vars.get('GIT_DEPTH');
   const depth = depthVar !== undefined && /^\d+$/.test(depthVar.trim()) ? Number(depthVar) : git.depth;
@@ -98,16 +89,12 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   const initArgs = ['init', projectDir, '--template', templateDir, '-q'];
   if (git.repo_object_format === 'sha256') initArgs.push('--object-format', 'sha256');
   // An existing repository needs no re-init (the template is empty); a new one does.
-  if (!existing) await run(initArgs, path.dirname(projectDir));
-  trace.writeln(existing ? `Reinitialized existing Git repository in ${projectDir}/.git/` : `Initialized empty Git repository in ${projectDir}/.git/`);
-  if (!existing) trace.writeln('Created fresh repository.');
+  if (!existing) script.git(initArgs);
+  script.echo(existing ? `Reinitialized existing Git repository in ${projectDir}/.git/` : `Initialized empty Git repository in ${projectDir}/.git/`);
+  if (!existing) script.echo('Created fresh repository.');
   // Stale locks from a killed job would block every later fetch in this dir.
   await rm(path.join(projectDir, '.git', 'index.lock'), { force: true });
   await rm(path.join(projectDir, '.git', 'shallow.lock'), { force: true });
-  // The remote URL carries this job's token: set it whenever it will be used (fetch, submodules).
-  const setRemote = async () => {
-    if (!(await run(['remote', 'set-url', 'origin', remote], projectDir, true))) await run(['remote', 'add', 'origin', remote]);
-  };
 
   const fetchArgs = ['fetch', 'origin', '--no-recurse-submodules', ...git.refspecs];
   if (depth > 0) fetchArgs.push('--depth', String(depth));
@@ -120,29 +107,32 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
     ? (await readFile(path.join(projectDir, '.git', 'refs', 'pipelines', pipelineRef[1]), 'utf8').catch(() => '')).trim() === git.sha
     : false;
   const submodules = (o.vars.get('GIT_SUBMODULE_STRATEGY') ?? 'none').trim();
-  if (!fetched || submodules === 'normal' || submodules === 'recursive') await setRemote();
-  if (fetched) trace.writeln(`Commit ${git.sha.slice(0, 8)} of pipeline ${pipelineRef![1]} is already fetched; skipping the fetch`);
-  else await run(fetchArgs);
+  // The remote URL is set whenever it will be used (fetch, submodules); it has no credentials.
+  if (!fetched || submodules === 'normal' || submodules === 'recursive') {
+    script.git(['remote', 'set-url', 'origin', remote], ['remote', 'add', 'origin', remote]);
+  }
+  if (fetched) script.echo(`Commit ${git.sha.slice(0, 8)} of pipeline ${pipelineRef![1]} is already fetched; skipping the fetch`);
+  else script.git(fetchArgs);
 
   if ((o.vars.get('GIT_CHECKOUT') ?? 'true').trim() === 'false') {
-    trace.info('Skipping Git checkout');
+    script.echo(infoLine('Skipping Git checkout'));
   } else {
-    trace.info(`Checking out ${git.sha.slice(0, 8)} as detached HEAD (ref is ${git.ref})...`);
-    await run(['-c', 'submodule.recurse=false', 'checkout', '-f', '-q', git.sha]);
+    script.echo(infoLine(`Checking out ${git.sha.slice(0, 8)} as detached HEAD (ref is ${git.ref})...`));
+    script.git(['-c', 'submodule.recurse=false', 'checkout', '-f', '-q', git.sha]);
     const cleanFlags = o.vars.get('GIT_CLEAN_FLAGS') ?? '-ffdx';
-    if (cleanFlags.trim() !== 'none') await run(['clean', ...splitFlags(cleanFlags)]);
+    if (cleanFlags.trim() !== 'none') script.git(['clean', ...splitFlags(cleanFlags)]);
   }
 
-  const sub = (o.vars.get('GIT_SUBMODULE_STRATEGY') ?? 'none').trim();
-  if (sub === 'normal' || sub === 'recursive') {
-    const recursive = sub === 'recursive' ? ['--recursive'] : [];
-    trace.info(sub === 'recursive' ? 'Updating/initializing submodules recursively...' : 'Updating/initializing submodules...');
-    await run(['submodule', 'init']);
-    await run(['submodule', 'sync', ...recursive]);
+  if (submodules === 'normal' || submodules === 'recursive') {
+    const recursive = submodules === 'recursive' ? ['--recursive'] : [];
+    script.echo(infoLine(submodules === 'recursive' ? 'Updating/initializing submodules recursively...' : 'Updating/initializing submodules...'));
+    script.git(['submodule', 'init']);
+    script.git(['submodule', 'sync', ...recursive]);
     const depthFlags = o.vars.get('GIT_SUBMODULE_DEPTH') ? ['--depth', o.vars.get('GIT_SUBMODULE_DEPTH')!.trim()] : [];
-    await run(['-c', 'protocol.file.allow=always', 'submodule', 'update', '--init', ...recursive, ...depthFlags, ...splitFlags(o.vars.get('GIT_SUBMODULE_UPDATE_FLAGS'))]);
-    await run(['submodule', 'foreach', ...recursive, 'git clean -ffdx']);
+    script.git(['-c', 'protocol.file.allow=always', 'submodule', 'update', '--init', ...recursive, ...depthFlags, ...splitFlags(o.vars.get('GIT_SUBMODULE_UPDATE_FLAGS'))]);
+    script.git(['submodule', 'foreach', ...recursive, 'git clean -ffdx']);
   } else {
-    trace.info('Skipping Git submodules setup');
+    script.echo(infoLine('Skipping Git submodules setup'));
   }
+  await script.run({ env, trace, signal: o.signal });
 }
