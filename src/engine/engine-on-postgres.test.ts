@@ -47,6 +47,33 @@ describe.skipIf(!enabled)('engine on PostgreSQL', () => {
     expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('success');
   });
 
+  test('200 concurrent claims on 10 new pipelines: each job once, each pipeline started by one or two transactions, not one per claim', async () => {
+    // its own database: 200 running jobs would be in the way of the sweeper test
+    const own = await createPgDatabase();
+    const base = await openPostgresStore({ url: own.url });
+    let locks = 0;
+    const spied: Store = {
+      ...base,
+      transaction: (fn) => base.transaction((tx) => fn({ ...tx, pipelines: { ...tx.pipelines, lock: (id) => (locks++, tx.pipelines.lock(id)) } })),
+    };
+    const burst = await createHarness({ store: spied, clock });
+    try {
+      const runners = await Promise.all(Array.from({ length: 200 }, () => burst.runner({ tags: ['burst'], runUntagged: false })));
+      const plan = planOf(['a'], Array.from({ length: 20 }, (_, i) => job(`j${i}`, { stage: 'a', tags: ['burst'] })));
+      const ids: number[] = [];
+      for (let i = 0; i < 10; i++) ids.push(await burst.pipeline(plan, { ref: `burst${i}` }));
+      const got = await Promise.all(runners.map((r) => burst.claim(r)));
+      expect(new Set(got.map((c) => c!.job.id)).size).toBe(200);
+      for (const id of ids) expect((await burst.coordinator.read.pipeline(id))!.pipeline).toMatchObject({ status: 'running', startedAt: clock.now().toISOString() });
+      // claims that find their pipeline pending share the transaction that starts it (before: ~160 here)
+      expect(locks).toBeLessThanOrEqual(2 * ids.length);
+    } finally {
+      await burst.close();
+      await base.close();
+      await own.drop();
+    }
+  });
+
   test('cancel, resource groups, delayed jobs and the sweeper', async () => {
     const r = await h.runner();
     const plan = planOf(['deploy'], [job('deploy', { stage: 'deploy', resourceGroup: 'prod' })]);

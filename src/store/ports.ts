@@ -161,6 +161,8 @@ export interface ClaimAssign {
   /** Cap for the job timeout (runner maximum_timeout). */
   maximumTimeout: number | null;
   defaultTimeout: number;
+  /** The request behind the claim: once aborted, a claim that has not started yet takes nothing. */
+  signal?: AbortSignal;
 }
 
 export interface QueuePort {
@@ -169,7 +171,8 @@ export interface QueuePort {
   dequeue(jobId: number): Promise<void>;
   /**
    * One atomic claim: the oldest pending job the runner may take becomes `running` (timeout capped,
-   * deadline_at = startedAt + timeout), or null.
+   * deadline_at = startedAt + timeout), or null. Concurrent claims may share one statement
+   * (PostgreSQL), each still getting its own job.
    */
   claim(match: RunnerMatch, assign: ClaimAssign): Promise<Job | null>;
   /** Pending entries (for stuck checks and waking), oldest first. */

@@ -160,6 +160,44 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       expect(await store.queue.list(10)).toEqual([]);
     });
 
+    test('concurrent claims: each its own job, oldest first, with its own runner, token and timeout cap; an aborted one takes nothing', async () => {
+      const { project, pipeline } = await seedPipeline(store, 'c/concurrent');
+      const jobs = await store.jobs.insertMany(Array.from({ length: 6 }, (_, i) => newJob(pipeline.id, project.id, `j${i}`, { status: 'pending', timeout: 3600 })));
+      await store.queue.enqueueMany(jobs.map((j) => entry(j.id, project.id)));
+      const startedAt = '2026-03-04T05:06:07.000Z';
+      const caps = [null, 60, 'aborted', 7200, 10, null] as const;
+      const got = await Promise.all(
+        caps.map((cap, i) =>
+          store.queue.claim(match({ runnerId: 100 + i, projectId: project.id }), {
+            runnerId: 100 + i,
+            systemId: `s${i}`,
+            tokenHash: `concurrent-${i}`,
+            startedAt,
+            maximumTimeout: cap === 'aborted' ? null : cap,
+            defaultTimeout: 3600,
+            signal: cap === 'aborted' ? AbortSignal.abort() : undefined,
+          }),
+        ),
+      );
+      expect(got[2]).toBeNull();
+      const taken = [0, 1, 3, 4, 5];
+      taken.forEach((caller, k) => {
+        const cap = caps[caller] as number | null;
+        const timeout = Math.min(3600, cap ?? Infinity);
+        expect(got[caller]).toMatchObject({
+          id: jobs[k].id,
+          status: 'running',
+          runnerId: 100 + caller,
+          systemId: `s${caller}`,
+          startedAt,
+          timeout,
+          deadlineAt: new Date(Date.parse(startedAt) + timeout * 1000).toISOString(),
+        });
+      });
+      for (const [k, caller] of taken.entries()) expect((await store.jobs.byTokenHash(`concurrent-${caller}`))!.id).toBe(jobs[k].id);
+      expect((await store.queue.list(100)).filter((e) => e.projectId === project.id).map((e) => e.jobId)).toEqual([jobs[5].id]);
+    });
+
     test('a claim never takes a job that is no longer pending', async () => {
       const { project, pipeline } = await seedPipeline(store, 'c/stale-entry');
       const [j] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'x', { status: 'pending' })]);

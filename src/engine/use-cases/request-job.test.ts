@@ -176,6 +176,31 @@ describe('bursts', () => {
     expect(results.filter((r) => r.kind === 'job').length).toBe(3);
   });
 
+  test('a burst of claims on a new pipeline: each job once; the pipeline starts once and is read once per batch', async () => {
+    const dir = (await import('node:os')).tmpdir();
+    const base = await openStore({ kind: 'sqlite', path: path.join(dir, `gcd-burst-${process.pid}-${Date.now()}.db`) });
+    const calls = { lock: 0, byId: 0 };
+    const pipelines = base.pipelines;
+    const store: Store = {
+      ...base,
+      pipelines: { ...pipelines, lock: (id) => (calls.lock++, pipelines.lock(id)), byId: (id) => (calls.byId++, pipelines.byId(id)) },
+      transaction: (fn) => base.transaction((tx) => fn({ ...tx, pipelines: { ...tx.pipelines, lock: (id) => (calls.lock++, tx.pipelines.lock(id)) } })),
+    };
+    h = await createHarness({ store });
+    const runners = await Promise.all(Array.from({ length: 20 }, () => h.runner()));
+    const id = await h.pipeline(planOf(['a'], Array.from({ length: 20 }, (_, i) => job(`j${i}`, { stage: 'a' }))));
+    const events: string[] = [];
+    h.coordinator.subscribe((e) => void (e.type === 'pipeline' && e.pipeline.id === id && events.push(e.pipeline.status)));
+    Object.assign(calls, { lock: 0, byId: 0 });
+    const got = await Promise.all(runners.map((runner) => h.claim(runner)));
+    expect({ ...calls }).toEqual({ lock: 1, byId: 1 }); // before: one read per claim
+    expect(new Set(got.map((c) => c!.job.id)).size).toBe(20);
+    const p = (await h.coordinator.read.pipeline(id))!.pipeline;
+    expect([p.status, p.startedAt !== null]).toEqual(['running', true]);
+    expect(events).toEqual(['running']);
+    await base.close();
+  });
+
   test('an aborted poll never takes a job', async () => {
     h = await createHarness();
     const r = await h.runner();

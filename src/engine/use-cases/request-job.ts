@@ -7,11 +7,12 @@
 // The version is read BEFORE each claim, so a job made pending during a claim wakes the next park.
 import type { ClaimAssign, RunnerMatch } from '../../store/ports.js';
 import { FEATURE_BITS } from '../../store/ports.js';
+import { sameTick } from '../../util/same-tick.js';
 import { hashToken, randomToken, TOKEN_PREFIX } from '../../util/tokens.js';
 import { emit, inTx, type EngineContext } from '../context.js';
 import type { ClaimedJob, RequestJobInput, RequestJobResult, RunnerInfoInput } from '../coordinator.js';
 import { lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
-import type { Runner } from '../model.js';
+import type { Job, Pipeline, Runner } from '../model.js';
 import { jobDependencies } from './dependencies.js';
 
 /** Never matches a job: what a paused runner waits on. */
@@ -31,6 +32,59 @@ export function matchOf(runner: Runner, info: RunnerInfoInput | undefined): Runn
   };
 }
 
+// The first claims of a pipeline find it `pending` and must make it `running`, under its row lock.
+// Any running job makes the derived status `running` (graph.ts pipelineStatus), so once a refresh
+// that began after our claim committed has left the pipeline `running`, ours would change nothing.
+// Claims of one pipeline on this node therefore share one such transaction instead of queueing on
+// the row lock, each holding a pool connection (a burst of 200 claimers hits a new pipeline at once).
+interface Start {
+  /** `ticks` when it began: it saw every claim numbered below. */
+  began: number;
+  done: Promise<PipelineScope | null>;
+}
+let ticks = 0;
+const starts = new WeakMap<EngineContext, Map<number, Start>>();
+const readers = new WeakMap<EngineContext, (id: number) => Promise<Pipeline | null>>();
+
+function pipelineReader(ctx: EngineContext): (id: number) => Promise<Pipeline | null> {
+  let read = readers.get(ctx);
+  if (!read) readers.set(ctx, (read = sameTick((id: number) => ctx.store.pipelines.byId(id))));
+  return read;
+}
+
+async function startPipeline(ctx: EngineContext, job: Job, claimedAt: number): Promise<PipelineScope | null> {
+  let flights = starts.get(ctx);
+  if (!flights) starts.set(ctx, (flights = new Map()));
+  let f = flights.get(job.pipelineId);
+  if (f && f.began < claimedAt) {
+    await f.done.catch(() => null);
+    f = flights.get(job.pipelineId);
+  }
+  if (f && f.began > claimedAt) {
+    const s = await f.done.catch(() => null);
+    if (s && s.pipeline.status === 'running') {
+      emit(ctx, { type: 'job', job });
+      return { pipeline: s.pipeline, project: s.project };
+    }
+  }
+  const own: Start = {
+    began: ++ticks,
+    done: inTx(ctx, async (tx, fx) => {
+      fx.job(job);
+      const s = await lockScope(tx, job.pipelineId, ctx.cache);
+      // already `running` (another claim's refresh): our running job cannot change that
+      if (s && s.pipeline.status !== 'running') await refreshPipeline(ctx, tx, fx, s);
+      return s;
+    }),
+  };
+  flights.set(job.pipelineId, own);
+  try {
+    return await own.done;
+  } finally {
+    if (flights.get(job.pipelineId) === own) flights.delete(job.pipelineId);
+  }
+}
+
 export async function requestJob(ctx: EngineContext, input: RequestJobInput): Promise<RequestJobResult> {
   const { runner, signal } = input;
   const match = runner.paused ? NOTHING : matchOf(runner, input.info);
@@ -40,7 +94,7 @@ export async function requestJob(ctx: EngineContext, input: RequestJobInput): Pr
   let woken = false;
   for (;;) {
     if (shouldClaim) {
-      const claimed = await claim(ctx, runner, match, input.info);
+      const claimed = await claim(ctx, runner, match, input.info, signal);
       // a woken poll that got a job passes the baton: the burst may hold more jobs
       if (woken && claimed) ctx.queue.wakeOne(match);
       if (claimed) return { kind: 'job', claimed };
@@ -60,7 +114,7 @@ export async function requestJob(ctx: EngineContext, input: RequestJobInput): Pr
   }
 }
 
-async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, info: RunnerInfoInput | undefined): Promise<ClaimedJob | null> {
+async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, info: RunnerInfoInput | undefined, signal: AbortSignal): Promise<ClaimedJob | null> {
   const token = randomToken(TOKEN_PREFIX.job);
   const now = ctx.clock.now();
   const assign: ClaimAssign = {
@@ -70,24 +124,22 @@ async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, inf
     startedAt: now.toISOString(),
     maximumTimeout: runner.maximumTimeout,
     defaultTimeout: ctx.config.defaultJobTimeout,
+    signal,
   };
   const claimed = await ctx.store.queue.claim(match, assign);
   if (!claimed) return null;
   const job = claimed;
+  const claimedAt = ++ticks;
   let scope: PipelineScope | null;
-  const seen = await ctx.store.pipelines.byId(job.pipelineId);
+  // the claims of one batch read their pipeline (usually the same) with one query
+  const seen = await pipelineReader(ctx)(job.pipelineId);
   if (seen && seen.status === 'running') {
     // a claim cannot change a running pipeline's status: no pipeline transaction needed
     emit(ctx, { type: 'job', job });
     const project = await ctx.cache.project(seen.projectId);
     scope = project ? { pipeline: seen, project } : null;
   } else {
-    scope = await inTx(ctx, async (tx, fx) => {
-      fx.job(job);
-      const s = await lockScope(tx, job.pipelineId, ctx.cache);
-      if (s) await refreshPipeline(ctx, tx, fx, s);
-      return s;
-    });
+    scope = await startPipeline(ctx, job, claimedAt);
   }
   if (!scope) return null;
   const [deps, instanceVars, projectVars] = await Promise.all([
