@@ -188,6 +188,11 @@ export interface Coordinator {
 
   // --- jobs for runners ---
   requestJob(input: RequestJobInput): Promise<RequestJobResult>;
+  /**
+   * Puts a claimed job back in the queue when its runner cannot have received it (the request
+   * closed before the answer was written). Null if the job moved on since the claim.
+   */
+  releaseJob(claimed: Job): Promise<Job | null>;
   /** Job by id and its plaintext token; null if the id is unknown or the token does not match. */
   authenticateJob(jobId: number, token: string): Promise<Job | null>;
   /** A job token that may read `targetJobId`'s artifacts: its own, or a running job of the same pipeline that depends on it. */

@@ -13,6 +13,7 @@ import type { Coordinator, CoordinatorEvent } from './coordinator.js';
 import type { ProcessMode } from '../store/ports.js';
 import type { TraceStore } from './trace-store.js';
 import { cancelJob, cancelPipeline } from './use-cases/cancel.js';
+import { releaseJob } from './use-cases/release-job.js';
 import { createPipeline } from './use-cases/create-pipeline.js';
 import { jobDependencies } from './use-cases/dependencies.js';
 import { sweepOnce } from './use-cases/expire-stale.js';
@@ -93,6 +94,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     hasAdminToken: () => store.tokens.hasApiToken('admin'),
 
     requestJob: (input) => requestJob(ctx, input),
+    releaseJob: (claimed) => releaseJob(ctx, claimed),
     async authenticateJob(jobId, token) {
       const job = await jobByToken(token);
       return job && job.id === jobId ? job : null;

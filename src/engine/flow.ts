@@ -4,7 +4,7 @@
 // advance(): candidates are `created` jobs that may now settle — the explicit dependants of the
 // changed jobs plus stage-ordered jobs of later stages. A job that settles (e.g. skipped) makes its
 // own dependants candidates, until nothing changes. Only jobs that change are written.
-import type { JobLite, PendingEntry, StorePorts } from '../store/ports.js';
+import type { JobLite, JobPatch, PendingEntry, StorePorts } from '../store/ports.js';
 import { FEATURE_BITS } from '../store/ports.js';
 import type { EngineContext, Effects } from './context.js';
 import { combine, decide, depState, FINISHED_PIPELINE, pipelineStatus, type Decision, type DepState } from './graph.js';
@@ -45,9 +45,17 @@ async function startBridge(ctx: EngineContext, tx: StorePorts, fx: Effects, job:
 }
 
 /** Puts a job in the queue now: `pending` plus a pending-table row and a wake-up after commit. */
-export async function makePending(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, job: Job, from: JobStatus[] = QUEUEABLE): Promise<Job | null> {
+export async function makePending(
+  ctx: EngineContext,
+  tx: StorePorts,
+  fx: Effects,
+  scope: PipelineScope,
+  job: Job,
+  from: JobStatus[] = QUEUEABLE,
+  patch: JobPatch = {},
+): Promise<Job | null> {
   if (job.spec.trigger) return startBridge(ctx, tx, fx, job, from);
-  const updated = await tx.jobs.transition(job.id, from, { status: 'pending', queuedAt: ctx.now(), scheduledAt: job.status === 'scheduled' ? null : undefined });
+  const updated = await tx.jobs.transition(job.id, from, { status: 'pending', queuedAt: ctx.now(), scheduledAt: job.status === 'scheduled' ? null : undefined, ...patch });
   if (!updated) return null;
   const entry = entryOf(scope, job);
   await tx.queue.enqueue(entry);

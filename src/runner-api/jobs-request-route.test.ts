@@ -110,3 +110,53 @@ describe('POST /jobs/request (§2)', () => {
     expect(got.job?.job_info.name).toBe('needs-gpu');
   });
 });
+
+describe('POST /jobs/request: the runner goes away while its job is being claimed', () => {
+  it('puts the job back in the queue (204 on a dead socket), and the next runner gets it', async () => {
+    let dropClient: (() => void) | null = null;
+    const t = await startRunnerApiTestServer({
+      longPollMs: 0,
+      // The claim commits; then, before the route can answer, the client's connection closes.
+      wrapStore: (store) => ({
+        ...store,
+        queue: {
+          ...store.queue,
+          claim: async (match, assign) => {
+            const claimed = await store.queue.claim(match, assign);
+            if (claimed && dropClient) {
+              dropClient();
+              dropClient = null;
+              if (!assign.signal?.aborted) await new Promise((resolve) => assign.signal?.addEventListener('abort', resolve, { once: true }));
+            }
+            return claimed;
+          },
+        },
+      }),
+    });
+    try {
+      const { token } = await t.createRunner({ tags: ['vanishing'], runUntagged: false });
+      const { pipeline } = await t.createPipeline(planOf(['build'], [planJob('build', { stage: 'build', tags: ['vanishing'] })]));
+      const gone = new Promise<string>((resolve) => {
+        const req = http.request(`${t.url}/api/v4/jobs/request`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+        req.on('error', (e) => resolve(e.message));
+        req.on('response', (res) => resolve(`answered ${res.statusCode}`));
+        dropClient = () => req.destroy();
+        req.end(JSON.stringify({ token, info: RUNNER_INFO }));
+      });
+      expect(await gone).not.toMatch(/^answered/);
+      // the route puts the job back after the socket closed; wait for it
+      let status = '';
+      for (let i = 0; i < 50 && status !== 'pending'; i++) {
+        status = (await t.coordinator.read.pipeline(pipeline.id))!.jobs[0].status;
+        if (status !== 'pending') await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status).toBe('pending');
+      const { res, job } = await new RunnerClient(t.url, token).requestJob();
+      expect(res.status).toBe(201);
+      expect(job!.job_info.name).toBe('build');
+      expect((await t.coordinator.read.job(job!.id))!.status).toBe('running');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -61,7 +61,13 @@ export function registerJobsRequestRoute(app: FastifyInstance, options: Resolved
       throw error;
     }
     if (controller.signal.aborted) {
-      request.log.warn({ jobId: claimed.job.id }, 'runner went away while a job was assigned to it');
+      // The connection is gone before the answer was written: the runner cannot have this job.
+      const back = await coordinator.releaseJob(claimed.job).catch((error: unknown) => {
+        request.log.error({ err: error, jobId: claimed.job.id }, 'cannot put back a job its runner never received');
+        return null;
+      });
+      request.log.warn({ jobId: claimed.job.id, requeued: back !== null }, 'runner went away before the job reached it');
+      if (back) return reply.code(204).send();
     }
     return reply.code(201).type('application/json').send(json);
   });
