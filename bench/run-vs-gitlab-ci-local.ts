@@ -3,7 +3,7 @@
 // defaults (shell executor; ours: built-in runner, concurrency = CPU count; gitlab-ci-local: no
 // concurrency limit, no --shell-isolation). Prints wall times and ratios.
 //
-//   npx tsx bench/run-vs-gitlab-ci-local.ts [--cap 60] [--only artifacts,stage-200,needs-200] [--ours bundle|tsx]
+//   npx tsx bench/run-vs-gitlab-ci-local.ts [--cap 60] [--only artifacts,stage-200,needs-200] [--ours dist|tsx]
 //
 // Pipelines: a 6-job artifact pipeline (build → tests → package → deploy, artifacts passed on),
 // a 200-job stage-ordered pipeline (5 stages × 40 `true`, no needs) and a 200-job needs pipeline
@@ -11,11 +11,11 @@
 // process group is killed) and reported as "did not finish in N s" (peers.md: gitlab-ci-local
 // never starts a 200-job stage-ordered pipeline). gitlab-ci-local runs on the Node 22 in
 // tools/gitlab-ci-local (install with `npm ci --prefix tools/gitlab-ci-local`). Ours runs as
-// compiled JavaScript, like the published `dist/` (default `--ours bundle`: src/cli/main.ts bundled
-// by esbuild into a temp dir whose node_modules links to the project's), or from source through
-// tsx (`--ours tsx`, ~3 s more startup per run on this machine). Startup is included either way.
+// compiled JavaScript from `dist/` as the published package runs it (default `--ours dist`, built
+// fresh by tsc at the start), or from source through tsx (`--ours tsx`, ~3 s more startup per
+// run on this machine). Startup is included either way.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { arg, fmtMs, machine, needsDagYaml, stageOrderedYaml, tempDir, writeProject } from './e2e-support.js';
@@ -26,7 +26,7 @@ const gclNode = path.join(gclDir, 'node_modules', '.bin', 'node');
 const gclBin = path.join(gclDir, 'node_modules', '.bin', 'gitlab-ci-local');
 const capS = Number(arg('cap', '60'));
 const only = arg('only', 'artifacts,stage-200,needs-200').split(',');
-const oursMode = arg('ours', 'bundle');
+const oursMode = arg('ours', 'dist');
 
 const ARTIFACTS_YAML = `stages: [build, test, package, deploy]
 
@@ -144,17 +144,10 @@ const tmp = tempDir('gcd-bench-vs-');
 /** argv (after the node binary) that starts our CLI. */
 function oursCli(): string[] {
   if (oursMode === 'tsx') return ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts')];
-  const dir = path.join(tmp.dir, 'ours-bundle');
-  mkdirSync(dir, { recursive: true });
-  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
-  const out = path.join(dir, 'main.mjs');
-  const r = spawnSync(
-    path.join(root, 'node_modules', '.bin', 'esbuild'),
-    [path.join(root, 'src', 'cli', 'main.ts'), '--bundle', '--platform=node', '--format=esm', '--packages=external', '--target=node20', `--outfile=${out}`, '--log-level=warning'],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`esbuild failed: ${r.stderr}`);
-  return [out];
+  // what `npx gitlab-ci-dispatcher` runs: the tsc build in dist/, made fresh here
+  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', path.join(root, 'tsconfig.build.json')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
+  return [path.join(root, 'dist', 'cli', 'main.js')];
 }
 try {
   const cli = oursCli();

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './types.js';
 import { collect, parseKeyValues } from '../args.js';
-import { runPipelineLocally, type RunOptions } from '../run-pipeline.js';
+import type { RunOptions } from '../run-pipeline.js';
 
 
 function currentBranch(dir: string): string {
@@ -73,6 +73,7 @@ export const registerRun: RegisterCommand = (program: Command, setExit) => {
         stdout: process.stdout,
         stderr: process.stderr,
       };
+      const { runPipelineLocally } = await import('../run-pipeline.js');
       setExit(await runPipelineLocally(options));
     });
 };

@@ -14,9 +14,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './types.js';
-import { createRunner, registerRunner, verifyRunner, consoleLogger, type Runner } from '../../runner/index.js';
+import type { Runner } from '../../runner/index.js';
 import { defaultConfigPath, readConfigFile, upsertRunner, writeConfigFile, type RunnerEntry } from '../../runner/config-file.js';
-import { startMetricsServer, type MetricsServer } from '../../runner/metrics.js';
+import type { MetricsServer } from '../../runner/metrics.js';
 import { systemId } from '../../runner/system-id.js';
 
 const parseBool = (v: string | boolean | undefined): boolean => {
@@ -60,6 +60,7 @@ export const registerRunnerCommand: RegisterCommand = (program: Command, setExit
         if (!token) throw new Error('one of --registration-token or --token is required');
         const tags = String(opts.tagList ?? '').split(',').map((t) => t.trim()).filter(Boolean);
         const sysId = systemId();
+        const { registerRunner, verifyRunner } = await import('../../runner/index.js');
         const reg =
           opts.token !== undefined
             ? await verifyRunner({ url, token, systemId: sysId })
@@ -107,6 +108,7 @@ export const registerRunnerCommand: RegisterCommand = (program: Command, setExit
     .option('--poll-interval <ms>', 'pause after an empty poll, in ms', positiveInt)
     .option('--debug', 'log every request')
     .action(async (opts: Record<string, unknown>) => {
+      const { createRunner, consoleLogger } = await import('../../runner/index.js');
       const logger = consoleLogger({ verbose: Boolean(opts.debug) });
       let metrics: MetricsServer | null = null;
       let runners: { name: string; runner: Runner }[] = [];
@@ -147,6 +149,7 @@ export const registerRunnerCommand: RegisterCommand = (program: Command, setExit
         }));
         const listen = (opts.listen as string | undefined) ?? config.listen;
         if (listen) {
+          const { startMetricsServer } = await import('../../runner/metrics.js');
           metrics = await startMetricsServer(listen, runners);
           logger.info(`metrics and health on ${metrics.url}/metrics ${metrics.url}/health`);
         }

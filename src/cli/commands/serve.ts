@@ -3,7 +3,6 @@
 // a gitlab-runner. SIGTERM/SIGINT: stop accepting, release long polls with 204, let in-flight
 // requests finish, close the store, exit 0.
 import type { RegisterCommand } from './types.js';
-import { createServer } from '../../server/create-server.js';
 import { loadServerConfig } from '../../server/config.js';
 
 export const registerServe: RegisterCommand = (program, setExit) => {
@@ -36,6 +35,7 @@ export const registerServe: RegisterCommand = (program, setExit) => {
         },
       });
       if (config.port === 0 && opts.port === undefined && !process.env.GCD_PORT) config.port = 8080;
+      const { createServer } = await import('../../server/create-server.js');
       const server = await createServer(config);
       const url = await server.start();
       const out = process.stdout;
