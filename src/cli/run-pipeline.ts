@@ -39,7 +39,8 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
   const config = loadServerConfig({ flags: { dataDir: opts.dataDir, host: '127.0.0.1', port: opts.port, longPollSeconds: 30, logLevel: 'silent' }, env: process.env });
   // Local runs: the runner reports (and learns of cancels) every second, not every 30.
   const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 } });
-  // Forked now so that it loads while the snapshot and the pipeline are made.
+  // Forked now so that it loads while the snapshot and the pipeline are made (forked any earlier,
+  // its loading slows the server's own by as much as it saves).
   let runner: RunnerProcess | null = opts.externalRunners ? null : forkRunnerProcess();
   let runnerFailure: string | null = null;
   runner?.onUnexpectedExit((why) => {
@@ -53,9 +54,12 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
   };
   let wake: () => void = () => {};
   try {
-    const url = await server.start();
+    // The snapshot commit needs only the store and the repositories: made while the server starts.
     const project = await server.coordinator.ensureProject(`local/${slug(opts.dir)}`);
-    const commit = await server.importDirectory({ project, dir: opts.dir, committedOnly: opts.committedOnly, ref: opts.ref });
+    const [url, commit] = await Promise.all([
+      server.start(),
+      server.importDirectory({ project, dir: opts.dir, committedOnly: opts.committedOnly, ref: opts.ref }),
+    ]);
     let result;
     try {
       result = await server.createPipelineFor({
