@@ -74,3 +74,38 @@ describe('sweeper', () => {
     expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('failed');
   });
 });
+
+describe('finishes of one pipeline at the same time', () => {
+  test('share transactions; each caller gets its own result; dependants, retries and the pipeline come out as one by one', async () => {
+    const { openStore } = await import('../../store/open-store.js');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const base = await openStore({ kind: 'sqlite', path: path.join(os.tmpdir(), `gcd-finish-group-${process.pid}-${Date.now()}.db`) });
+    let locks = 0;
+    h = await createHarness({
+      store: { ...base, transaction: (fn) => base.transaction((tx) => fn({ ...tx, pipelines: { ...tx.pipelines, lock: (id) => (locks++, tx.pipelines.lock(id)) } })) },
+    });
+    const builds = Array.from({ length: 20 }, (_, i) => job(`b${i}`, { stage: 'build' }));
+    const flaky = job('flaky', { stage: 'build', retry: { max: 1, when: ['script_failure'], exitCodes: [] } });
+    const id = await h.pipeline(planOf(['build', 'test'], [...builds, flaky, job('after-b0', { stage: 'test', needs: [{ job: 'b0', artifacts: false, optional: false }] }), job('last', { stage: 'test' })]));
+    const claimed = await Promise.all(Array.from({ length: 21 }, async () => h.claim(await h.runner())));
+    expect(claimed.every((c) => c !== null)).toBe(true);
+    locks = 0;
+    const results = await Promise.all(
+      claimed.map((c) => h.coordinator.updateJob(c!.job, c!.job.name === 'flaky' ? { state: 'failed', failureReason: 'script_failure', exitCode: 1 } : { state: 'success' })),
+    );
+    expect(results.every((r) => r.kind === 'ok')).toBe(true);
+    // the first finish runs alone; those arriving meanwhile wait and then share a transaction
+    // (retry and dependants settle inside them). One by one it took 21 (MAX_GROUP = 1 gives 21).
+    expect(locks).toBeLessThanOrEqual(5);
+    const statuses = await h.statuses(id);
+    expect(statuses['after-b0']).toBe('pending');
+    expect(statuses.flaky).toBe('pending'); // the new attempt; `last` waits for it
+    expect(statuses.last).toBe('created');
+    expect(Object.entries(statuses).filter(([n]) => n.startsWith('b')).every(([, s]) => s === 'success')).toBe(true);
+    expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('running');
+    // a second PUT of a finished job is answered as not running, as before
+    expect((await h.coordinator.updateJob(claimed[0]!.job, { state: 'success' })).kind).toBe('not_running');
+    await base.close();
+  });
+});
