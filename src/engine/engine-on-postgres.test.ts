@@ -97,3 +97,53 @@ describe.skipIf(!enabled)('engine on PostgreSQL', () => {
     expect(await h.coordinator.read.job(l.job.id)).toMatchObject({ status: 'failed', failureReason: 'job_execution_timeout' });
   });
 });
+
+describe.skipIf(!enabled)('grouped finishes on PostgreSQL', () => {
+  test('a finish that fails inside a group fails alone: the others of its group still go through', async () => {
+    const db = await createPgDatabase();
+    const base = await openPostgresStore({ url: db.url });
+    let badJob = -1;
+    let slowJob = -1;
+    let grouped = 0;
+    const store: Store = {
+      ...base,
+      transaction: (fn) =>
+        base.transaction((tx) =>
+          fn({
+            ...tx,
+            jobs: {
+              ...tx.jobs,
+              transition: async (id, from, patch) => {
+                if (patch.finishedAt && id !== slowJob) grouped++;
+                if (id === badJob && patch.finishedAt) throw new Error('disk on fire');
+                // the first finish is slow, so that the seven others queue and share the next group
+                if (id === slowJob && patch.finishedAt) await new Promise((resolve) => setTimeout(resolve, 300));
+                return tx.jobs.transition(id, from, patch);
+              },
+            },
+          }),
+        ),
+    };
+    const h = await createHarness({ store });
+    try {
+      const id = await h.pipeline(planOf(['build'], Array.from({ length: 8 }, (_, i) => job(`b${i}`, { stage: 'build' }))));
+      const claimed = await Promise.all(Array.from({ length: 8 }, async () => h.claim(await h.runner())));
+      slowJob = claimed[0]!.job.id;
+      badJob = claimed[5]!.job.id;
+      const first = h.coordinator.updateJob(claimed[0]!.job, { state: 'success' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const rest = claimed.slice(1).map((c) => h.coordinator.updateJob(c!.job, { state: 'success' }));
+      const results = await Promise.allSettled([first, ...rest]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      // the seven were tried together once (the bad one broke that group), then each alone
+      expect(grouped).toBeGreaterThanOrEqual(8);
+      const statuses = await h.statuses(id);
+      expect(Object.values(statuses).filter((s) => s === 'success').length).toBe(7);
+      expect(statuses[claimed[5]!.job.name]).toBe('running');
+    } finally {
+      await h.close();
+      await base.close();
+      await db.drop();
+    }
+  });
+});

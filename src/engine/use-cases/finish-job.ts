@@ -54,37 +54,50 @@ function queueFinish(ctx: EngineContext, pipelineId: number, request: FinishRequ
 async function drainFinishes(ctx: EngineContext, pipelineId: number, queue: FinishRequest[], byPipeline: Map<number, FinishRequest[]>): Promise<void> {
   while (queue.length) {
     const group = queue.splice(0, MAX_GROUP);
-    const handOver: { projectId: number; key: string }[] = [];
     try {
-      const results = await inTx(ctx, async (tx, fx) => {
-        handOver.length = 0;
-        const scope = await lockScope(tx, pipelineId, ctx.cache);
-        if (!scope) return group.map(() => null);
-        const out: (Job | null)[] = [];
-        const settled: number[] = [];
-        let retried = false;
-        for (const request of group) {
-          const job = await tx.jobs.byId(request.jobId);
-          if (!job || !request.from.includes(job.status)) {
-            out.push(null);
-            continue;
-          }
-          const f = await finishOne(ctx, tx, fx, scope, job, request.input, handOver);
-          out.push(f.done);
-          if (f.done && f.retried) retried = true;
-          else if (f.done) settled.push(job.id);
-        }
-        if (settled.length) await advance(ctx, tx, fx, scope, settled);
-        else if (retried) await refreshPipeline(ctx, tx, fx, scope);
-        return out;
-      });
-      for (const g of handOver) await handOverResource(ctx, g.projectId, g.key);
+      const results = await finishGroup(ctx, pipelineId, group);
       group.forEach((request, i) => request.resolve(results[i] ?? null));
     } catch (error) {
-      for (const request of group) request.reject(error);
+      if (group.length === 1) {
+        group[0].reject(error);
+        continue;
+      }
+      // One bad finish must not fail the others of its group: each runs alone now.
+      for (const request of group) {
+        await finishGroup(ctx, pipelineId, [request]).then(([job]) => request.resolve(job ?? null), (e: unknown) => request.reject(e));
+      }
     }
   }
   byPipeline.delete(pipelineId);
+}
+
+/** One transaction for `group`: result i is the finished job of request i, or null. */
+async function finishGroup(ctx: EngineContext, pipelineId: number, group: FinishRequest[]): Promise<(Job | null)[]> {
+  const handOver: { projectId: number; key: string }[] = [];
+  const results = await inTx(ctx, async (tx, fx) => {
+    handOver.length = 0;
+    const scope = await lockScope(tx, pipelineId, ctx.cache);
+    if (!scope) return group.map(() => null);
+    const out: (Job | null)[] = [];
+    const settled: number[] = [];
+    let retried = false;
+    for (const request of group) {
+      const job = await tx.jobs.byId(request.jobId);
+      if (!job || !request.from.includes(job.status)) {
+        out.push(null);
+        continue;
+      }
+      const f = await finishOne(ctx, tx, fx, scope, job, request.input, handOver);
+      out.push(f.done);
+      if (f.done && f.retried) retried = true;
+      else if (f.done) settled.push(job.id);
+    }
+    if (settled.length) await advance(ctx, tx, fx, scope, settled);
+    else if (retried) await refreshPipeline(ctx, tx, fx, scope);
+    return out;
+  });
+  for (const g of handOver) await handOverResource(ctx, g.projectId, g.key);
+  return results;
 }
 
 /** finishOne, then settles the job's dependants (or refreshes the pipeline after a retry). */
