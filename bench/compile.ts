@@ -7,7 +7,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { compile, filesFromMap, type CompileContext } from '../src/ci/index.js';
+import { compile, filesFromMap } from '../src/ci/index.js';
+import { baseContext } from '../src/ci/test-support/fixtures.js';
 import { GCL_ENTRY, NODE22, gitlabCiLocalAvailable } from '../src/ci/test-support/gitlab-ci-local.js';
 
 const runs = Number(process.argv[2] ?? 21);
@@ -64,16 +65,7 @@ function generate(): string {
 }
 
 const yaml = generate();
-const context: CompileContext = {
-  ref: 'main',
-  isTag: false,
-  sha: '0123456789abcdef0123456789abcdef01234567',
-  source: 'push',
-  defaultBranch: 'main',
-  projectPath: 'group/project',
-  changedFiles: null,
-  variables: {},
-};
+const context = baseContext;
 const files = filesFromMap({ '.gitlab-ci.yml': yaml });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

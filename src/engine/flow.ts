@@ -244,6 +244,15 @@ export async function refreshPipeline(ctx: EngineContext, tx: StorePorts, fx: Ef
   return scope.pipeline;
 }
 
+/** Locks the pipeline of job `jobId` and re-reads the job under that lock; null if either is gone. */
+export async function lockJob(tx: StorePorts, jobId: number, cache?: ReadCache): Promise<{ scope: PipelineScope; job: Job } | null> {
+  const seen = await tx.jobs.byId(jobId);
+  if (!seen) return null;
+  const scope = await lockScope(tx, seen.pipelineId, cache);
+  const job = scope ? await tx.jobs.byId(jobId) : null;
+  return scope && job ? { scope, job } : null;
+}
+
 /** Locks the pipeline (PostgreSQL) and loads its project. */
 export async function lockScope(tx: StorePorts, pipelineId: number, cache?: ReadCache): Promise<PipelineScope | null> {
   const pipeline = await tx.pipelines.lock(pipelineId);

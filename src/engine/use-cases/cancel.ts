@@ -5,7 +5,7 @@
 import type { StorePorts } from '../../store/ports.js';
 import { notFound } from '../../util/errors.js';
 import { inTx, type EngineContext, type Effects } from '../context.js';
-import { lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
+import { lockJob, lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
 import type { Job, JobStatus, Pipeline } from '../model.js';
 import { finishLocked, handOverResource } from './finish-job.js';
 
@@ -48,13 +48,13 @@ async function cancelLocked(ctx: EngineContext, tx: StorePorts, fx: Effects, sco
 export async function cancelJob(ctx: EngineContext, jobId: number): Promise<void> {
   const groups: Groups = [];
   await inTx(ctx, async (tx, fx) => {
-    const j0 = await tx.jobs.byId(jobId);
-    if (!j0) throw notFound(`Job ${jobId} not found`);
-    const scope = await lockScope(tx, j0.pipelineId, ctx.cache);
-    const job = await tx.jobs.byId(jobId);
-    if (!scope || !job) return;
-    await cancelLocked(ctx, tx, fx, scope, job, groups, true);
-    await refreshPipeline(ctx, tx, fx, scope);
+    const locked = await lockJob(tx, jobId, ctx.cache);
+    if (!locked) {
+      if (!(await tx.jobs.byId(jobId))) throw notFound(`Job ${jobId} not found`);
+      return;
+    }
+    await cancelLocked(ctx, tx, fx, locked.scope, locked.job, groups, true);
+    await refreshPipeline(ctx, tx, fx, locked.scope);
   });
   for (const g of groups) await handOverResource(ctx, g.projectId, g.key);
 }

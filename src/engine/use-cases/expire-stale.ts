@@ -20,18 +20,18 @@ export async function sweepOnce(ctx: EngineContext): Promise<number> {
     changed++;
   }
   for (const job of await ctx.store.jobs.due('running', 'deadlineAt', iso, BATCH)) {
-    const done = await finishJob(ctx, job.id, { status: 'failed', failureReason: 'job_execution_timeout' }, ['running']);
+    const done = await finishJob(ctx, job, { status: 'failed', failureReason: 'job_execution_timeout' }, ['running']);
     if (done) changed++;
     await autoCancelOnFailure(ctx, done);
   }
   const staleBefore = new Date(now.getTime() - ctx.config.staleJobSeconds * 1000).toISOString();
   for (const job of await ctx.store.jobs.due('running', 'lastActivityAt', staleBefore, BATCH)) {
-    const done = await finishJob(ctx, job.id, { status: 'failed', failureReason: 'stuck_or_timeout_failure' }, ['running']);
+    const done = await finishJob(ctx, job, { status: 'failed', failureReason: 'stuck_or_timeout_failure' }, ['running']);
     if (done) changed++;
     await autoCancelOnFailure(ctx, done);
   }
   for (const job of await ctx.store.jobs.due('canceling', 'lastActivityAt', staleBefore, BATCH)) {
-    if (await finishJob(ctx, job.id, { status: 'canceled' }, ['canceling'])) changed++;
+    if (await finishJob(ctx, job, { status: 'canceled' }, ['canceling'])) changed++;
   }
   return changed;
 }

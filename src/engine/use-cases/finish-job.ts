@@ -14,16 +14,15 @@ export interface FinishInput {
 }
 
 /**
- * Finishes `jobId` if its status is one of `from`; returns the finished job or null.
+ * Finishes `job` if its status (re-read under the pipeline's lock) is one of `from`; returns the
+ * finished job or null. The caller has the job row already (its id and pipeline are enough).
  * Finishes of one pipeline that arrive while another is in flight on this node wait and then share
  * ONE transaction (like a group commit): its row lock is taken once, and their dependants are
  * settled in one `advance`. Without this, 50 runners finishing jobs of one pipeline queue on its
  * row lock one transaction at a time (PostgreSQL: ~10 round trips each).
  */
-export async function finishJob(ctx: EngineContext, jobId: number, input: FinishInput, from: readonly JobStatus[]): Promise<Job | null> {
-  const job0 = await ctx.store.jobs.byId(jobId);
-  if (!job0) return null;
-  return new Promise<Job | null>((resolve, reject) => queueFinish(ctx, job0.pipelineId, { jobId, input, from, resolve, reject }));
+export function finishJob(ctx: EngineContext, job: Pick<Job, 'id' | 'pipelineId'>, input: FinishInput, from: readonly JobStatus[]): Promise<Job | null> {
+  return new Promise<Job | null>((resolve, reject) => queueFinish(ctx, job.pipelineId, { jobId: job.id, input, from, resolve, reject }));
 }
 
 interface FinishRequest {

@@ -4,7 +4,7 @@
 import type { StorePorts } from '../../store/ports.js';
 import { conflict, notFound } from '../../util/errors.js';
 import { inTx, type EngineContext, type Effects } from '../context.js';
-import { advance, enqueue, lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
+import { advance, enqueue, lockJob, lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
 import type { Job, JobStatus, PipelineVariable } from '../model.js';
 import { newAttempt } from './finish-job.js';
 
@@ -25,11 +25,9 @@ async function retryLocked(ctx: EngineContext, tx: StorePorts, fx: Effects, scop
 
 export async function retryJob(ctx: EngineContext, jobId: number): Promise<Job> {
   return inTx(ctx, async (tx, fx) => {
-    const j0 = await tx.jobs.byId(jobId);
-    if (!j0) throw notFound(`Job ${jobId} not found`);
-    const scope = await lockScope(tx, j0.pipelineId, ctx.cache);
-    const job = await tx.jobs.byId(jobId);
-    if (!scope || !job) throw notFound(`Job ${jobId} not found`);
+    const locked = await lockJob(tx, jobId, ctx.cache);
+    if (!locked) throw notFound(`Job ${jobId} not found`);
+    const { scope, job } = locked;
     if (job.retried) throw conflict('A newer attempt of this job exists.');
     if (!RETRYABLE.includes(job.status)) throw conflict(`Job ${jobId} is ${job.status} and cannot be retried.`);
     const next = await retryLocked(ctx, tx, fx, scope, job);
@@ -53,11 +51,9 @@ export async function retryPipeline(ctx: EngineContext, pipelineId: number): Pro
 
 export async function playJob(ctx: EngineContext, jobId: number, variables: PipelineVariable[] = []): Promise<Job> {
   return inTx(ctx, async (tx, fx) => {
-    const j0 = await tx.jobs.byId(jobId);
-    if (!j0) throw notFound(`Job ${jobId} not found`);
-    const scope = await lockScope(tx, j0.pipelineId, ctx.cache);
-    const job = await tx.jobs.byId(jobId);
-    if (!scope || !job) throw notFound(`Job ${jobId} not found`);
+    const locked = await lockJob(tx, jobId, ctx.cache);
+    if (!locked) throw notFound(`Job ${jobId} not found`);
+    const { scope, job } = locked;
     if (job.status !== 'manual' && job.status !== 'scheduled') throw conflict(`Job ${jobId} is ${job.status}, not manual or scheduled.`);
     if (variables.length) await tx.jobs.update(job.id, { playVariables: variables });
     const played = await enqueue(ctx, tx, fx, scope, { ...job, playVariables: variables.length ? variables : job.playVariables });

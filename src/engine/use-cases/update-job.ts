@@ -43,7 +43,7 @@ export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobIn
   }
   const finished = await finishJob(
     ctx,
-    current.id,
+    current,
     {
       status: input.state,
       failureReason: input.state === 'failed' ? (input.failureReason ?? 'script_failure') : null,
