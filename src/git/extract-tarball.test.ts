@@ -113,6 +113,22 @@ describe('extractTarball keeps what real archives hold', () => {
   });
 });
 
+describe('extractTarball decompresses bzip2, xz and zstd with the system tools', () => {
+  for (const [flag, ext] of [['-j', 'bz2'], ['-J', 'xz'], ['--zstd', 'zst']]) {
+    it(`.tar.${ext}`, async () => {
+      const src = freshDir();
+      writeFileSync(path.join(src, 'f.txt'), ext);
+      const file = path.join(tmp, `c.tar.${ext}`);
+      execFileSync('tar', [flag, '-cf', file, '-C', src, 'f.txt']);
+      const dir = freshDir();
+      await extractTarball({ file, dir });
+      expect(readFileSync(path.join(dir, 'f.txt'), 'utf8')).toBe(ext);
+      const broken = archive(Buffer.concat([readFileSync(file).subarray(0, 8), Buffer.alloc(64, 7)]));
+      await expect(extractTarball({ file: broken, dir: freshDir() })).rejects.toMatchObject({ code: 'bad_request' });
+    });
+  }
+});
+
 describe('importTarball commits links as links and never imports the server', () => {
   it('a tarball whose only entry is a symlink to a server directory commits that symlink, not the directory', async () => {
     const src = freshDir();
