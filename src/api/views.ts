@@ -25,6 +25,8 @@ export function pipelineView(p: Pipeline, project?: Project, now = Date.now()): 
     ...rest,
     variables: variables.map((v) => ({ key: v.key })),
     duration: seconds(p.startedAt, p.finishedAt, now),
+    failureReason: p.failureReason ?? null,
+    yamlErrors: p.yamlErrors ?? null,
     ...(project ? { projectPath: project.path } : {}),
   };
 }

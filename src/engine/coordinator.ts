@@ -13,6 +13,7 @@ import type {
   Job,
   JobEdge,
   Pipeline,
+  PipelineConfigError,
   PipelineVariable,
   Project,
   Runner,
@@ -138,6 +139,19 @@ export interface CreatePipelineInput {
   beforeCommit?: (pipelineId: number) => Promise<void>;
 }
 
+/** A pipeline that failed on its configuration (GitLab: status failed, config_error, yaml_errors). */
+export interface CreateFailedPipelineInput {
+  projectId: number;
+  ref: string;
+  isTag: boolean;
+  sha: string;
+  beforeSha?: string;
+  source: string;
+  commitMessage?: string;
+  variables?: PipelineVariable[];
+  errors: PipelineConfigError[];
+}
+
 export interface PipelineDetail {
   pipeline: Pipeline;
   project: Project;
@@ -207,6 +221,8 @@ export interface Coordinator {
   // --- pipelines and actions (api/, cli/, git/) ---
   ensureProject(path: string, defaultBranch?: string): Promise<Project>;
   createPipeline(input: CreatePipelineInput): Promise<PipelineDetail>;
+  /** Records a pipeline that failed on its configuration: no jobs, failed at once. */
+  createFailedPipeline(input: CreateFailedPipelineInput): Promise<Pipeline>;
   cancelPipeline(pipelineId: number): Promise<void>;
   retryPipeline(pipelineId: number): Promise<void>;
   cancelJob(jobId: number): Promise<void>;

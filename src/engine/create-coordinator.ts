@@ -15,6 +15,7 @@ import type { TraceStore } from './trace-store.js';
 import { cancelJob, cancelPipeline } from './use-cases/cancel.js';
 import { releaseJob } from './use-cases/release-job.js';
 import { createPipeline } from './use-cases/create-pipeline.js';
+import { createFailedPipeline } from './use-cases/create-failed-pipeline.js';
 import { jobDependencies } from './use-cases/dependencies.js';
 import { sweepOnce } from './use-cases/expire-stale.js';
 import { stuckPendingJobs } from './use-cases/stuck-jobs.js';
@@ -127,6 +128,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       }
     },
     createPipeline: (input) => createPipeline(ctx, input),
+    createFailedPipeline: (input) => createFailedPipeline(ctx, input),
     cancelPipeline: (id) => cancelPipeline(ctx, id),
     retryPipeline: (id) => retryPipeline(ctx, id),
     cancelJob: (id) => cancelJob(ctx, id),

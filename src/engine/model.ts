@@ -82,6 +82,18 @@ export interface Pipeline {
   finishedAt: string | null;
   /** Parent pipeline for child pipelines (trigger: include). */
   parentPipelineId: number | null;
+  /** GitLab's pipeline failure reason; "config_error" when the configuration is invalid. */
+  failureReason?: string | null;
+  /** The configuration errors of a pipeline that failed with config_error (GitLab's yaml_errors). */
+  yamlErrors?: PipelineConfigError[] | null;
+}
+
+/** One `.gitlab-ci.yml` error, where it is. */
+export interface PipelineConfigError {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
 }
 
 export interface Job {

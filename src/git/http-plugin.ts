@@ -6,7 +6,9 @@
 //          (coordinator.mayFetchSource), or any user + an API token (user/admin).
 //   push:  any user + an API token; the first push creates the project (coordinator.ensureProject)
 //          and its bare repository. After receive-pack succeeds, `onPush` is called once per
-//          created/updated branch or tag (deletions are skipped), before the response ends.
+//          created/updated branch or tag (deletions are skipped), before the response ends; the
+//          lines it returns reach the pusher as `remote: ` messages (git's side band), after
+//          git's own output. Server-managed refs (refs/pipelines/…) are refused per ref.
 // No credentials -> 401 + WWW-Authenticate; refused credentials -> 403; unknown project -> 404.
 import { createGunzip } from 'node:zlib';
 import { PassThrough, type Readable } from 'node:stream';
@@ -18,9 +20,18 @@ import { AppError, errorMessage, httpStatusOf } from '../util/errors.js';
 import { parseBasicAuth } from './basic-auth.js';
 import { isValidProjectPath, MAX_PROJECT_DEPTH } from './project-path.js';
 import { ReceivePackCommandReader, type RefUpdateCommand } from './receive-pack-commands.js';
+import { ReceivePackOutput } from './receive-pack-output.js';
 import type { RepoStore } from './repo-store.js';
 import { gitText, ZERO_SHA } from './run-git.js';
-import { gitProtocolOf, isGitService, NO_CACHE_HEADERS, serviceAnnouncement, spawnGitService, type GitService } from './smart-http.js';
+import {
+  gitProtocolOf,
+  isGitService,
+  isServerManagedRef,
+  NO_CACHE_HEADERS,
+  serviceAnnouncement,
+  spawnGitService,
+  type GitService,
+} from './smart-http.js';
 
 export interface GitPushEvent {
   project: Project;
@@ -36,12 +47,15 @@ export interface GitPushEvent {
 export interface GitHttpPluginOptions {
   coordinator: Coordinator;
   repos: RepoStore;
-  onPush?: (event: GitPushEvent) => void | Promise<void>;
+  /** Returns lines to show the pusher (`remote: …`), e.g. the pipeline's URL or its errors. */
+  onPush?: (event: GitPushEvent) => void | string[] | Promise<void | string[]>;
   /** Realm of the Basic challenge. */
   realm?: string;
 }
 
 type Params = Record<string, string>;
+
+const withoutRepeatedBlanks = (lines: string[]) => lines.filter((line, i) => line !== '' || lines[i - 1] !== '');
 
 class GitHttpError extends AppError {}
 
@@ -131,15 +145,27 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
         if (stderr.length < 4096) stderr += chunk.toString('utf8');
       });
       pipeline(body, ...(stages as [NodeJS.ReadWriteStream]), child.stdin).catch(() => child.kill());
-      const out = new PassThrough();
-      child.stdout.pipe(out, { end: false });
       let finished = false;
-      child.on('close', (code) => {
-        finished = true;
-        if (code !== 0) request.log.warn({ service, project: project.path, code, stderr }, 'git service failed');
-        const after = code === 0 && reader && options.onPush ? dispatchPushes(request, project, repo, reader.commands) : Promise.resolve();
-        after.finally(() => out.end());
-      });
+      let out: PassThrough | ReceivePackOutput;
+      if (reader) {
+        const output = new ReceivePackOutput(() => reader.capabilities.some((c) => c === 'side-band-64k' || c === 'side-band'));
+        child.stdout.pipe(output);
+        out = output;
+        child.on('close', (code) => {
+          finished = true;
+          if (code !== 0) request.log.warn({ service, project: project.path, code, stderr }, 'git service failed');
+          const refused = refusedRefMessages(reader.commands);
+          const after = code === 0 && options.onPush ? dispatchPushes(request, project, repo, reader.commands) : Promise.resolve([]);
+          void after.then((lines) => output.finish(withoutRepeatedBlanks([...refused, ...lines])));
+        });
+      } else {
+        out = new PassThrough();
+        child.stdout.pipe(out);
+        child.on('close', (code) => {
+          finished = true;
+          if (code !== 0) request.log.warn({ service, project: project.path, code, stderr }, 'git service failed');
+        });
+      }
       reply.raw.on('close', () => {
         if (!finished) child.kill();
       });
@@ -148,7 +174,20 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
     };
   }
 
-  async function dispatchPushes(request: FastifyRequest, project: Project, repo: string, commands: RefUpdateCommand[]) {
+  /** Why a push to a server-managed ref was refused (git itself only says "deny updating a hidden ref"). */
+  function refusedRefMessages(commands: RefUpdateCommand[]): string[] {
+    const refused = commands.filter((c) => isServerManagedRef(c.ref)).map((c) => c.ref);
+    if (!refused.length) return [];
+    return [
+      '',
+      `${refused.join(', ')}: refused, ${refused.length === 1 ? 'this ref is' : 'these refs are'} managed by the server (pipelines pin their commit there).`,
+      'Push branches (refs/heads/*) and tags (refs/tags/*); the rest of the push is processed as usual.',
+      '',
+    ];
+  }
+
+  async function dispatchPushes(request: FastifyRequest, project: Project, repo: string, commands: RefUpdateCommand[]): Promise<string[]> {
+    const lines: string[] = [];
     for (const command of commands) {
       const m = /^refs\/(heads|tags)\/(.+)$/.exec(command.ref);
       if (!m || /^0+$/.test(command.newSha)) continue;
@@ -157,17 +196,19 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
         const current = await gitText(['for-each-ref', '--format=%(objectname) %(*objectname)', command.ref], { cwd: repo });
         const [object, peeled] = current.split(' ');
         if (object !== command.newSha) continue;
-        await options.onPush!({
+        const said = await options.onPush!({
           project,
           ref: m[2],
           isTag: m[1] === 'tags',
           sha: peeled || object,
           beforeSha: /^0+$/.test(command.oldSha) ? ZERO_SHA : command.oldSha,
         });
+        if (said) lines.push(...said);
       } catch (error) {
         request.log.error({ err: error, ref: command.ref, project: project.path }, 'onPush failed');
       }
     }
+    return lines;
   }
 
   for (let depth = 1; depth <= 8; depth++) {

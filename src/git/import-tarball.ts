@@ -1,20 +1,17 @@
-// Source intake from a tarball (.tar, .tar.gz, .tgz …): extracted with the system `tar` into a
-// temporary directory (GNU tar strips leading "/" and refuses ".." members), unwrapped when the
-// archive holds a single top directory (as forge archives do), then committed like a plain
-// directory (see snapshot.ts).
+// Source intake from a tarball (.tar, .tar.gz, .tgz, .tar.bz2/.xz/.zst): extracted by
+// extract-tarball.ts into a temporary directory (every entry checked: nothing can land or point
+// the extraction outside it, symlinks are stored as symlinks), unwrapped when the archive holds
+// a single top directory (as forge archives do; a symlink is never unwrapped), then committed
+// like a plain directory (see snapshot.ts), never as a git work tree of its own.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { badRequest } from '../util/errors.js';
+import { extractTarball } from './extract-tarball.js';
 import type { RepoStore } from './repo-store.js';
 import { snapshotDirectory, type SourceSnapshot } from './snapshot.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface ImportTarballOptions {
   repos: RepoStore;
@@ -37,22 +34,17 @@ export async function importTarball(options: ImportTarballOptions): Promise<Sour
       await pipeline(options.tarball, createWriteStream(file), { signal: options.signal });
     }
     const out = path.join(tmp, 'tree');
-    await mkdir(out);
-    try {
-      await execFileAsync('tar', ['-x', '-f', file, '-C', out, '--no-same-owner', '--no-same-permissions'], {
-        signal: options.signal,
-        maxBuffer: 16 * 1024 * 1024,
-      });
-    } catch (error) {
-      throw badRequest(`cannot extract tarball: ${String((error as { stderr?: string }).stderr ?? error).trim().slice(0, 300)}`);
-    }
+    await mkdir(out, { mode: 0o700 });
+    await extractTarball({ file, dir: out, signal: options.signal });
     let root = out;
     const entries = await readdir(out);
-    if (entries.length === 1 && (await stat(path.join(out, entries[0]))).isDirectory()) root = path.join(out, entries[0]);
+    // lstat: a single top-level symlink is content (committed as a link), not a directory to enter.
+    if (entries.length === 1 && (await lstat(path.join(out, entries[0]))).isDirectory()) root = path.join(out, entries[0]);
     return await snapshotDirectory({
       repos: options.repos,
       projectPath: options.projectPath,
       dir: root,
+      untrusted: true,
       ref: options.ref,
       message: options.message ?? `Import of ${typeof options.tarball === 'string' ? path.basename(options.tarball) : 'tarball'}`,
       signal: options.signal,

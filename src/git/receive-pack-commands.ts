@@ -14,6 +14,8 @@ const MAX_COMMAND_BYTES = 4 * 1024 * 1024;
 
 export class ReceivePackCommandReader extends Transform {
   readonly commands: RefUpdateCommand[] = [];
+  /** Capabilities sent with the first command ("report-status", "side-band-64k", …). */
+  capabilities: string[] = [];
   private head: Buffer | null = Buffer.alloc(0);
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -37,8 +39,9 @@ export class ReceivePackCommandReader extends Transform {
       }
       if (buf.length - offset < len) break;
       const line = buf.subarray(offset + 4, offset + len).toString('utf8');
-      const text = line.split('\0')[0].replace(/\n$/, '');
-      const m = COMMAND.exec(text);
+      const [command, caps] = line.replace(/\n$/, '').split('\0');
+      if (caps !== undefined && !this.commands.length) this.capabilities = caps.split(' ').filter(Boolean);
+      const m = COMMAND.exec(command);
       if (m) this.commands.push({ oldSha: m[1], newSha: m[2], ref: m[3] });
       offset += len;
     }

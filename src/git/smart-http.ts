@@ -5,8 +5,18 @@
 //        -> "# service=..." pkt-line + flush (v0/v1 only) + `<service> --advertise-refs`
 //   POST <repo>/git-upload-pack | git-receive-pack
 //        -> request body (gunzipped if Content-Encoding: gzip) on stdin, stdout is the result.
+// receive-pack runs with receive.hideRefs for the server-managed namespaces (SERVER_MANAGED_REFS).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { gitEnv } from './run-git.js';
+
+/**
+ * Ref namespaces the server manages (refs/pipelines/<id> pins a pipeline's commit) or that GitLab
+ * reserves: hidden from pushers and refused per ref by receive-pack ("deny updating a hidden
+ * ref"), as GitLab does. Fetching them (the runner's refspecs) is unaffected.
+ */
+export const SERVER_MANAGED_REFS = ['refs/pipelines/', 'refs/keep-around/', 'refs/merge-requests/', 'refs/environments/', 'refs/tmp/'] as const;
+
+export const isServerManagedRef = (ref: string) => SERVER_MANAGED_REFS.some((prefix) => ref.startsWith(prefix));
 
 export type GitService = 'git-upload-pack' | 'git-receive-pack';
 
@@ -25,7 +35,8 @@ export function spawnGitService(options: {
   protocol?: string;
 }): ChildProcessWithoutNullStreams {
   const sub = options.service === 'git-upload-pack' ? 'upload-pack' : 'receive-pack';
-  const args = [sub, '--stateless-rpc', ...(options.advertise ? ['--advertise-refs'] : []), options.repo];
+  const hide = sub === 'receive-pack' ? SERVER_MANAGED_REFS.flatMap((prefix) => ['-c', `receive.hideRefs=${prefix.replace(/\/$/, '')}`]) : [];
+  const args = [...hide, sub, '--stateless-rpc', ...(options.advertise ? ['--advertise-refs'] : []), options.repo];
   return spawn('git', args, {
     env: gitEnv({ GIT_PROTOCOL: options.protocol, GIT_HTTP_EXPORT_ALL: '1' }),
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,29 @@ describe('source intake into bare repositories', () => {
     await expect(importTarball({ repos, projectPath: 'grp/tar', tarball: path.join(tmp, 'tarsrc', 'proj-1.0', '.gitlab-ci.yml') })).rejects.toMatchObject({
       code: 'bad_request',
     });
+  });
+
+  it('commits symlinks of a local tree as symlinks, never what they point at (plain and git trees; include reads the link)', async () => {
+    const secret = path.join(tmp, 'secret-dir');
+    await mkdir(secret, { recursive: true });
+    await writeFile(path.join(secret, 'marker'), 'SECRET-MARKER');
+    for (const kind of ['plain', 'git']) {
+      const dir = path.join(tmp, `links-${kind}`);
+      await mkdir(dir, { recursive: true });
+      if (kind === 'git') git(dir, 'init', '-q');
+      await writeFile(path.join(dir, '.gitlab-ci.yml'), 'include: inc.yml\n');
+      await symlink(secret, path.join(dir, 'dir-link'));
+      await symlink(path.join(secret, 'marker'), path.join(dir, 'inc.yml'));
+      const snap = await snapshotDirectory({ repos, projectPath: `links/${kind}`, dir });
+      const repo = repos.pathFor(`links/${kind}`);
+      const tree = git(repo, 'ls-tree', '-r', snap.sha);
+      expect(tree).toMatch(/^120000 blob \S+\tdir-link$/m);
+      expect(tree).toMatch(/^120000 blob \S+\tinc.yml$/m);
+      expect(git(repo, 'cat-file', '--batch-all-objects', '--batch')).not.toContain('SECRET-MARKER');
+      // include: local of a symlink reads the link itself (as GitLab does), not the file it names.
+      expect(projectFilesAt(repo, snap.sha).read('inc.yml')).toBe(path.join(secret, 'marker'));
+      expect(projectFilesAt(repo, snap.sha).read('dir-link/marker')).toBeUndefined();
+    }
   });
 
   it('creates refs/pipelines/<id> and refuses project paths that escape', async () => {

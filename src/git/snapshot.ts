@@ -7,7 +7,9 @@
 // `commit-tree` on top of HEAD; the objects land in the user's object store (loose objects, no ref
 // points at them) and the commit is pushed (`--no-verify`) into the bare repo. When the tree equals
 // HEAD's, HEAD itself is used. Outside git: the same with the bare repo as GIT_DIR and DIR as the
-// work tree, parented on the branch's current tip.
+// work tree, parented on the branch's current tip; uploads (`untrusted`) always take this path.
+// Either way `git add` stores a symlink as a symlink (mode 120000, its target as the blob) and
+// never reads through it.
 import { copyFile, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +27,12 @@ export interface SnapshotDirectoryOptions {
   ref?: string;
   /** Commit message for a new snapshot commit. */
   message?: string;
+  /**
+   * DIR comes from an upload (an extracted tarball): always committed as a plain tree, never as
+   * a git work tree (a `.git` there, or above it, must not configure the git that commits it),
+   * and without the server user's global/system git config.
+   */
+  untrusted?: boolean;
   signal?: AbortSignal;
 }
 
@@ -90,7 +98,7 @@ export async function snapshotDirectory(options: SnapshotDirectoryOptions): Prom
     throw badRequest(`not a directory: ${options.dir}`);
   });
   const bare = await repos.ensure(projectPath, signal);
-  const info = await workTreeOf(dir, signal);
+  const info = options.untrusted ? null : await workTreeOf(dir, signal);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'gcd-snapshot-'));
   try {
     return info
@@ -158,7 +166,8 @@ async function snapshotPlainTree(
   const { signal } = options;
   if (options.committedOnly) throw badRequest(`${dir} is not a git repository (committedOnly)`);
   const branch = options.ref ?? 'main';
-  const env = { GIT_DIR: bare, GIT_WORK_TREE: dir, GIT_INDEX_FILE: indexFile };
+  const env: Record<string, string> = { GIT_DIR: bare, GIT_WORK_TREE: dir, GIT_INDEX_FILE: indexFile };
+  if (options.untrusted) Object.assign(env, { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' });
   await runGit(['add', '-A', '--ignore-errors', '--', '.', ...excludeReposSpec(dir, options.repos.dir)], { cwd: dir, env, signal });
   const tree = await gitText(['write-tree'], { cwd: dir, env, signal });
   const tip = await revOrNull(bare, `refs/heads/${branch}^{commit}`, signal);

@@ -26,6 +26,7 @@ import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
 import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';
 import { intakePlugin } from './intake-plugin.js';
+import { pipelineForPush } from './push-pipeline.js';
 import { startBridgeWorker } from './bridge-jobs.js';
 
 export interface DispatcherServer {
@@ -111,13 +112,12 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   await app.register(gitHttpPlugin, {
     coordinator,
     repos,
-    onPush: async (push) => {
-      try {
-        await createPipelineFor({ ...push, source: 'push' });
-      } catch (error) {
-        app.log.warn({ err: error, project: push.project.path, ref: push.ref }, 'push did not create a pipeline');
-      }
-    },
+    onPush: (push) =>
+      pipelineForPush(push, {
+        createPipelineFor,
+        pipelineUrl: (id) => `${externalUrl()}/pipelines/${id}`,
+        log: (message, error) => app.log.warn({ err: error, project: push.project.path, ref: push.ref }, message),
+      }),
   });
   if (config.webRoot && existsSync(config.webRoot)) await app.register(webStaticPlugin, { root: config.webRoot });
 

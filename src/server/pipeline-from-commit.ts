@@ -1,18 +1,23 @@
 // Commit -> pipeline: read .gitlab-ci.yml at the commit, compile it for the ref and source, and
 // create the pipeline with its persistent ref (refs/pipelines/<id>). Shared by `run`, `git push`
-// and `pipeline create`. A configuration with errors creates nothing and throws
-// ConfigInvalidError carrying the diagnostics (exit 2 in the CLI, 400 over HTTP).
+// and `pipeline create`. A configuration with errors throws ConfigInvalidError carrying the
+// diagnostics (exit 2 in the CLI, 400 over HTTP) and creates nothing, unless `recordConfigError`
+// (git push, as GitLab): then a failed pipeline with those errors (config_error) is recorded and
+// carried by the error. A commit without .gitlab-ci.yml records nothing.
 import { compile } from '../ci/index.js';
 import type { Diagnostic, PipelinePlan, ProjectFiles } from '../ci/plan.js';
 import type { Coordinator, PipelineDetail } from '../engine/coordinator.js';
-import type { PipelineVariable, Project } from '../engine/model.js';
+import type { Pipeline, PipelineVariable, Project } from '../engine/model.js';
 import { AppError } from '../util/errors.js';
 
 export class ConfigInvalidError extends AppError {
   readonly diagnostics: Diagnostic[];
-  constructor(diagnostics: Diagnostic[]) {
+  /** The failed pipeline recorded for these errors (recordConfigError), else null. */
+  readonly pipeline: Pipeline | null;
+  constructor(diagnostics: Diagnostic[], pipeline: Pipeline | null = null) {
     super('bad_request', `invalid .gitlab-ci.yml: ${diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('; ')}`);
     this.diagnostics = diagnostics;
+    this.pipeline = pipeline;
   }
 }
 
@@ -28,6 +33,8 @@ export interface PipelineFromCommitInput {
   commitMessage?: string;
   variables?: PipelineVariable[];
   changedFiles?: readonly string[] | null;
+  /** Record a failed pipeline (config_error, yaml_errors) when the configuration is invalid. */
+  recordConfigError?: boolean;
   /** Narrows the plan before the pipeline is created (e.g. `run --job`). */
   transformPlan?: (plan: PipelinePlan) => PipelinePlan;
   /** Creates refs/pipelines/<id> in the project's repository. */
@@ -67,7 +74,14 @@ export function planForCommit(input: Omit<PipelineFromCommitInput, 'createPipeli
 
 export async function pipelineFromCommit(input: PipelineFromCommitInput): Promise<PipelineFromCommitResult> {
   const compiled = planForCommit(input);
-  if (compiled.errors.length > 0) throw new ConfigInvalidError(compiled.errors);
+  if (compiled.errors.length > 0) {
+    const record = input.recordConfigError && input.files.read('.gitlab-ci.yml') !== undefined;
+    const { ref, isTag, sha, beforeSha, source, commitMessage, variables } = input;
+    const failed = record
+      ? await input.coordinator.createFailedPipeline({ projectId: input.project.id, ref, isTag, sha, beforeSha, source, commitMessage, variables, errors: compiled.errors })
+      : null;
+    throw new ConfigInvalidError(compiled.errors, failed);
+  }
   const plan = input.transformPlan ? input.transformPlan(compiled) : compiled;
   if (!plan.workflow.created || plan.jobs.length === 0) return { plan, detail: null };
   const detail = await input.coordinator.createPipeline({

@@ -97,6 +97,14 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       await expect(store.projects.insert({ path: 'c/projects', name: 'x', defaultBranch: 'main', createdAt: now() })).rejects.toThrow();
     });
 
+    test('a pipeline failed on its configuration keeps failure_reason and yaml_errors', async () => {
+      const { project, pipeline: ok } = await seedPipeline(store, 'c/config-error');
+      expect(ok).toMatchObject({ failureReason: null, yamlErrors: null });
+      const errors = [{ file: '.gitlab-ci.yml', line: 3, column: 5, message: 'test job: undefined need: ghost' }];
+      const failed = await store.pipelines.insert({ ...ok, iid: 2, status: 'failed', stages: [], finishedAt: now(), failureReason: 'config_error', yamlErrors: errors, projectId: project.id });
+      expect(await store.pipelines.byId(failed.id)).toMatchObject({ status: 'failed', failureReason: 'config_error', yamlErrors: errors });
+    });
+
     test('jobs: insert, conditional transitions, sweeps, token lookup', async () => {
       const { project, pipeline } = await seedPipeline(store, 'c/jobs');
       const jobs = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'a'), newJob(pipeline.id, project.id, 'b'), newJob(pipeline.id, project.id, 'c')]);

@@ -30,6 +30,9 @@ export interface Pipeline {
   duration: number | null;
   projectPath?: string;
   variables: { key: string }[];
+  /** "config_error" when .gitlab-ci.yml was invalid (then yamlErrors lists why, and there are no jobs). */
+  failureReason?: string | null;
+  yamlErrors?: { file: string; line: number; column: number; message: string }[] | null;
 }
 
 export interface Job {

@@ -106,6 +106,12 @@ export const MIGRATIONS: Migration[] = [
     name: 'claim order for untagged runners without a sort',
     sql: [`CREATE INDEX pending_jobs_untagged ON pending_jobs (tag_count, job_id)`],
   },
+  {
+    // 8, not 6: numbers 6 and 7 are taken by other changes in flight (migrate applies each number once, in list order).
+    version: 8,
+    name: 'pipelines that failed on their configuration: failure_reason (config_error) and yaml_errors (JSON diagnostics)',
+    sql: [`ALTER TABLE pipelines ADD COLUMN failure_reason text`, `ALTER TABLE pipelines ADD COLUMN yaml_errors text`],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

@@ -62,6 +62,8 @@ export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           started_at: p.startedAt,
           finished_at: p.finishedAt,
           parent_pipeline_id: p.parentPipelineId,
+          failure_reason: p.failureReason ?? null,
+          yaml_errors: p.yamlErrors?.length ? JSON.stringify(p.yamlErrors) : null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

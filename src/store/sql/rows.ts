@@ -38,6 +38,8 @@ export function toPipeline(r: Selectable<PipelinesTable>): Pipeline {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     parentPipelineId: r.parent_pipeline_id === null ? null : num(r.parent_pipeline_id),
+    failureReason: r.failure_reason ?? null,
+    yamlErrors: r.yaml_errors ? JSON.parse(r.yaml_errors) : null,
   };
 }
 

@@ -30,6 +30,9 @@ export interface PipelinesTable {
   finished_at: string | null;
   parent_pipeline_id: number | null;
   auto_cancel_on_failure: Generated<number>;
+  failure_reason: string | null;
+  /** JSON array of PipelineConfigError. */
+  yaml_errors: string | null;
 }
 
 export interface JobsTable {

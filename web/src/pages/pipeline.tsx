@@ -86,6 +86,21 @@ export function PipelinePage({ id }: { id: number }) {
         </div>
       </div>
       <ErrorBox error={detail.error} />
+      {p.yamlErrors?.length ? (
+        <div class="alert alert-danger" data-testid="pipeline-yaml-errors">
+          <strong>This pipeline failed: .gitlab-ci.yml is invalid.</strong>
+          <ul>
+            {p.yamlErrors.map((e) => (
+              <li>
+                <code>
+                  {e.file}:{e.line}:{e.column}
+                </code>{' '}
+                {e.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <PipelineGraph detail={d} now={now} canAct={signedIn} onAction={jobAct} />
     </>
   );
