@@ -30,7 +30,7 @@ async function checkKey(db: Kysely<Database>, box: SecretBox | null): Promise<vo
     stored = await setting(db, KEY_ID);
   }
   if (stored !== box.keyId)
-    throw new SecretKeyError(`the database was encrypted with the secret key ${stored}, but the key given is ${box.keyId}: start with the key the data was encrypted with`);
+    throw new SecretKeyError(`the database was encrypted with the secret key ${stored}, but the key given is ${box.keyId}`);
 }
 
 const notSealed = (column: string) => sql<boolean>`substr(${sql.ref(column)}, 1, 7) <> 'gcdenc:'`;
