@@ -128,6 +128,8 @@ check:
     expect(log).not.toContain(key);
     const db = databaseBytes(data);
     expect(['masked-secret-4711', 'plain-value-4711'].filter((s) => db.includes(s))).toEqual([]);
+    // tokens are stored as hashes only
+    expect([admin, node.registrationToken!].filter((t) => db.includes(t))).toEqual([]);
 
     // another key: the start fails and says what to do
     const other = randomBytes(32).toString('hex');
