@@ -60,7 +60,14 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   // The data dir holds the secret key, the database, traces and artifacts: owner only (0700),
   // also when an older version created it readable by others.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  if (statSync(config.dataDir).mode & 0o077) chmodSync(config.dataDir, 0o700);
+  let openDataDir: string | null = null;
+  if (statSync(config.dataDir).mode & 0o077) {
+    try {
+      chmodSync(config.dataDir, 0o700);
+    } catch (error) {
+      openDataDir = (error as Error).message; // not ours to change (another owner): say so, go on
+    }
+  }
   // Keep the data dir out of snapshots of the project it may live in.
   const ignore = path.join(config.dataDir, '.gitignore');
   if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
@@ -90,6 +97,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
+  if (openDataDir) app.log.warn(`the data directory ${config.dataDir} is readable by others and could not be made 0700: ${openDataDir}`);
 
   let baseUrl = config.externalUrl ?? '';
   const externalUrl = () => baseUrl;

@@ -7,7 +7,7 @@
 //   not in the database files; a start with another key (or a malformed one) fails and says why;
 //   the same key given as GCD_SECRET_KEY reads the data.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -60,7 +60,10 @@ check:
     - test "$PV_SECRET" = "pipeline-$((4000+711))-secret"
 `,
     );
+    // a data dir that an older version left readable by others is tightened at start
     const data = path.join(work, 'run-data');
+    mkdirSync(data);
+    chmodSync(data, 0o755);
     const r = await runCli(['run', dir, '--data', data, '--variable', 'PV_SECRET=pipeline-4711-secret', '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
 
