@@ -26,8 +26,8 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
     opts: BlobPutOptions = {},
   ): Promise<BlobPutResult> {
     const target = resolveBlobPath(root, key);
-    await mkdir(path.dirname(target), { recursive: true });
-    await mkdir(tmpDir, { recursive: true });
+    await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    await mkdir(tmpDir, { recursive: true, mode: 0o700 });
     const tmp = path.join(tmpDir, randomUUID());
     const hash = createHash('sha256');
     let size = 0;
@@ -43,7 +43,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       },
     });
     try {
-      await pipeline(body, meter, createWriteStream(tmp, { flags: 'wx' }), { signal: opts.signal });
+      await pipeline(body, meter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }), { signal: opts.signal });
       await rename(tmp, target);
     } catch (error) {
       await rm(tmp, { force: true });

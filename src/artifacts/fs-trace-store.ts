@@ -16,7 +16,7 @@ export interface FsTraceStore {
 }
 
 export function createFsTraceStore(opts: { dir: string }): FsTraceStore {
-  mkdirSync(opts.dir, { recursive: true });
+  mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const file = (jobId: number) => {
     if (!Number.isSafeInteger(jobId) || jobId < 0) throw new AppError('bad_request', `Bad job id ${jobId}`);
     return path.join(opts.dir, `${jobId}.log`);
@@ -45,7 +45,7 @@ export function createFsTraceStore(opts: { dir: string }): FsTraceStore {
     size,
     append: (jobId, offset, data) =>
       serial(jobId, async () => {
-        const fh = await open(file(jobId), 'a');
+        const fh = await open(file(jobId), 'a', 0o600);
         try {
           const current = (await fh.stat()).size;
           if (offset !== current) throw new AppError('range_not_satisfiable', `Trace of job ${jobId} is ${current} bytes, not ${offset}`, { length: current });

@@ -36,6 +36,9 @@ export interface RunOptions {
 const FINISHED = new Set(['success', 'failed', 'canceled', 'skipped', 'manual']);
 
 export async function runPipelineLocally(opts: RunOptions): Promise<number> {
+  // What the server writes (secret key, database, traces, artifacts, repositories) is owner-only;
+  // the built-in runner gets the user's umask back for the jobs' files.
+  const userUmask = process.umask(0o077);
   const config = loadServerConfig({ flags: { dataDir: opts.dataDir, host: '127.0.0.1', port: opts.port, longPollSeconds: 30, logLevel: 'silent' }, env: process.env });
   // Local runs: the runner reports (and learns of cancels) every second, not every 30.
   const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 } });
@@ -128,7 +131,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
         concurrency: opts.concurrency,
         buildsDir: `${opts.dataDir}/builds`,
         cacheDir: `${opts.dataDir}/cache`,
-      });
+      }, userUmask);
     }
 
     process.on('SIGINT', onSigint);
@@ -192,6 +195,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     process.off('SIGINT', onSigint);
     if (runner) await runner.stop({ abort: true }).catch(() => undefined);
     await server.close();
+    process.umask(userUmask);
   }
 }
 

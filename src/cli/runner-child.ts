@@ -23,6 +23,8 @@ function stop(abort: boolean): Promise<void> {
 
 process.on('message', (m: ParentMessage) => {
   if (m.type === 'start' && !runner) {
+    // the parent (the server) runs with umask 0o077; the jobs' files get the user's usual modes
+    if (m.umask !== undefined) process.umask(m.umask);
     runner = createRunner(m.options);
     runner.start();
     send({ type: 'started' });

@@ -9,12 +9,13 @@ import type { RunnerOptions } from '../runner/index.js';
 /** What the parent can pass: plain data only (no handlers, executors or loggers). */
 export type ChildRunnerOptions = Pick<RunnerOptions, 'url' | 'token' | 'concurrency' | 'buildsDir' | 'cacheDir' | 'description'>;
 
-export type ParentMessage = { type: 'start'; options: ChildRunnerOptions } | { type: 'stop'; abort: boolean };
+/** `umask`: the child's file mode mask for the jobs (the server side of `run` runs with 0o077). */
+export type ParentMessage = { type: 'start'; options: ChildRunnerOptions; umask?: number } | { type: 'stop'; abort: boolean };
 export type ChildMessage = { type: 'ready' } | { type: 'started' } | { type: 'stopped' };
 
 export interface RunnerProcess {
-  /** Resolves once the runner polls for jobs. */
-  start(options: ChildRunnerOptions): Promise<void>;
+  /** Resolves once the runner polls for jobs; `umask` for the jobs' files. */
+  start(options: ChildRunnerOptions, umask?: number): Promise<void>;
   /** Stops it (abort: kill running jobs and report them) and waits for the process to end. */
   stop(opts: { abort: boolean }): Promise<void>;
   /** Called if the process ends before stop() was asked for. */
@@ -56,10 +57,10 @@ export function forkRunnerProcess(): RunnerProcess {
     });
   const ready = nextMessage('ready');
   return {
-    async start(options) {
+    async start(options, umask) {
       if (!(await ready)) throw new Error('the built-in runner process ended before it was ready');
       const started = nextMessage('started');
-      child.send({ type: 'start', options } satisfies ParentMessage);
+      child.send({ type: 'start', options, umask } satisfies ParentMessage);
       if (!(await started)) throw new Error('the built-in runner process ended while starting');
     },
     async stop({ abort }) {

@@ -40,6 +40,8 @@ const REPO_CONFIG: [string, string][] = [
   ['receive.shallowUpdate', 'true'],
   ['gc.auto', '0'],
   ['core.logAllRefUpdates', 'false'],
+  // objects and refs owner-only (files 0600, directories 0700), whatever the process umask
+  ['core.sharedRepository', '0600'],
 ];
 
 export function createRepoStore(options: RepoStoreOptions): RepoStore {
@@ -53,7 +55,7 @@ export function createRepoStore(options: RepoStoreOptions): RepoStore {
   async function init(projectPath: string, signal?: AbortSignal): Promise<string> {
     const repo = pathFor(projectPath);
     if (exists(projectPath)) return repo;
-    await mkdir(repo, { recursive: true });
+    await mkdir(repo, { recursive: true, mode: 0o700 });
     // Keep the repositories out of snapshots of a tree they may live in (see snapshot.ts).
     await writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
     await runGit(['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, repo], { signal });

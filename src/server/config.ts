@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../util/errors.js';
+import { parseSecretKey } from './secret-key.js';
 
 export interface ServerConfig {
   /** Where SQLite, git repos, artifacts and traces live. */
@@ -25,6 +26,11 @@ export interface ServerConfig {
   /** Directory of the built web UI; null = not served. */
   webRoot: string | null;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * The key that encrypts secret values at rest: 32 bytes as 64 hex digits or base64. null = the
+   * key file `secret.key` in dataDir, created at the first start (see secret-key.ts).
+   */
+  secretKey: string | null;
 }
 
 type Partial2<T> = { [K in keyof T]?: T[K] | undefined };
@@ -40,6 +46,7 @@ const ENV: Record<string, keyof ServerConfig> = {
   GCD_MAX_ARTIFACT_BYTES: 'maxArtifactBytes',
   GCD_ANONYMOUS_READ: 'anonymousRead',
   GCD_LOG_LEVEL: 'logLevel',
+  GCD_SECRET_KEY: 'secretKey',
 };
 
 const isLoopback = (host: string) => host === '127.0.0.1' || host === '::1' || host === 'localhost';
@@ -94,7 +101,7 @@ export function loadServerConfig(opts: {
 }): ServerConfig {
   const merged: Partial2<ServerConfig> = { ...fromFile(opts.configFile), ...fromEnv(opts.env ?? {}) };
   for (const [k, v] of Object.entries(opts.flags ?? {})) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
-  const known = new Set<string>(['dataDir', 'host', 'port', 'externalUrl', 'database', 'longPollSeconds', 'staleJobSeconds', 'maxArtifactBytes', 'anonymousRead', 'webRoot', 'logLevel']);
+  const known = new Set<string>(['dataDir', 'host', 'port', 'externalUrl', 'database', 'longPollSeconds', 'staleJobSeconds', 'maxArtifactBytes', 'anonymousRead', 'webRoot', 'logLevel', 'secretKey']);
   for (const key of Object.keys(merged)) if (!known.has(key)) throw new AppError('invalid_config', `unknown config key: ${key}`);
 
   const host = String(merged.host ?? '127.0.0.1');
@@ -105,6 +112,8 @@ export function loadServerConfig(opts: {
   if (externalUrl && !/^https?:\/\//.test(externalUrl)) throw new AppError('invalid_config', `externalUrl must start with http:// or https://`);
   const logLevel = String(merged.logLevel ?? 'warn') as ServerConfig['logLevel'];
   if (!['silent', 'error', 'warn', 'info', 'debug'].includes(logLevel)) throw new AppError('invalid_config', `logLevel must be one of silent, error, warn, info, debug`);
+  const secretKey = merged.secretKey ? String(merged.secretKey) : null;
+  if (secretKey) parseSecretKey(secretKey, 'secretKey (GCD_SECRET_KEY)');
   return {
     dataDir,
     host,
@@ -119,5 +128,6 @@ export function loadServerConfig(opts: {
     anonymousRead: merged.anonymousRead === undefined ? isLoopback(host) : toBool('anonymousRead', merged.anonymousRead),
     webRoot: merged.webRoot === undefined ? defaultWebRoot() : merged.webRoot,
     logLevel,
+    secretKey,
   };
 }

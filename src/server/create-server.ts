@@ -4,7 +4,7 @@
 //
 // Lifecycle: created -> listening (start) -> closing (close: stop accepting, release long polls,
 // let in-flight requests finish, stop sweepers, close the store) -> closed.
-import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Coordinator } from '../engine/coordinator.js';
@@ -28,6 +28,10 @@ import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-comm
 import { intakePlugin } from './intake-plugin.js';
 import { pipelineForPush } from './push-pipeline.js';
 import { startBridgeWorker } from './bridge-jobs.js';
+import { loadSecretKey, SECRET_KEY_FILE } from './secret-key.js';
+import { redactingLogger } from './log-redaction.js';
+import { SecretKeyError } from '../store/sql/secret-box.js';
+import { AppError } from '../util/errors.js';
 
 export interface DispatcherServer {
   app: FastifyInstance;
@@ -54,27 +58,47 @@ export interface CreateServerOptions {
 }
 
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<DispatcherServer> {
-  mkdirSync(config.dataDir, { recursive: true });
+  // The data dir holds the secret key, the database, traces and artifacts: owner only (0700),
+  // also when an older version created it readable by others.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  let openDataDir: string | null = null;
+  if (statSync(config.dataDir).mode & 0o077) {
+    try {
+      chmodSync(config.dataDir, 0o700);
+    } catch (error) {
+      openDataDir = (error as Error).message; // not ours to change (another owner): say so, go on
+    }
+  }
   // Keep the data dir out of snapshots of the project it may live in.
   const ignore = path.join(config.dataDir, '.gitignore');
   if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
 
+  const secret = loadSecretKey({ dataDir: config.dataDir, configured: config.secretKey });
   const store = await openStore(
-    config.database ? { kind: 'postgres', url: config.database } : { kind: 'sqlite', path: path.join(config.dataDir, 'dispatcher.db') },
-  );
+    config.database
+      ? { kind: 'postgres', url: config.database, secretKey: secret.key }
+      : { kind: 'sqlite', path: path.join(config.dataDir, 'dispatcher.db'), secretKey: secret.key },
+  ).catch((error: unknown) => {
+    if (!(error instanceof SecretKeyError)) throw error;
+    throw new AppError(
+      'invalid_config',
+      `${error.message} (the key given comes from ${secret.source}). Start with the key the data was encrypted with: GCD_SECRET_KEY, config secretKey, or the ${SECRET_KEY_FILE} file of the data directory that first used this database.`,
+    );
+  });
   const traces = createFsTraceStore({ dir: path.join(config.dataDir, 'traces') });
   const blobs = createFsBlobStore({ dir: path.join(config.dataDir, 'artifacts') });
   const repos = createRepoStore({ dir: path.join(config.dataDir, 'repos') });
   const coordinator = createCoordinator({ store, traces, config: { longPollMs: config.longPollSeconds * 1000, staleJobSeconds: config.staleJobSeconds, ...options.engine } });
 
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger: config.logLevel === 'silent' ? false : redactingLogger(config.logLevel),
     bodyLimit: 32 * 1024 * 1024,
     // On close: drop idle keep-alive sockets, let in-flight requests finish (long polls are
     // released with 204 by coordinator.close() first).
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
+  if (openDataDir) app.log.warn(`the data directory ${config.dataDir} is readable by others and could not be made 0700: ${openDataDir}`);
 
   let baseUrl = config.externalUrl ?? '';
   const externalUrl = () => baseUrl;

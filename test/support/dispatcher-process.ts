@@ -22,6 +22,8 @@ export interface ServeOptions {
   port: number;
   database?: string;
   longPollSeconds?: number;
+  /** --log-level (default error). */
+  logLevel?: string;
   env?: NodeJS.ProcessEnv;
   /** Give up waiting for "listening on" after this long. Default 30 s. */
   readyTimeoutMs?: number;
@@ -61,7 +63,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startServe(opts: ServeOptions): Promise<ServeProcess> {
-  const args = ['--import', 'tsx', main, 'serve', '--data', opts.dataDir, '--port', String(opts.port), '--host', '127.0.0.1', '--log-level', 'error'];
+  const args = ['--import', 'tsx', main, 'serve', '--data', opts.dataDir, '--port', String(opts.port), '--host', '127.0.0.1', '--log-level', opts.logLevel ?? 'error'];
   if (opts.database) args.push('--database', opts.database);
   if (opts.longPollSeconds !== undefined) args.push('--long-poll', String(opts.longPollSeconds));
   const child: ChildProcess = spawn(process.execPath, args, {

@@ -20,6 +20,9 @@ export const registerServe: RegisterCommand = (program, setExit) => {
     .option('--log-level <level>', 'silent, error, warn, info or debug')
     .addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher serve --data /var/lib/gcd --host 0.0.0.0 --port 8080 --external-url http://ci.example:8080\n')
     .action(async (opts: Record<string, string | undefined>) => {
+      // Everything the server writes (secret key, database, traces, artifacts, repositories,
+      // through git too) is owner-only: files 0600, directories 0700.
+      process.umask(0o077);
       const config = loadServerConfig({
         configFile: opts.config,
         env: process.env,

@@ -5,6 +5,7 @@ import type { Store } from '../ports.js';
 import { migrate } from '../sql/migrate.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStore } from '../sql/sql-store.js';
+import { secretsAtRest } from '../sql/secrets-at-rest.js';
 import { pgSignal } from './pg-signal.js';
 
 // int8 (bigint) columns as JS numbers: sizes stay far below 2^53.
@@ -20,6 +21,8 @@ export interface PostgresStoreOptions {
    * commits, never consistency). Default true (durable).
    */
   synchronousCommit?: boolean;
+  /** 32 bytes that encrypt secret values at rest (none: plaintext, see secrets-at-rest.ts). */
+  secretKey?: Buffer;
 }
 
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
@@ -30,8 +33,10 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
   });
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let secrets;
   try {
     await migrate(db, 'postgres');
+    secrets = await secretsAtRest(db, opts.secretKey);
   } catch (e) {
     await db.destroy();
     throw e;
@@ -47,6 +52,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
   return sqlStore({
     db,
     dialect: 'postgres',
+    secrets,
     pendingSignal: signal,
     async onClose() {
       if (closed) return;

@@ -1,9 +1,10 @@
 // JobsPort and EdgesPort over kysely.
-import type { Kysely, Updateable } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Job, JobEdge, JobStatus } from '../../engine/model.js';
 import type { EdgesPort, JobLite, JobPatch, JobsPort, NewJob } from '../ports.js';
-import { b, LITE_COLUMNS, num, toJob, toJobLite } from './rows.js';
+import { b, LITE_COLUMNS, num, toJob as rowToJob, toJobLite } from './rows.js';
 import type { Database, JobsTable } from './schema.js';
+import { sealList, type SecretBox } from './secret-box.js';
 
 const CHUNK = 200;
 
@@ -13,7 +14,7 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   return out;
 }
 
-export function jobRow(j: NewJob) {
+export function jobRow(j: NewJob, box: SecretBox) {
   return {
     pipeline_id: j.pipelineId,
     project_id: j.projectId,
@@ -28,7 +29,7 @@ export function jobRow(j: NewJob) {
     system_id: j.systemId,
     failure_reason: j.failureReason,
     exit_code: j.exitCode,
-    play_variables: JSON.stringify(j.playVariables),
+    play_variables: sealList(box, j.playVariables, 'jobs.play_variables'),
     created_at: j.createdAt,
     queued_at: j.queuedAt,
     started_at: j.startedAt,
@@ -47,14 +48,14 @@ export function jobRow(j: NewJob) {
   };
 }
 
-export function patchRow(p: JobPatch): Updateable<JobsTable> {
+export function patchRow(p: JobPatch, box: SecretBox): Updateable<JobsTable> {
   const r: Updateable<JobsTable> = {};
   if (p.status !== undefined) r.status = p.status;
   if (p.runnerId !== undefined) r.runner_id = p.runnerId;
   if (p.systemId !== undefined) r.system_id = p.systemId;
   if (p.failureReason !== undefined) r.failure_reason = p.failureReason;
   if (p.exitCode !== undefined) r.exit_code = p.exitCode;
-  if (p.playVariables !== undefined) r.play_variables = JSON.stringify(p.playVariables);
+  if (p.playVariables !== undefined) r.play_variables = sealList(box, p.playVariables, 'jobs.play_variables');
   if (p.queuedAt !== undefined) r.queued_at = p.queuedAt;
   if (p.startedAt !== undefined) r.started_at = p.startedAt;
   if (p.finishedAt !== undefined) r.finished_at = p.finishedAt;
@@ -71,12 +72,13 @@ export function patchRow(p: JobPatch): Updateable<JobsTable> {
 
 const COLUMN = { scheduledAt: 'scheduled_at', deadlineAt: 'deadline_at', lastActivityAt: 'last_activity_at', queuedAt: 'queued_at' } as const;
 
-export function jobsPort(db: Kysely<Database>): JobsPort {
+export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
+  const toJob = (r: Selectable<JobsTable>) => rowToJob(r, box);
   return {
     async insertMany(jobs) {
       const out: Job[] = [];
       for (const part of chunks(jobs, 100)) {
-        const rows = await db.insertInto('jobs').values(part.map(jobRow)).returningAll().execute();
+        const rows = await db.insertInto('jobs').values(part.map((j) => jobRow(j, box))).returningAll().execute();
         rows.sort((x, y) => num(x.id) - num(y.id));
         out.push(...rows.map(toJob));
       }
@@ -171,7 +173,7 @@ export function jobsPort(db: Kysely<Database>): JobsPort {
     async transition(id, from, patch) {
       const r = await db
         .updateTable('jobs')
-        .set(patchRow(patch))
+        .set(patchRow(patch, box))
         .where('id', '=', id)
         .where('status', 'in', from as JobStatus[])
         .returningAll()
@@ -183,7 +185,7 @@ export function jobsPort(db: Kysely<Database>): JobsPort {
       for (const part of chunks(ids)) {
         const rows = await db
           .updateTable('jobs')
-          .set(patchRow(patch))
+          .set(patchRow(patch, box))
           .where('id', 'in', part)
           .where('status', 'in', from as JobStatus[])
           .returningAll()
@@ -193,7 +195,7 @@ export function jobsPort(db: Kysely<Database>): JobsPort {
       return out.sort((x, y) => x.id - y.id);
     },
     async update(id, patch) {
-      const row = patchRow(patch);
+      const row = patchRow(patch, box);
       if (Object.keys(row).length === 0) return;
       await db.updateTable('jobs').set(row).where('id', '=', id).execute();
     },

@@ -4,16 +4,17 @@ import type { PipelineVariable } from '../../engine/model.js';
 import type { ArtifactsPort, ProcessMode, ResourceGroupsPort, VariablesPort } from '../ports.js';
 import { b, num, toArtifact, toVariable } from './rows.js';
 import type { Database } from './schema.js';
+import type { SecretBox } from './secret-box.js';
 
-export function variablesPort(db: Kysely<Database>): VariablesPort {
+export function variablesPort(db: Kysely<Database>, box: SecretBox): VariablesPort {
   const port: VariablesPort = {
     async insert(v) {
       const r = await db
         .insertInto('ci_variables')
-        .values({ project_id: v.projectId, key: v.key, value: v.value, masked: b(v.masked), protected: b(v.protected), file: b(v.file), raw: b(v.raw) })
+        .values({ project_id: v.projectId, key: v.key, value: box.seal(v.value, 'ci_variables.value'), masked: b(v.masked), protected: b(v.protected), file: b(v.file), raw: b(v.raw) })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return toVariable(r);
+      return toVariable(r, box);
     },
     async upsert(v) {
       let q = db.deleteFrom('ci_variables').where('key', '=', v.key);
@@ -27,13 +28,13 @@ export function variablesPort(db: Kysely<Database>): VariablesPort {
     async list(projectId) {
       let q = db.selectFrom('ci_variables').selectAll();
       q = projectId === null ? q.where('project_id', 'is', null) : q.where('project_id', '=', projectId);
-      return (await q.orderBy('id').execute()).map(toVariable);
+      return (await q.orderBy('id').execute()).map((r) => toVariable(r, box));
     },
   };
   return port;
 }
 
-export function artifactsPort(db: Kysely<Database>): ArtifactsPort {
+export function artifactsPort(db: Kysely<Database>, box: SecretBox): ArtifactsPort {
   return {
     async insert(a) {
       const r = await db
@@ -80,7 +81,7 @@ export function artifactsPort(db: Kysely<Database>): ArtifactsPort {
       if (vars.length)
         await db
           .insertInto('job_dotenv')
-          .values(vars.map((v, i) => ({ job_id: jobId, position: i, key: v.key, value: v.value })))
+          .values(vars.map((v, i) => ({ job_id: jobId, position: i, key: v.key, value: box.seal(v.value, 'job_dotenv.value') })))
           .execute();
     },
     async dotenv(jobIds) {
@@ -89,7 +90,7 @@ export function artifactsPort(db: Kysely<Database>): ArtifactsPort {
       const rows = await db.selectFrom('job_dotenv').selectAll().where('job_id', 'in', jobIds).orderBy('job_id').orderBy('position').execute();
       for (const r of rows) {
         const list = out.get(num(r.job_id)) ?? [];
-        list.push({ key: r.key, value: r.value });
+        list.push({ key: r.key, value: box.open(r.value, 'job_dotenv.value') });
         out.set(num(r.job_id), list);
       }
       return out;

@@ -1,9 +1,10 @@
 // ProjectsPort and PipelinesPort over kysely.
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { PipelineStatus } from '../../engine/model.js';
 import type { PipelinesPort, ProjectsPort } from '../ports.js';
-import { b, num, toPipeline, toProject } from './rows.js';
-import type { Database } from './schema.js';
+import { b, num, toPipeline as rowToPipeline, toProject } from './rows.js';
+import type { Database, PipelinesTable } from './schema.js';
+import { sealList, type SecretBox } from './secret-box.js';
 
 const FINISHED: PipelineStatus[] = ['success', 'failed', 'canceled', 'skipped'];
 
@@ -40,7 +41,8 @@ export function projectsPort(db: Kysely<Database>): ProjectsPort {
   };
 }
 
-export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): PipelinesPort {
+export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', box: SecretBox): PipelinesPort {
+  const toPipeline = (r: Selectable<PipelinesTable>) => rowToPipeline(r, box);
   return {
     async insert(p) {
       const r = await db
@@ -56,7 +58,7 @@ export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           status: p.status,
           name: p.name,
           stages: JSON.stringify(p.stages),
-          variables: JSON.stringify(p.variables),
+          variables: sealList(box, p.variables, 'pipelines.variables'),
           commit_message: p.commitMessage,
           created_at: p.createdAt,
           started_at: p.startedAt,

@@ -13,6 +13,7 @@ import { FEATURE_BITS, type ClaimAssign, type PendingEntry, type QueuePort, type
 import { claimBatcher } from './claim-batcher.js';
 import { b, num, toJob } from './rows.js';
 import type { Database, JobsTable } from './schema.js';
+import type { SecretBox } from './secret-box.js';
 
 const ALL_FEATURES = Object.values(FEATURE_BITS).reduce((a, x) => a | x, 0);
 
@@ -40,7 +41,6 @@ const MAX_BATCH = 20;
 const INT_MAX = 2147483647;
 
 type JobRow = Selectable<JobsTable>;
-const toJobOrNull = (row: JobRow | null): Job | null => (row ? toJob(row) : null);
 
 function classKey(m: RunnerMatch): string {
   return JSON.stringify([m.tags, m.runUntagged, m.protectedOnly, m.projectId, m.features]);
@@ -90,7 +90,8 @@ async function claimMany(db: Kysely<Database>, m: RunnerMatch, assigns: ClaimAss
   }
 }
 
-export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): QueuePort {
+export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', box: SecretBox): QueuePort {
+  const toJobOrNull = (row: JobRow | null): Job | null => (row ? toJob(row, box) : null);
   // inside a transaction a claim stays alone: batching would mix callers of different transactions
   const batched = dialect === 'postgres' && !db.isTransaction ? claimBatcher({ max: MAX_BATCH, run: (m: RunnerMatch, as: ClaimAssign[]) => claimMany(db, m, as, true) }) : null;
   const port: QueuePort = {
@@ -138,7 +139,7 @@ export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
         WHERE id = (SELECT p.job_id FROM pending_jobs p WHERE ${matchCondition(m)} ORDER BY p.job_id LIMIT 1) AND status = 'pending'
         RETURNING *`.execute(db);
       const row = r.rows[0];
-      return row ? toJob(row) : null;
+      return toJobOrNull(row ?? null);
     },
     async list(limit) {
       const rows = await db.selectFrom('pending_jobs').selectAll().orderBy('job_id').limit(limit).execute();

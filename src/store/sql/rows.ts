@@ -2,6 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { Artifact, CiVariable, Job, JobStatus, Pipeline, PipelineStatus, Project, Runner, RunnerManager } from '../../engine/model.js';
 import type { JobLite } from '../ports.js';
+import { openList, type SecretBox } from './secret-box.js';
 import type {
   ArtifactsTable,
   CiVariablesTable,
@@ -19,7 +20,7 @@ export function toProject(r: Selectable<ProjectsTable>): Project {
   return { id: num(r.id), path: r.path, name: r.name, defaultBranch: r.default_branch, createdAt: r.created_at };
 }
 
-export function toPipeline(r: Selectable<PipelinesTable>): Pipeline {
+export function toPipeline(r: Selectable<PipelinesTable>, box: SecretBox): Pipeline {
   return {
     id: num(r.id),
     projectId: num(r.project_id),
@@ -32,7 +33,7 @@ export function toPipeline(r: Selectable<PipelinesTable>): Pipeline {
     status: r.status as PipelineStatus,
     name: r.name,
     stages: JSON.parse(r.stages),
-    variables: JSON.parse(r.variables),
+    variables: openList(box, r.variables, 'pipelines.variables'),
     commitMessage: r.commit_message,
     createdAt: r.created_at,
     startedAt: r.started_at,
@@ -43,7 +44,7 @@ export function toPipeline(r: Selectable<PipelinesTable>): Pipeline {
   };
 }
 
-export function toJob(r: Selectable<JobsTable>): Job {
+export function toJob(r: Selectable<JobsTable>, box: SecretBox): Job {
   return {
     id: num(r.id),
     pipelineId: num(r.pipeline_id),
@@ -59,7 +60,7 @@ export function toJob(r: Selectable<JobsTable>): Job {
     systemId: r.system_id,
     failureReason: r.failure_reason,
     exitCode: r.exit_code,
-    playVariables: JSON.parse(r.play_variables),
+    playVariables: openList(box, r.play_variables, 'jobs.play_variables'),
     createdAt: r.created_at,
     queuedAt: r.queued_at,
     startedAt: r.started_at,
@@ -124,12 +125,12 @@ export function toManager(r: Selectable<RunnerManagersTable>): RunnerManager {
   };
 }
 
-export function toVariable(r: Selectable<CiVariablesTable>): CiVariable {
+export function toVariable(r: Selectable<CiVariablesTable>, box: SecretBox): CiVariable {
   return {
     id: num(r.id),
     projectId: r.project_id === null ? null : num(r.project_id),
     key: r.key,
-    value: r.value,
+    value: box.open(r.value, 'ci_variables.value'),
     masked: !!r.masked,
     protected: !!r.protected,
     file: !!r.file,

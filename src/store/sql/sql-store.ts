@@ -7,30 +7,32 @@ import { pipelinesPort, projectsPort } from './pipelines-port.js';
 import { queuePort } from './queue-port.js';
 import { runnersPort, tokensPort } from './runners-port.js';
 import type { Database } from './schema.js';
+import type { SecretBox } from './secret-box.js';
 
-export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): StorePorts {
+/** `secrets` encrypts and decrypts the secret columns (see secret-box.ts, secrets-at-rest.ts). */
+export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', secrets: SecretBox): StorePorts {
   return {
     projects: projectsPort(db),
-    pipelines: pipelinesPort(db, dialect),
-    jobs: jobsPort(db),
+    pipelines: pipelinesPort(db, dialect, secrets),
+    jobs: jobsPort(db, secrets),
     edges: edgesPort(db),
-    queue: queuePort(db, dialect),
+    queue: queuePort(db, dialect, secrets),
     runners: runnersPort(db),
     tokens: tokensPort(db),
-    variables: variablesPort(db),
-    artifacts: artifactsPort(db),
+    variables: variablesPort(db, secrets),
+    artifacts: artifactsPort(db, secrets),
     resourceGroups: resourceGroupsPort(db),
   };
 }
 
 /** `onClose` releases what the adapter owns (it destroys `db` itself when needed). */
-export function sqlStore(opts: { db: Kysely<Database>; dialect: 'sqlite' | 'postgres'; pendingSignal: PendingSignal; onClose: () => Promise<void> }): Store {
-  const { db, dialect } = opts;
+export function sqlStore(opts: { db: Kysely<Database>; dialect: 'sqlite' | 'postgres'; secrets: SecretBox; pendingSignal: PendingSignal; onClose: () => Promise<void> }): Store {
+  const { db, dialect, secrets } = opts;
   return {
-    ...sqlPorts(db, dialect),
+    ...sqlPorts(db, dialect, secrets),
     dialect,
     pendingSignal: opts.pendingSignal,
-    transaction: (fn) => db.transaction().execute((tx) => fn(sqlPorts(tx, dialect))),
+    transaction: (fn) => db.transaction().execute((tx) => fn(sqlPorts(tx, dialect, secrets))),
     close: opts.onClose,
   };
 }

@@ -11,6 +11,7 @@ import type { PendingSignal, Store } from '../ports.js';
 import { migrate } from '../sql/migrate.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStore } from '../sql/sql-store.js';
+import { secretsAtRest } from '../sql/secrets-at-rest.js';
 
 interface Shared {
   db: Kysely<Database>;
@@ -67,7 +68,8 @@ async function connect(file: string): Promise<Shared> {
   return { db, signal: localSignal(), refs: 0 };
 }
 
-export async function openSqliteStore(opts: { path: string }): Promise<Store> {
+/** `secretKey`: 32 bytes that encrypt secret values at rest (none: plaintext, see secrets-at-rest.ts). */
+export async function openSqliteStore(opts: { path: string; secretKey?: Buffer }): Promise<Store> {
   const key = keyOf(opts.path);
   let pending = open.get(key);
   if (!pending) {
@@ -77,8 +79,15 @@ export async function openSqliteStore(opts: { path: string }): Promise<Store> {
   }
   const shared = await pending;
   shared.refs++;
+  const secrets = await secretsAtRest(shared.db, opts.secretKey).catch(async (e: unknown) => {
+    if (--shared.refs === 0 && open.get(key) === pending) {
+      open.delete(key);
+      await shared.db.destroy();
+    }
+    throw e;
+  });
   let closed = false;
-  const store = sqlStore({ db: shared.db, dialect: 'sqlite', pendingSignal: shared.signal, onClose: async () => {} });
+  const store = sqlStore({ db: shared.db, dialect: 'sqlite', secrets, pendingSignal: shared.signal, onClose: async () => {} });
   return {
     ...store,
     async close() {
