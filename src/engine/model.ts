@@ -82,6 +82,24 @@ export interface Pipeline {
   finishedAt: string | null;
   /** Parent pipeline for child pipelines (trigger: include). */
   parentPipelineId: number | null;
+  /**
+   * Whether the ref was protected when the pipeline was created (the project's protected branch or
+   * tag rules at that moment, like GitLab's `ci_pipelines.protected`). Decides protected runners,
+   * protected variables and CI_COMMIT_REF_PROTECTED for every job of the pipeline.
+   */
+  protected: boolean;
+}
+
+export type ProtectedRefKind = 'branch' | 'tag';
+
+/** A protected branch or tag rule of a project: an exact ref name or a pattern with `*` wildcards. */
+export interface ProtectedRef {
+  id: number;
+  projectId: number;
+  kind: ProtectedRefKind;
+  /** The branch or tag name, or a pattern such as `release/*` or `v*`. */
+  name: string;
+  createdAt: string;
 }
 
 export interface Job {

@@ -106,6 +106,22 @@ export const MIGRATIONS: Migration[] = [
     name: 'claim order for untagged runners without a sort',
     sql: [`CREATE INDEX pending_jobs_untagged ON pending_jobs (tag_count, job_id)`],
   },
+  {
+    version: 6,
+    name: 'protected branches and tags per project; pipelines.protected decided at creation',
+    sql: [
+      `CREATE TABLE protected_refs (id {id}, project_id integer NOT NULL, kind text NOT NULL, name text NOT NULL,
+        created_at text NOT NULL, UNIQUE (project_id, kind, name))`,
+      `ALTER TABLE pipelines ADD COLUMN protected integer NOT NULL DEFAULT 0`,
+      // GitLab protects the default branch of every project; no tag until a rule says so.
+      `INSERT INTO protected_refs (project_id, kind, name, created_at) SELECT id, 'branch', default_branch, created_at FROM projects`,
+      `UPDATE pipelines SET protected = 1
+        WHERE is_tag = 0 AND ref = (SELECT default_branch FROM projects WHERE projects.id = pipelines.project_id)`,
+      // jobs already queued follow their pipeline (tags used to count as protected here)
+      `UPDATE pending_jobs SET protected = COALESCE((SELECT p.protected FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id
+        WHERE j.id = pending_jobs.job_id), 0)`,
+    ],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

@@ -62,6 +62,7 @@ export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           started_at: p.startedAt,
           finished_at: p.finishedAt,
           parent_pipeline_id: p.parentPipelineId,
+          protected: b(p.protected),
         })
         .returningAll()
         .executeTakeFirstOrThrow();

@@ -30,6 +30,15 @@ export interface PipelinesTable {
   finished_at: string | null;
   parent_pipeline_id: number | null;
   auto_cancel_on_failure: Generated<number>;
+  protected: Generated<number>;
+}
+
+export interface ProtectedRefsTable {
+  id: Generated<number>;
+  project_id: number;
+  kind: string;
+  name: string;
+  created_at: string;
 }
 
 export interface JobsTable {
@@ -189,5 +198,6 @@ export interface Database {
   artifacts: ArtifactsTable;
   job_dotenv: JobDotenvTable;
   resource_groups: ResourceGroupsTable;
+  protected_refs: ProtectedRefsTable;
   schema_migrations: SchemaMigrationsTable;
 }
