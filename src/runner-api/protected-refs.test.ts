@@ -66,12 +66,18 @@ describe.each(backends)('protected refs through the runner API ($name)', ({ pg }
     expect(seen((await runner.requestJob()).job)).toEqual({ name: 'job-v1', vars: ALL, refProtected: 'true', gitProtected: true });
   });
 
-  it('the default branch gets them, other branches do not', async () => {
+  it('the default branch gets them, other branches do not, unless a branch rule matches; the default-branch rule can be removed', async () => {
     const runner = new RunnerClient(t.url, (await t.createRunner()).token);
     await pipelineFor('main', false);
     expect(seen((await runner.requestJob()).job)).toEqual({ name: 'job-main', vars: ALL, refProtected: 'true', gitProtected: true });
     await pipelineFor('feature/login', false);
     expect(seen((await runner.requestJob()).job)).toEqual({ name: 'job-feature/login', vars: ['PROJECT_PLAIN'], refProtected: 'false', gitProtected: false });
+    await t.coordinator.protectRef({ projectId: project.id, kind: 'branch', name: 'release/*' });
+    await t.coordinator.unprotectRef({ projectId: project.id, kind: 'branch', name: 'main' });
+    await pipelineFor('release/1.0/rc', false);
+    expect(seen((await runner.requestJob()).job)).toEqual({ name: 'job-release/1.0/rc', vars: ALL, refProtected: 'true', gitProtected: true });
+    await pipelineFor('main', false);
+    expect(seen((await runner.requestJob()).job)).toEqual({ name: 'job-main', vars: ['PROJECT_PLAIN'], refProtected: 'false', gitProtected: false });
   });
 
   it('a ref_protected runner (registered with access_level) takes only protected pipelines, in order', async () => {

@@ -71,14 +71,15 @@ describe('protected refs', () => {
     expect(await claimedKeys(h)).toEqual({ keys: ['PLAIN'], protected: false });
   });
 
-  test('a retried job keeps its pipeline flag for the runner match', async () => {
+  test('a retried job keeps its pipeline flag for the runner match, whatever the rules say now', async () => {
     h = await createHarness();
     const prot = await h.runner({ accessLevel: 'ref_protected' });
-    const id = await h.pipeline(plan(), { ref: 'main' });
+    await h.coordinator.protectRef({ projectId: h.project.id, kind: 'branch', name: 'release/*' });
+    const id = await h.pipeline(plan(), { ref: 'release/2' });
     const c = await h.claim(prot);
     expect(c?.job.name).toBe('j');
     await h.coordinator.updateJob(c!.job, { state: 'failed', failureReason: 'script_failure' });
-    await h.coordinator.unprotectRef({ projectId: h.project.id, kind: 'branch', name: 'main' });
+    await h.coordinator.unprotectRef({ projectId: h.project.id, kind: 'branch', name: 'release/*' });
     await h.coordinator.retryJob((await h.jobNamed(id, 'j')).id);
     expect((await h.claim(prot))?.job.name).toBe('j');
   });
