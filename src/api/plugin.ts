@@ -16,6 +16,7 @@ import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { projectRoutes } from './routes/projects.js';
+import { protectedRefRoutes } from './routes/protected-refs.js';
 import { runnerRoutes } from './routes/runners.js';
 import { sessionRoutes } from './routes/session.js';
 import { traceRoutes } from './routes/trace.js';
@@ -82,6 +83,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
   artifactRoutes(app, ctx);
   runnerRoutes(app, ctx);
   adminRoutes(app, ctx);
+  protectedRefRoutes(app, ctx);
   eventRoutes(app, ctx);
   options.extraRoutes?.(app, { require: ctx.require });
 };

@@ -16,6 +16,8 @@ import type {
   PipelineConfigError,
   PipelineVariable,
   Project,
+  ProtectedRef,
+  ProtectedRefKind,
   Runner,
   RunnerAccessLevel,
   RunnerManager,
@@ -219,6 +221,7 @@ export interface Coordinator {
   addArtifact(input: Omit<Artifact, 'id' | 'createdAt'>): Promise<Artifact>;
 
   // --- pipelines and actions (api/, cli/, git/) ---
+  /** The project at `path`; a new one gets a protected-branch rule for `defaultBranch` (default `main`). */
   ensureProject(path: string, defaultBranch?: string): Promise<Project>;
   createPipeline(input: CreatePipelineInput): Promise<PipelineDetail>;
   /** Records a pipeline that failed on its configuration: no jobs, failed at once. */
@@ -231,6 +234,13 @@ export interface Coordinator {
   playJob(jobId: number, variables?: PipelineVariable[]): Promise<Job>;
   setVariable(input: Omit<CiVariable, 'id'>): Promise<CiVariable>;
   deleteVariable(id: number): Promise<void>;
+  /**
+   * Adds a protected branch or tag rule (exact name or `*` pattern); pipelines created afterwards
+   * follow it. Conflict when the project has that rule already, bad request for a bad name.
+   */
+  protectRef(input: { projectId: number; kind: ProtectedRefKind; name: string }): Promise<ProtectedRef>;
+  /** Removes a rule (by its exact name); not found when there is none. */
+  unprotectRef(input: { projectId: number; kind: ProtectedRefKind; name: string }): Promise<void>;
 
   // --- reads (api/, cli/) ---
   read: {
@@ -243,6 +253,8 @@ export interface Coordinator {
     artifacts(jobId: number): Promise<Artifact[]>;
     runners(): Promise<{ runner: Runner; managers: RunnerManager[] }[]>;
     variables(projectId: number | null): Promise<CiVariable[]>;
+    /** The project's protected branch and tag rules, oldest first. */
+    protectedRefs(projectId: number): Promise<ProtectedRef[]>;
   };
 
   /** Subscribe to live changes; returns an unsubscribe function. */

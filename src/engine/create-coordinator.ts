@@ -20,6 +20,7 @@ import { jobDependencies } from './use-cases/dependencies.js';
 import { sweepOnce } from './use-cases/expire-stale.js';
 import { stuckPendingJobs } from './use-cases/stuck-jobs.js';
 import { requestJob } from './use-cases/request-job.js';
+import * as protectedRefs from './use-cases/protected-refs.js';
 import { playJob, retryJob, retryPipeline } from './use-cases/retry-play.js';
 import * as runners from './use-cases/runners.js';
 import { appendTrace, updateJob } from './use-cases/update-job.js';
@@ -116,17 +117,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     appendTrace: (job, offset, data) => appendTrace(ctx, job, offset, data),
     addArtifact: (input) => store.artifacts.insert({ ...input, createdAt: ctx.now() }),
 
-    async ensureProject(path, defaultBranch = 'main') {
-      const found = await store.projects.byPath(path);
-      if (found) return found;
-      try {
-        return await store.projects.insert({ path, name: path.split('/').pop() ?? path, defaultBranch, createdAt: ctx.now() });
-      } catch (e) {
-        const again = await store.projects.byPath(path);
-        if (again) return again;
-        throw e;
-      }
-    },
+    ensureProject: (path, defaultBranch = 'main') => protectedRefs.ensureProject(ctx, path, defaultBranch),
     createPipeline: (input) => createPipeline(ctx, input),
     createFailedPipeline: (input) => createFailedPipeline(ctx, input),
     cancelPipeline: (id) => cancelPipeline(ctx, id),
@@ -143,6 +134,8 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       await store.variables.delete(id);
       ctx.cache.invalidateVariables();
     },
+    protectRef: (input) => protectedRefs.protectRef(ctx, input),
+    unprotectRef: (input) => protectedRefs.unprotectRef(ctx, input),
 
     read: {
       project: (id) => store.projects.byId(id),
@@ -164,6 +157,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
         return list.map((runner) => ({ runner, managers: managers.filter((m) => m.runnerId === runner.id) }));
       },
       variables: (projectId) => store.variables.list(projectId),
+      protectedRefs: (projectId) => store.protectedRefs.list(projectId),
     },
 
     subscribe(listener: (event: CoordinatorEvent) => void) {

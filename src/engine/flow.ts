@@ -11,10 +11,6 @@ import { combine, decide, depState, FINISHED_PIPELINE, pipelineStatus, type Deci
 import type { Job, JobStatus, Pipeline, Project } from './model.js';
 import type { ReadCache } from './read-cache.js';
 
-export function isProtectedRef(pipeline: Pick<Pipeline, 'ref' | 'isTag'>, project: Pick<Project, 'defaultBranch'>): boolean {
-  return pipeline.isTag || pipeline.ref === project.defaultBranch;
-}
-
 export function requiredFeatures(job: Job): number {
   const s = job.spec;
   let f = 0;
@@ -79,7 +75,8 @@ function entryOf(scope: PipelineScope, job: Job): PendingEntry {
   return {
     jobId: job.id,
     projectId: job.projectId,
-    protected: isProtectedRef(scope.pipeline, scope.project),
+    // decided when the pipeline was created (protected-refs.ts): ref_protected runners take only these
+    protected: scope.pipeline.protected,
     tags: [...new Set(job.spec.tags)],
     features: requiredFeatures(job),
   };

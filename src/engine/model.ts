@@ -86,6 +86,12 @@ export interface Pipeline {
   failureReason?: string | null;
   /** The configuration errors of a pipeline that failed with config_error (GitLab's yaml_errors). */
   yamlErrors?: PipelineConfigError[] | null;
+  /**
+   * Whether the ref was protected when the pipeline was created (the project's protected branch or
+   * tag rules at that moment, like GitLab's `ci_pipelines.protected`). Decides protected runners,
+   * protected variables and CI_COMMIT_REF_PROTECTED for every job of the pipeline.
+   */
+  protected: boolean;
 }
 
 /** One `.gitlab-ci.yml` error, where it is. */
@@ -94,6 +100,18 @@ export interface PipelineConfigError {
   line: number;
   column: number;
   message: string;
+}
+
+export type ProtectedRefKind = 'branch' | 'tag';
+
+/** A protected branch or tag rule of a project: an exact ref name or a pattern with `*` wildcards. */
+export interface ProtectedRef {
+  id: number;
+  projectId: number;
+  kind: ProtectedRefKind;
+  /** The branch or tag name, or a pattern such as `release/*` or `v*`. */
+  name: string;
+  createdAt: string;
 }
 
 export interface Job {

@@ -58,7 +58,7 @@ function planJob(overrides: Partial<PlanJob> = {}): PlanJob {
   };
 }
 
-function claimed(spec: PlanJob = planJob(), over: { ref?: string; isTag?: boolean; sha?: string } = {}): ClaimedJob {
+function claimed(spec: PlanJob = planJob(), over: { ref?: string; isTag?: boolean; sha?: string; protected?: boolean } = {}): ClaimedJob {
   const now = '2026-01-02T03:04:05.678Z';
   return {
     job: {
@@ -72,6 +72,7 @@ function claimed(spec: PlanJob = planJob(), over: { ref?: string; isTag?: boolea
       id: 5, projectId: 3, iid: 2, ref: over.ref ?? 'feature/x', isTag: over.isTag ?? false, sha: over.sha ?? SHA, beforeSha: '',
       source: 'push', status: 'running', name: null, stages: ['build'], variables: [{ key: 'SHARED', value: 'from-pipeline' }],
       commitMessage: 'Title line\n\nBody text', createdAt: now, startedAt: now, finishedAt: null, parentPipelineId: null,
+      protected: over.protected ?? false,
     },
     project: { id: 3, path: 'grp/sub/demo', name: 'demo', defaultBranch: 'main', createdAt: now },
     runner: {
@@ -176,6 +177,15 @@ describe('buildJobPayload', () => {
     expect(keys.indexOf('FROM_DOTENV')).toBeLessThan(keys.indexOf('SECRET'));
     expect(keys.indexOf('SECRET')).toBeLessThan(keys.indexOf('PLAYED'));
     for (const x of p.variables) expect(typeof x.value).toBe('string');
+  });
+
+  it("protected follows the pipeline's flag (decided at creation from the project's rules), not the ref's kind", () => {
+    // the default branch without a rule any more: not protected
+    const main = buildJobPayload(claimed(planJob(), { ref: 'main', protected: false }), opts);
+    expect([valueOf(main, 'CI_COMMIT_REF_PROTECTED'), main.git_info.protected, main.cache[0].key]).toEqual(['false', false, 'deps-non_protected']);
+    // a tag matched by a protected-tag rule
+    const tag = buildJobPayload(claimed(planJob(), { ref: 'v1', isTag: true, protected: true }), opts);
+    expect([valueOf(tag, 'CI_COMMIT_REF_PROTECTED'), tag.git_info.protected, tag.cache[0].key]).toEqual(['true', true, 'deps-protected']);
   });
 
   it('steps, artifacts, cache, image, services, dependencies, hooks, features', () => {

@@ -48,9 +48,12 @@ export function withJobToken(repoUrl: string, token: string): string {
   return url.toString();
 }
 
-/** Whether the pipeline's ref counts as protected (GitLab protects the default branch). */
+/**
+ * Whether the pipeline's ref counts as protected: decided when the pipeline was created, from the
+ * project's protected branch and tag rules (engine/protected-refs.ts), as the claim was.
+ */
 export function isProtectedRef(claimed: ClaimedJob): boolean {
-  return !claimed.pipeline.isTag && claimed.pipeline.ref === claimed.project.defaultBranch;
+  return claimed.pipeline.protected;
 }
 
 function lastValue(variables: JobVariable[], key: string): string | undefined {

@@ -11,6 +11,8 @@ import type {
   Pipeline,
   PipelineVariable,
   Project,
+  ProtectedRef,
+  ProtectedRefKind,
   Runner,
   RunnerManager,
 } from '../engine/model.js';
@@ -217,6 +219,15 @@ export interface ArtifactsPort {
   dotenv(jobIds: number[]): Promise<Map<number, PipelineVariable[]>>;
 }
 
+export interface ProtectedRefsPort {
+  /** Adds a rule; null when the project already has a rule of that kind with that name. */
+  insert(r: Omit<ProtectedRef, 'id'>): Promise<ProtectedRef | null>;
+  /** Removes the rule; false when there was none. */
+  delete(projectId: number, kind: ProtectedRefKind, name: string): Promise<boolean>;
+  /** The project's rules (branches and tags), oldest first. */
+  list(projectId: number): Promise<ProtectedRef[]>;
+}
+
 export type ProcessMode = 'unordered' | 'oldest_first' | 'newest_first';
 
 export interface ResourceGroupsPort {
@@ -239,6 +250,7 @@ export interface StorePorts {
   variables: VariablesPort;
   artifacts: ArtifactsPort;
   resourceGroups: ResourceGroupsPort;
+  protectedRefs: ProtectedRefsPort;
 }
 
 /** Cross-node signal that jobs became pending (PostgreSQL NOTIFY; in-process on SQLite). */

@@ -61,6 +61,7 @@ export async function seedPipeline(store: Store, path: string) {
     startedAt: null,
     finishedAt: null,
     parentPipelineId: null,
+    protected: false,
   });
   return { project, pipeline };
 }
@@ -256,6 +257,35 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       expect(await store.resourceGroups.acquire(project.id, 'prod', 2)).toBe(true);
       await store.resourceGroups.setMode(project.id, 'prod', 'newest_first');
       expect(await store.resourceGroups.mode(project.id, 'prod')).toBe('newest_first');
+    });
+
+    test('protected refs: per project and kind, a duplicate is refused without error, delete by name; pipelines keep their flag', async () => {
+      const { project } = await seedPipeline(store, 'c/protected');
+      const other = await store.projects.insert({ path: 'c/protected-other', name: 'o', defaultBranch: 'main', createdAt: now() });
+      const main = await store.protectedRefs.insert({ projectId: project.id, kind: 'branch', name: 'main', createdAt: now() });
+      expect(main).toMatchObject({ projectId: project.id, kind: 'branch', name: 'main' });
+      expect(await store.protectedRefs.insert({ projectId: project.id, kind: 'branch', name: 'main', createdAt: now() })).toBeNull();
+      // same name, other kind or other project: separate rules
+      const tag = await store.protectedRefs.insert({ projectId: project.id, kind: 'tag', name: 'main', createdAt: now() });
+      expect(tag).not.toBeNull();
+      await store.protectedRefs.insert({ projectId: project.id, kind: 'tag', name: 'v*', createdAt: now() });
+      await store.protectedRefs.insert({ projectId: other.id, kind: 'branch', name: 'main', createdAt: now() });
+      expect((await store.protectedRefs.list(project.id)).map((r) => [r.kind, r.name])).toEqual([['branch', 'main'], ['tag', 'main'], ['tag', 'v*']]);
+      expect(await store.protectedRefs.delete(project.id, 'tag', 'main')).toBe(true);
+      expect(await store.protectedRefs.delete(project.id, 'tag', 'main')).toBe(false);
+      expect(await store.protectedRefs.delete(project.id, 'tag', 'v')).toBe(false); // by exact name, not by pattern
+      expect((await store.protectedRefs.list(project.id)).map((r) => [r.kind, r.name])).toEqual([['branch', 'main'], ['tag', 'v*']]);
+      expect((await store.protectedRefs.list(other.id)).map((r) => r.name)).toEqual(['main']);
+      expect(await store.transaction((tx) => tx.protectedRefs.list(project.id))).toHaveLength(2);
+
+      const base = (await seedPipeline(store, 'c/protected-flag')).pipeline;
+      expect(base.protected).toBe(false);
+      const { id: _id, ...fields } = base;
+      const flagged = await store.pipelines.insert({ ...fields, iid: base.iid + 1, ref: 'v1', isTag: true, protected: true });
+      expect(flagged.protected).toBe(true);
+      expect((await store.pipelines.byId(flagged.id))!.protected).toBe(true);
+      expect((await store.pipelines.byId(base.id))!.protected).toBe(false);
+      expect((await store.transaction((tx) => tx.pipelines.lock(flagged.id)))!.protected).toBe(true);
     });
 
     test('a transaction rolls back as a whole', async () => {

@@ -9,6 +9,7 @@ import { registerJob } from './job.js';
 import { registerArtifacts } from './artifacts.js';
 import { registerRunners } from './runners.js';
 import { registerVariables } from './variables.js';
+import { registerProtected } from './protected.js';
 
 export const commands: RegisterCommand[] = [
   registerRun,
@@ -20,4 +21,5 @@ export const commands: RegisterCommand[] = [
   registerArtifacts,
   registerRunners,
   registerVariables,
+  registerProtected,
 ];

@@ -35,7 +35,7 @@ export const registerVariables: RegisterCommand = (program: Command, setExit) =>
       .argument('<value>')
       .option('--project <path>', 'project path or id (default: instance variable)')
       .option('--masked', 'mask the value in job logs (8+ characters, no whitespace)')
-      .option('--protected', 'only for protected refs (default branch and tags)')
+      .option('--protected', 'only for pipelines of protected branches and tags (see `protected list`)')
       .option('--file', 'the runner writes the value to a file and sets the variable to its path')
       .option('--raw', 'do not expand $VAR references in the value')
       .addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher variables set DEPLOY_TOKEN s3cr3t-value --masked --project team/app\n'),

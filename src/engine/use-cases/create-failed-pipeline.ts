@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../../util/errors.js';
 import { inTx, type EngineContext } from '../context.js';
 import type { CreateFailedPipelineInput } from '../coordinator.js';
 import type { Pipeline } from '../model.js';
+import { isRefProtected } from '../protected-refs.js';
 
 export async function createFailedPipeline(ctx: EngineContext, input: CreateFailedPipelineInput): Promise<Pipeline> {
   if (!input.errors.length) throw badRequest('a failed configuration needs at least one error');
@@ -12,6 +13,7 @@ export async function createFailedPipeline(ctx: EngineContext, input: CreateFail
     const project = await tx.projects.byId(input.projectId);
     if (!project) throw notFound(`Project ${input.projectId} not found`);
     const now = ctx.now();
+    const rules = await tx.protectedRefs.list(project.id);
     const pipeline = await tx.pipelines.insert({
       projectId: project.id,
       iid: await tx.projects.nextPipelineIid(project.id),
@@ -29,6 +31,7 @@ export async function createFailedPipeline(ctx: EngineContext, input: CreateFail
       startedAt: null,
       finishedAt: now,
       parentPipelineId: null,
+      protected: isRefProtected(rules, { ref: input.ref, isTag: input.isTag }),
       failureReason: 'config_error',
       yamlErrors: input.errors.map(({ file, line, column, message }) => ({ file, line, column, message })),
     });

@@ -1,4 +1,5 @@
-// create-pipeline: stores the pipeline, its jobs and the `needs` edges in one transaction, settles
+// create-pipeline: stores the pipeline (with its `protected` flag, from the project's protected
+// branch/tag rules at this moment), its jobs and the `needs` edges in one transaction, settles
 // the jobs that can start, then auto-cancels redundant pipelines on the same ref.
 import type { PlanJob } from '../../ci/plan.js';
 import { AppError, notFound } from '../../util/errors.js';
@@ -6,6 +7,7 @@ import { inTx, type EngineContext } from '../context.js';
 import type { CreatePipelineInput, PipelineDetail } from '../coordinator.js';
 import { advance } from '../flow.js';
 import { newJobRow } from '../new-job.js';
+import { isRefProtected } from '../protected-refs.js';
 import type { JobEdge } from '../model.js';
 import { autoCancelRedundant } from './cancel.js';
 
@@ -20,6 +22,8 @@ export async function createPipeline(ctx: EngineContext, input: CreatePipelineIn
     if (!project) throw notFound(`Project ${input.projectId} not found`);
     const now = ctx.now();
     const iid = await tx.projects.nextPipelineIid(project.id);
+    // decided once, from the project's rules now: claims, variables and CI_COMMIT_REF_PROTECTED follow it
+    const rules = await tx.protectedRefs.list(project.id);
     const pipeline = await tx.pipelines.insert({
       projectId: project.id,
       iid,
@@ -37,6 +41,7 @@ export async function createPipeline(ctx: EngineContext, input: CreatePipelineIn
       startedAt: null,
       finishedAt: null,
       parentPipelineId: input.parentPipelineId ?? null,
+      protected: isRefProtected(rules, { ref: input.ref, isTag: input.isTag }),
     });
     // Before any job can be claimed (jobs become pending when this transaction commits).
     if (input.beforeCommit) await input.beforeCommit(pipeline.id);

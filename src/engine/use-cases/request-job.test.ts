@@ -27,15 +27,21 @@ describe('matching', () => {
     expect(await h.statuses(id)).toEqual({ tagged: 'running', plain: 'running' });
   });
 
-  test('ref_protected runners only take protected refs (default branch, tags)', async () => {
+  test('ref_protected runners only take protected refs (default branch; tags only under a protected-tag rule)', async () => {
     h = await createHarness();
     const prot = await h.runner({ accessLevel: 'ref_protected' });
     await h.pipeline(planOf(['a'], [job('feature', { stage: 'a' })]), { ref: 'feature' });
-    expect(await h.claim(prot)).toBeNull();
     await h.pipeline(planOf(['a'], [job('tag', { stage: 'a' })]), { ref: 'v1.0', isTag: true });
-    expect((await h.claim(prot))?.job.name).toBe('tag');
+    expect(await h.claim(prot)).toBeNull();
+    await h.coordinator.protectRef({ projectId: h.project.id, kind: 'tag', name: 'v*' });
+    await h.pipeline(planOf(['a'], [job('tag-after-rule', { stage: 'a' })]), { ref: 'v1.0', isTag: true });
+    expect((await h.claim(prot))?.job.name).toBe('tag-after-rule');
     await h.pipeline(planOf(['a'], [job('main', { stage: 'a' })]), { ref: 'main' });
     expect((await h.claim(prot))?.job.name).toBe('main');
+    expect(await h.claim(prot)).toBeNull();
+    // the unprotected ones stay for other runners
+    const any = await h.runner();
+    expect([(await h.claim(any))?.job.name, (await h.claim(any))?.job.name]).toEqual(['feature', 'tag']);
   });
 
   test('project runners take only their project; maximum_timeout caps the job timeout', async () => {

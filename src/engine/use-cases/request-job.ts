@@ -149,8 +149,8 @@ async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, inf
   ]);
   const ids = deps.map((d) => d.id);
   const [archives, dotenv] = await Promise.all([ctx.store.artifacts.byJobs(ids), ctx.store.artifacts.dotenv(ids)]);
-  const protectedRef = scope.pipeline.isTag || scope.pipeline.ref === scope.project.defaultBranch;
-  const vars = [...instanceVars, ...projectVars].filter((v) => protectedRef || !v.protected);
+  // protected variables only for a pipeline created on a protected ref (the flag the claim matched on)
+  const vars = [...instanceVars, ...projectVars].filter((v) => scope.pipeline.protected || !v.protected);
   return {
     job,
     pipeline: scope.pipeline,

@@ -6,13 +6,15 @@ import type { Database } from './schema.js';
 
 const ADVISORY_KEY = 4_242_001;
 
-export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<number[]> {
+/** `upTo` stops after that version (tests of a later migration's data changes start there). */
+export async function migrate(db: Kysely<Database>, dialect: Dialect, options: { upTo?: number } = {}): Promise<number[]> {
   return db.connection().execute(async (conn) => {
     const applied: number[] = [];
     if (dialect === 'postgres') await sql`SELECT pg_advisory_lock(${ADVISORY_KEY})`.execute(conn);
     try {
       await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)`.execute(conn);
       for (const m of MIGRATIONS) {
+        if (options.upTo !== undefined && m.version > options.upTo) continue;
         await sql.raw(dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn);
         try {
           const done = await conn.selectFrom('schema_migrations').select('version').where('version', '=', m.version).executeTakeFirst();

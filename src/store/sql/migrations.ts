@@ -107,7 +107,23 @@ export const MIGRATIONS: Migration[] = [
     sql: [`CREATE INDEX pending_jobs_untagged ON pending_jobs (tag_count, job_id)`],
   },
   {
-    // 8, not 6: numbers 6 and 7 are taken by other changes in flight (migrate applies each number once, in list order).
+    version: 6,
+    name: 'protected branches and tags per project; pipelines.protected decided at creation',
+    sql: [
+      `CREATE TABLE protected_refs (id {id}, project_id integer NOT NULL, kind text NOT NULL, name text NOT NULL,
+        created_at text NOT NULL, UNIQUE (project_id, kind, name))`,
+      `ALTER TABLE pipelines ADD COLUMN protected integer NOT NULL DEFAULT 0`,
+      // GitLab protects the default branch of every project; no tag until a rule says so.
+      `INSERT INTO protected_refs (project_id, kind, name, created_at) SELECT id, 'branch', default_branch, created_at FROM projects`,
+      `UPDATE pipelines SET protected = 1
+        WHERE is_tag = 0 AND ref = (SELECT default_branch FROM projects WHERE projects.id = pipelines.project_id)`,
+      // jobs already queued follow their pipeline (tags used to count as protected here)
+      `UPDATE pending_jobs SET protected = COALESCE((SELECT p.protected FROM jobs j JOIN pipelines p ON p.id = j.pipeline_id
+        WHERE j.id = pending_jobs.job_id), 0)`,
+    ],
+  },
+  {
+    // 7 was never used (migrate applies each number once, in list order).
     version: 8,
     name: 'pipelines that failed on their configuration: failure_reason (config_error) and yaml_errors (JSON diagnostics)',
     sql: [`ALTER TABLE pipelines ADD COLUMN failure_reason text`, `ALTER TABLE pipelines ADD COLUMN yaml_errors text`],

@@ -66,6 +66,7 @@ export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           parent_pipeline_id: p.parentPipelineId,
           failure_reason: p.failureReason ?? null,
           yaml_errors: p.yamlErrors?.length ? JSON.stringify(p.yamlErrors) : null,
+          protected: b(p.protected),
         })
         .returningAll()
         .executeTakeFirstOrThrow();

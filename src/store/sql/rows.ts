@@ -1,6 +1,6 @@
 // Row <-> domain mapping shared by the SQL ports.
 import type { Selectable } from 'kysely';
-import type { Artifact, CiVariable, Job, JobStatus, Pipeline, PipelineStatus, Project, Runner, RunnerManager } from '../../engine/model.js';
+import type { Artifact, CiVariable, Job, JobStatus, Pipeline, PipelineStatus, Project, ProtectedRef, Runner, RunnerManager } from '../../engine/model.js';
 import type { JobLite } from '../ports.js';
 import { openList, type SecretBox } from './secret-box.js';
 import type {
@@ -9,6 +9,7 @@ import type {
   JobsTable,
   PipelinesTable,
   ProjectsTable,
+  ProtectedRefsTable,
   RunnerManagersTable,
   RunnersTable,
 } from './schema.js';
@@ -41,7 +42,12 @@ export function toPipeline(r: Selectable<PipelinesTable>, box: SecretBox): Pipel
     parentPipelineId: r.parent_pipeline_id === null ? null : num(r.parent_pipeline_id),
     failureReason: r.failure_reason ?? null,
     yamlErrors: r.yaml_errors ? JSON.parse(r.yaml_errors) : null,
+    protected: num(r.protected) === 1,
   };
+}
+
+export function toProtectedRef(r: Selectable<ProtectedRefsTable>): ProtectedRef {
+  return { id: num(r.id), projectId: num(r.project_id), kind: r.kind === 'tag' ? 'tag' : 'branch', name: r.name, createdAt: r.created_at };
 }
 
 export function toJob(r: Selectable<JobsTable>, box: SecretBox): Job {

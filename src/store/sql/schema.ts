@@ -33,6 +33,15 @@ export interface PipelinesTable {
   failure_reason: string | null;
   /** JSON array of PipelineConfigError. */
   yaml_errors: string | null;
+  protected: Generated<number>;
+}
+
+export interface ProtectedRefsTable {
+  id: Generated<number>;
+  project_id: number;
+  kind: string;
+  name: string;
+  created_at: string;
 }
 
 export interface JobsTable {
@@ -192,5 +201,6 @@ export interface Database {
   artifacts: ArtifactsTable;
   job_dotenv: JobDotenvTable;
   resource_groups: ResourceGroupsTable;
+  protected_refs: ProtectedRefsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -4,6 +4,7 @@ import type { PendingSignal, Store, StorePorts } from '../ports.js';
 import { edgesPort, jobsPort } from './jobs-port.js';
 import { artifactsPort, resourceGroupsPort, variablesPort } from './misc-ports.js';
 import { pipelinesPort, projectsPort } from './pipelines-port.js';
+import { protectedRefsPort } from './protected-refs-port.js';
 import { queuePort } from './queue-port.js';
 import { runnersPort, tokensPort } from './runners-port.js';
 import type { Database } from './schema.js';
@@ -22,6 +23,7 @@ export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', s
     variables: variablesPort(db, secrets),
     artifacts: artifactsPort(db, secrets),
     resourceGroups: resourceGroupsPort(db),
+    protectedRefs: protectedRefsPort(db),
   };
 }
 
