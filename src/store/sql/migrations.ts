@@ -106,6 +106,11 @@ export const MIGRATIONS: Migration[] = [
     name: 'claim order for untagged runners without a sort',
     sql: [`CREATE INDEX pending_jobs_untagged ON pending_jobs (tag_count, job_id)`],
   },
+  {
+    version: 6,
+    name: 'child pipelines by parent (bridge lookups, hierarchy limits, cancel cascade)',
+    sql: [`CREATE INDEX pipelines_parent ON pipelines (parent_pipeline_id, name)`],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {
