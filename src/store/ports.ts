@@ -48,8 +48,8 @@ export interface PipelinesPort {
   activeOnRef(projectId: number, ref: string, beforeId: number): Promise<Pipeline[]>;
   /** Direct child pipelines of `parentId` (trigger: include), oldest first; `name` narrows to one name. */
   children(parentId: number, filter?: { name?: string }): Promise<Pipeline[]>;
-  /** `id` and its ancestors up the parent chain, nearest first, ending with the root ([] if unknown). */
-  ancestorIds(id: number): Promise<number[]>;
+  /** The pipeline `id` and its ancestors up the parent chain, nearest first, ending with the root ([] if unknown). */
+  ancestors(id: number): Promise<Pipeline[]>;
   /** Number of pipelines in the tree below `rootId`, the root included (0 if unknown). */
   hierarchySize(rootId: number): Promise<number>;
 }

@@ -133,9 +133,12 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       expect((await store.pipelines.children(root.id, { name: 'bridge (child of job #230)' })).map((p) => p.id)).toEqual([kids[230].id]);
       expect(await store.pipelines.children(root.id, { name: 'nope' })).toEqual([]);
       expect(await store.pipelines.children(great.id)).toEqual([]);
-      expect(await store.pipelines.ancestorIds(great.id)).toEqual([great.id, grand.id, kids[3].id, root.id]);
-      expect(await store.pipelines.ancestorIds(root.id)).toEqual([root.id]);
-      expect(await store.pipelines.ancestorIds(99_999_999)).toEqual([]);
+      const up = await store.pipelines.ancestors(great.id);
+      expect(up.map((p) => p.id)).toEqual([great.id, grand.id, kids[3].id, root.id]);
+      expect(up[0]).toEqual(great);
+      expect(up[3]).toEqual(await store.pipelines.byId(root.id));
+      expect((await store.pipelines.ancestors(root.id)).map((p) => p.id)).toEqual([root.id]);
+      expect(await store.pipelines.ancestors(99_999_999)).toEqual([]);
       expect(await store.pipelines.hierarchySize(root.id)).toBe(253);
       expect(await store.pipelines.hierarchySize(grand.id)).toBe(2);
       expect(await store.pipelines.hierarchySize(99_999_999)).toBe(0);

@@ -1,9 +1,9 @@
 // ProjectsPort and PipelinesPort over kysely.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { PipelineStatus } from '../../engine/model.js';
 import type { PipelinesPort, ProjectsPort } from '../ports.js';
 import { b, num, toPipeline, toProject } from './rows.js';
-import type { Database } from './schema.js';
+import type { Database, PipelinesTable } from './schema.js';
 
 const FINISHED: PipelineStatus[] = ['success', 'failed', 'canceled', 'skipped'];
 
@@ -117,16 +117,16 @@ export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
       if (filter.name !== undefined) s = s.where('name', '=', filter.name);
       return (await s.orderBy('id').execute()).map(toPipeline);
     },
-    async ancestorIds(id) {
+    async ancestors(id) {
       // A parent is always older than its child; the depth bound only guards against bad data.
-      const r = await sql<{ id: number }>`
+      const r = await sql<Selectable<PipelinesTable>>`
         WITH RECURSIVE up(id, parent, depth) AS (
           SELECT id, parent_pipeline_id, 0 FROM pipelines WHERE id = ${id}
           UNION ALL
           SELECT p.id, p.parent_pipeline_id, up.depth + 1 FROM pipelines p JOIN up ON p.id = up.parent WHERE up.depth < ${MAX_WALK}
         )
-        SELECT id FROM up ORDER BY depth`.execute(db);
-      return r.rows.map((row) => num(row.id));
+        SELECT pipelines.* FROM up JOIN pipelines ON pipelines.id = up.id ORDER BY up.depth`.execute(db);
+      return r.rows.map(toPipeline);
     },
     async hierarchySize(rootId) {
       const r = await sql<{ n: number | string }>`
