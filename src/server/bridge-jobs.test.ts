@@ -147,6 +147,19 @@ describe('bridge worker: child pipeline limits', () => {
   });
 });
 
+describe('bridge worker: invalid child config', () => {
+  test('fails the trigger job with downstream_pipeline_creation_failed and file:line:col in its log', async () => {
+    h = await createHarness();
+    const w = worker({ 'ci.yml': 'child-job:\n  script: [echo]\n  when: sometimes\n' });
+    const root = await h.pipeline(rootPlan(1));
+    await settle(w);
+    const bridge = await h.jobNamed(root, 'again-0');
+    expect(bridge).toMatchObject({ status: 'failed', failureReason: 'downstream_pipeline_creation_failed' });
+    expect(await trace(bridge.id)).toMatch(/downstream pipeline can not be created: ci\.yml:3:\d+: /);
+    expect(await h.coordinator.read.childPipelines(root)).toEqual([]);
+  });
+});
+
 describe('bridge worker: lookups beyond 200 pipelines', () => {
   test('a restarted worker picks up a trigger job older than 250 running ones and reuses its child older than 250 pipelines', async () => {
     h = await createHarness();

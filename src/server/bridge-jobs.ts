@@ -4,7 +4,8 @@
 //
 // Per bridge job:  running ──create child──► (no `strategy: depend`) success
 //                                        └─► (depend) waits ──child finished──► success | failed
-//                  running ──child cannot be created (invalid config, `trigger: project`)──► failed
+//                  running ──child cannot be created (invalid config: downstream_pipeline_creation_failed;
+//                            `trigger: project`: unknown_failure)──► failed
 //                  running ──too deep / tree too large (engine/downstream-limits.ts)──► failed
 //                            (failure_reason reached_max_descendant_pipelines_depth |
 //                             reached_max_pipeline_hierarchy_size, the reason's text in the log)
@@ -100,7 +101,7 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
       },
     });
     if (plan.errors.length > 0) {
-      await fail(`downstream pipeline can not be created: ${plan.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ')}`);
+      await fail(`downstream pipeline can not be created: ${plan.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ')}`, 'downstream_pipeline_creation_failed');
       return null;
     }
     if (!plan.workflow.created || plan.jobs.length === 0) {
