@@ -132,9 +132,9 @@ export interface CreatePipelineInput {
   plan: PipelinePlan;
   parentPipelineId?: number | null;
   /**
-   * The trigger job (of `parentPipelineId`) that creates this child. Then the child-pipeline limits
-   * apply (downstream-limits.ts: DownstreamRefused), the trigger job must still be running, and the
-   * creation is idempotent: a child of that parent with the plan's name already there is returned.
+   * The trigger job (of `parentPipelineId`) that creates this child: it must still be running, and
+   * the creation is idempotent (a child of that parent with the plan's name already there is
+   * returned). Any child pipeline is subject to the limits of downstream-limits.ts (DownstreamRefused).
    */
   parentJobId?: number;
   /**

@@ -19,10 +19,12 @@ export async function createPipeline(ctx: EngineContext, input: CreatePipelineIn
   const detail = await inTx(ctx, async (tx, fx) => {
     const project = await tx.projects.byId(input.projectId);
     if (!project) throw notFound(`Project ${input.projectId} not found`);
-    if (input.parentJobId !== undefined && input.parentPipelineId != null) {
-      await lockRunningTrigger(tx, { parentPipelineId: input.parentPipelineId, parentJobId: input.parentJobId });
-      const [existing] = plan.workflow.name === null ? [] : await tx.pipelines.children(input.parentPipelineId, { name: plan.workflow.name });
-      if (existing) return { pipeline: existing, project, jobs: await tx.jobs.byPipeline(existing.id), edges: await tx.edges.byPipeline(existing.id) };
+    if (input.parentPipelineId != null) {
+      if (input.parentJobId !== undefined) {
+        await lockRunningTrigger(tx, { parentPipelineId: input.parentPipelineId, parentJobId: input.parentJobId });
+        const [existing] = plan.workflow.name === null ? [] : await tx.pipelines.children(input.parentPipelineId, { name: plan.workflow.name });
+        if (existing) return { pipeline: existing, project, jobs: await tx.jobs.byPipeline(existing.id), edges: await tx.edges.byPipeline(existing.id) };
+      }
       await checkDownstreamLimits(tx, { parentPipelineId: input.parentPipelineId, maxHierarchySize: ctx.config.maxPipelineHierarchySize });
     }
     const now = ctx.now();
