@@ -1,4 +1,6 @@
 // Engine settings, defaulted once. Durations in ms unless the name says seconds.
+import { DEFAULT_MAX_PIPELINE_HIERARCHY_SIZE } from './downstream-limits.js';
+
 export interface EngineConfig {
   /** Longest hold of an idle jobs/request (GitLab: 50 s). */
   longPollMs: number;
@@ -23,6 +25,8 @@ export interface EngineConfig {
   queueFallbackPollMs: number | null;
   /** Min seconds between two stored contact updates of one runner. */
   contactWriteSeconds: number;
+  /** Most pipelines in one parent-child tree (GitLab's pipeline_hierarchy_size limit: 1,000). */
+  maxPipelineHierarchySize: number;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -38,4 +42,5 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   runnerOnlineSeconds: 3600,
   queueFallbackPollMs: null,
   contactWriteSeconds: 60,
+  maxPipelineHierarchySize: DEFAULT_MAX_PIPELINE_HIERARCHY_SIZE,
 };

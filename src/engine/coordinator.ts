@@ -135,6 +135,12 @@ export interface CreatePipelineInput {
   plan: PipelinePlan;
   parentPipelineId?: number | null;
   /**
+   * The trigger job (of `parentPipelineId`) that creates this child: it must still be running, and
+   * the creation is idempotent (a child of that parent with the plan's name already there is
+   * returned). Any child pipeline is subject to the limits of downstream-limits.ts (DownstreamRefused).
+   */
+  parentJobId?: number;
+  /**
    * Runs inside the creating transaction, after the pipeline row exists and before any job can
    * be claimed: e.g. creating refs/pipelines/<id>, which the runner fetches.
    */
@@ -249,6 +255,12 @@ export interface Coordinator {
     projects(): Promise<Project[]>;
     pipeline(id: number): Promise<PipelineDetail | null>;
     pipelines(query: ListPipelinesQuery): Promise<Pipeline[]>;
+    /** Every direct child pipeline of `parentId` (trigger: include), oldest first; `name` narrows. */
+    childPipelines(parentId: number, name?: string): Promise<Pipeline[]>;
+    /** Every running trigger (bridge) job, oldest first. */
+    runningTriggerJobs(): Promise<Job[]>;
+    /** The pipeline and its ancestors up to the root, nearest first. */
+    pipelineAncestors(id: number): Promise<Pipeline[]>;
     job(id: number): Promise<Job | null>;
     artifacts(jobId: number): Promise<Artifact[]>;
     runners(): Promise<{ runner: Runner; managers: RunnerManager[] }[]>;

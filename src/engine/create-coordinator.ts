@@ -150,6 +150,9 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
         return { pipeline, project, jobs, edges };
       },
       pipelines: (q) => store.pipelines.list(q),
+      childPipelines: (parentId, name) => store.pipelines.children(parentId, name === undefined ? {} : { name }),
+      runningTriggerJobs: () => store.jobs.runningTriggers(),
+      pipelineAncestors: (id) => store.pipelines.ancestors(id),
       job: (id) => store.jobs.byId(id),
       artifacts: (jobId) => store.artifacts.byJob(jobId),
       async runners() {

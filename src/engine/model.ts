@@ -44,6 +44,9 @@ export type FailureReason =
   | 'image_pull_failure'
   | 'runner_configuration_error'
   | 'runner_external_dependency_failure'
+  | 'downstream_pipeline_creation_failed'
+  | 'reached_max_descendant_pipelines_depth'
+  | 'reached_max_pipeline_hierarchy_size'
   | (string & {});
 
 export interface Project {

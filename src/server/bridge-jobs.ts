@@ -4,11 +4,17 @@
 //
 // Per bridge job:  running ──create child──► (no `strategy: depend`) success
 //                                        └─► (depend) waits ──child finished──► success | failed
-//                  running ──child cannot be created (invalid config, `trigger: project`)──► failed
+//                  running ──child cannot be created (invalid config: downstream_pipeline_creation_failed;
+//                            `trigger: project`: unknown_failure)──► failed
+//                  running ──too deep / tree too large (engine/downstream-limits.ts)──► failed
+//                            (failure_reason reached_max_descendant_pipelines_depth |
+//                             reached_max_pipeline_hierarchy_size, the reason's text in the log)
 // On start, bridges left running by a previous process are picked up again (idempotent: an
-// existing child pipeline of that bridge is reused, never created twice).
+// existing child pipeline of that bridge is reused, never created twice; the limits still hold).
+// A bridge under a canceled ancestor (a cancel cascade cut short by a crash) resumes the cascade.
 import type { Coordinator } from '../engine/coordinator.js';
-import type { Job, Pipeline, PipelineVariable, Project } from '../engine/model.js';
+import { DownstreamRefused } from '../engine/downstream-limits.js';
+import type { FailureReason, Job, Pipeline, PipelineVariable, Project } from '../engine/model.js';
 import type { ProjectFiles } from '../ci/plan.js';
 import { compile } from '../ci/index.js';
 
@@ -41,9 +47,9 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
     chain = chain.then(fn).catch((error) => opts.log('bridge job failed', error));
   };
 
-  const finish = async (bridgeId: number, state: 'success' | 'failed') => {
+  const finish = async (bridgeId: number, state: 'success' | 'failed', failureReason: FailureReason = 'unknown_failure') => {
     const job = await coordinator.read.job(bridgeId);
-    if (job && job.status === 'running') await coordinator.updateJob(job, state === 'success' ? { state } : { state, failureReason: 'unknown_failure' });
+    if (job && job.status === 'running') await coordinator.updateJob(job, state === 'success' ? { state } : { state, failureReason });
   };
 
   const trigger = async (job: Job) => {
@@ -53,13 +59,13 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
     const detail = await coordinator.read.pipeline(job.pipelineId);
     if (!detail) return;
     const { pipeline, project } = detail;
-    const fail = async (message: string) => {
+    const fail = async (message: string, reason?: FailureReason) => {
       await coordinator.appendTrace(job, job.traceSize, Buffer.from(`\x1b[31;1mERROR: ${message}\x1b[0;m\n`)).catch(() => undefined);
-      await finish(job.id, 'failed');
+      await finish(job.id, 'failed', reason);
     };
     if (spec.project || spec.include.length === 0) return fail('multi-project pipelines (trigger: project) are not available here; use trigger: include');
 
-    const existing = (await coordinator.read.pipelines({ projectId: project.id, limit: 200 })).find((p) => p.parentPipelineId === pipeline.id && p.name === bridgeName(job));
+    const [existing] = await coordinator.read.childPipelines(pipeline.id, bridgeName(job));
     const child = existing ?? (await createChild(job, pipeline, project, spec.include, fail));
     if (!child) return;
     if (spec.strategy === 'depend') {
@@ -70,7 +76,7 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
     }
   };
 
-  const createChild = async (job: Job, parent: Pipeline, project: Project, include: string[], fail: (m: string) => Promise<void>): Promise<Pipeline | null> => {
+  const createChild = async (job: Job, parent: Pipeline, project: Project, include: string[], fail: (m: string, r?: FailureReason) => Promise<void>): Promise<Pipeline | null> => {
     const forward = job.spec.trigger!.forward;
     const variables: PipelineVariable[] = [
       ...(forward.pipelineVariables ? parent.variables : []),
@@ -95,7 +101,7 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
       },
     });
     if (plan.errors.length > 0) {
-      await fail(`downstream pipeline can not be created: ${plan.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ')}`);
+      await fail(`downstream pipeline can not be created: ${plan.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ')}`, 'downstream_pipeline_creation_failed');
       return null;
     }
     if (!plan.workflow.created || plan.jobs.length === 0) {
@@ -103,19 +109,28 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
       return null;
     }
     plan.workflow.name = bridgeName(job);
-    const detail = await coordinator.createPipeline({
-      projectId: project.id,
-      ref: parent.ref,
-      isTag: parent.isTag,
-      sha: parent.sha,
-      beforeSha: parent.beforeSha,
-      source: 'parent_pipeline',
-      commitMessage: parent.commitMessage,
-      variables,
-      plan,
-      parentPipelineId: parent.id,
-      beforeCommit: (id) => opts.createPipelineRef(project, id, parent.sha),
-    });
+    let detail;
+    try {
+      detail = await coordinator.createPipeline({
+        projectId: project.id,
+        ref: parent.ref,
+        isTag: parent.isTag,
+        sha: parent.sha,
+        beforeSha: parent.beforeSha,
+        source: 'parent_pipeline',
+        commitMessage: parent.commitMessage,
+        variables,
+        plan,
+        parentPipelineId: parent.id,
+        parentJobId: job.id,
+        beforeCommit: (id) => opts.createPipelineRef(project, id, parent.sha),
+      });
+    } catch (error) {
+      if (!(error instanceof DownstreamRefused)) throw error;
+      // Refused by a limit: fail the bridge; it no longer runs (canceled meanwhile): nothing to do.
+      if (error.failureReason) await fail(error.message, error.failureReason);
+      return null;
+    }
     await coordinator.appendTrace(job, job.traceSize, Buffer.from(`Created child pipeline #${detail.pipeline.id}\n`)).catch(() => undefined);
     return detail.pipeline;
   };
@@ -132,11 +147,20 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
     }
   });
 
-  // Bridges left running by a previous process.
+  /** A cancel cascade cut short (crash) left this bridge running under a canceled ancestor: finish the cascade. */
+  const resumedCancel = async (job: Job): Promise<boolean> => {
+    const ancestors = (await coordinator.read.pipelineAncestors(job.pipelineId)).slice(1);
+    const canceled = ancestors.reverse().find((p) => p.status === 'canceled');
+    if (!canceled) return false;
+    opts.log(`resuming the cancel of pipeline #${canceled.id}: its child pipelines were still running`);
+    await coordinator.cancelPipeline(canceled.id);
+    return true;
+  };
+
+  // Bridges left running by a previous process (all of them, whatever the number of pipelines).
   enqueue(async () => {
-    for (const pipeline of await coordinator.read.pipelines({ status: 'running', limit: 200 })) {
-      const detail = await coordinator.read.pipeline(pipeline.id);
-      for (const job of detail?.jobs ?? []) if (job.spec.trigger && job.status === 'running') await trigger(job);
+    for (const job of await coordinator.read.runningTriggerJobs()) {
+      if (!(await resumedCancel(job))) await trigger(job);
     }
   });
 

@@ -48,6 +48,12 @@ export interface PipelinesPort {
   autoCancelOnFailure(id: number): Promise<boolean>;
   /** Unfinished pipelines of a project on a ref, older than `beforeId`. */
   activeOnRef(projectId: number, ref: string, beforeId: number): Promise<Pipeline[]>;
+  /** Direct child pipelines of `parentId` (trigger: include), oldest first; `name` narrows to one name. */
+  children(parentId: number, filter?: { name?: string }): Promise<Pipeline[]>;
+  /** The pipeline `id` and its ancestors up the parent chain, nearest first, ending with the root ([] if unknown). */
+  ancestors(id: number): Promise<Pipeline[]>;
+  /** Number of pipelines in the tree below `rootId`, the root included (0 if unknown). */
+  hierarchySize(rootId: number): Promise<number>;
 }
 
 /** Columns of a job used by scheduling (no JSON parsing). */
@@ -111,6 +117,8 @@ export interface JobsPort {
   due(status: JobStatus, column: 'scheduledAt' | 'deadlineAt' | 'lastActivityAt' | 'queuedAt', before: string, limit: number): Promise<Job[]>;
   /** Jobs waiting for a resource group, in id order. */
   waitingForResource(projectId: number, group: string): Promise<Job[]>;
+  /** Running trigger (bridge) jobs of every pipeline, oldest first (they run without a runner). */
+  runningTriggers(): Promise<Job[]>;
 }
 
 export interface EdgesPort {

@@ -129,6 +129,46 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       expect(b).toMatchObject({ retried: true, playVariables: [{ key: 'X', value: 'y' }], traceSize: 5_000_000_000 });
     });
 
+    test('child pipelines: children by parent and name (no page limit), ancestors, hierarchy size', async () => {
+      const { project, pipeline: root } = await seedPipeline(store, 'c/children');
+      const base = { ...root, status: 'running' as const, name: null as string | null, parentPipelineId: root.id as number | null };
+      const child = async (parentId: number, name: string) => store.pipelines.insert({ ...base, iid: await store.projects.nextPipelineIid(project.id), name, parentPipelineId: parentId });
+      const kids: Awaited<ReturnType<typeof child>>[] = [];
+      for (let i = 0; i < 250; i++) kids.push(await child(root.id, `bridge (child of job #${i})`));
+      const grand = await child(kids[3].id, 'g');
+      const great = await child(grand.id, 'gg');
+      const all = await store.pipelines.children(root.id);
+      expect(all.map((p) => p.id)).toEqual(kids.map((p) => p.id));
+      expect((await store.pipelines.children(root.id, { name: 'bridge (child of job #230)' })).map((p) => p.id)).toEqual([kids[230].id]);
+      expect(await store.pipelines.children(root.id, { name: 'nope' })).toEqual([]);
+      expect(await store.pipelines.children(great.id)).toEqual([]);
+      const up = await store.pipelines.ancestors(great.id);
+      expect(up.map((p) => p.id)).toEqual([great.id, grand.id, kids[3].id, root.id]);
+      expect(up[0]).toEqual(great);
+      expect(up[3]).toEqual(await store.pipelines.byId(root.id));
+      expect((await store.pipelines.ancestors(root.id)).map((p) => p.id)).toEqual([root.id]);
+      expect(await store.pipelines.ancestors(99_999_999)).toEqual([]);
+      expect(await store.pipelines.hierarchySize(root.id)).toBe(253);
+      expect(await store.pipelines.hierarchySize(grand.id)).toBe(2);
+      expect(await store.pipelines.hierarchySize(99_999_999)).toBe(0);
+      expect(await store.transaction((tx) => tx.pipelines.hierarchySize(kids[3].id))).toBe(3);
+    });
+
+    test('running trigger jobs: bridges only, of any pipeline', async () => {
+      const { project, pipeline } = await seedPipeline(store, 'c/triggers');
+      const trigger = { include: ['x.yml'], project: null, strategy: null, forward: { yamlVariables: true, pipelineVariables: false } };
+      const before = (await store.jobs.runningTriggers()).map((j) => j.id);
+      const [bridge, done, plain, claimed] = await store.jobs.insertMany([
+        newJob(pipeline.id, project.id, 'bridge', { status: 'running', spec: planJob('bridge', { trigger, script: [] }) }),
+        newJob(pipeline.id, project.id, 'done', { status: 'success', spec: planJob('done', { trigger, script: [] }) }),
+        newJob(pipeline.id, project.id, 'plain', { status: 'running' }),
+        newJob(pipeline.id, project.id, 'claimed', { status: 'running', runnerId: 1 }),
+      ]);
+      const after = (await store.jobs.runningTriggers()).map((j) => j.id).filter((id) => !before.includes(id));
+      expect(after).toEqual([bridge.id]);
+      expect([done.id, plain.id, claimed.id].some((id) => after.includes(id))).toBe(false);
+    });
+
     test('edges', async () => {
       const { project, pipeline } = await seedPipeline(store, 'c/edges');
       const [a, b, c] = await store.jobs.insertMany(['a', 'b', 'c'].map((n) => newJob(pipeline.id, project.id, n)));

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import type { PlanJob } from '../../ci/plan.js';
 import { createHarness, type Harness } from '../test-support/harness.js';
 import { job, planOf } from '../test-support/plan-builder.js';
 
@@ -102,5 +103,66 @@ describe('workflow auto_cancel on_job_failure', () => {
     await h.coordinator.updateJob(hard.job, { state: 'failed' });
     expect(await h.statuses(id)).toEqual({ soft: 'failed', hard: 'failed', slow: 'canceled', next: 'canceled' });
     expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('failed');
+  });
+});
+
+describe('cancel cascades to child pipelines (trigger: include)', () => {
+  type Trigger = NonNullable<PlanJob['trigger']>;
+  const trigger: Trigger = { include: ['ci.yml'], project: null, strategy: null, forward: { yamlVariables: true, pipelineVariables: false } };
+  const depend: Trigger = { ...trigger, strategy: 'depend' };
+  const family = (bridge: Trigger | null) =>
+    planOf(['a', 'b'], [job('build', { stage: 'a' }), job('later', { stage: 'b' }), ...(bridge ? [job('bridge', { stage: 'a', trigger: bridge, script: [] })] : [])]);
+  const childOf = async (parentId: number, bridge: Trigger | null) => {
+    const b = await h.jobNamed(parentId, 'bridge');
+    const plan = family(bridge);
+    plan.workflow.name = `child of #${b.id}`;
+    const d = await h.coordinator.createPipeline({ projectId: h.project.id, ref: 'main', isTag: false, sha: 'a'.repeat(40), source: 'parent_pipeline', plan, parentPipelineId: parentId, parentJobId: b.id });
+    return d.pipeline.id;
+  };
+  const status = async (id: number) => (await h.coordinator.read.pipeline(id))!.pipeline.status;
+
+  test('parent cancel: child and grandchild end canceled, pending, created and running jobs alike', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const root = await h.pipeline(family(depend));
+    const child = await childOf(root, trigger);
+    const grandchild = await childOf(child, null);
+    // A runner runs the grandchild's build; everything else waits (pending / created).
+    while ((await h.claim(r)) !== null);
+    expect(await h.statuses(grandchild)).toEqual({ build: 'running', later: 'created' });
+    expect(await h.statuses(child)).toMatchObject({ bridge: 'running', build: 'running' });
+    await h.coordinator.cancelPipeline(root);
+    expect(await h.statuses(root)).toEqual({ build: 'canceled', later: 'canceled', bridge: 'canceled' });
+    expect(await h.statuses(child)).toEqual({ build: 'canceled', later: 'canceled', bridge: 'canceled' });
+    expect(await h.statuses(grandchild)).toEqual({ build: 'canceled', later: 'canceled' });
+    for (const id of [root, child, grandchild]) expect(await status(id)).toBe('canceled');
+    expect(await h.claim(r)).toBeNull();
+    // The canceled trigger job can create nothing more.
+    await expect(childOf(child, null)).rejects.toMatchObject({ reason: 'trigger_not_running' });
+  });
+
+  test('a finished parent still cancels its running children; a child cancel leaves the parent alone', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const root = await h.pipeline(planOf(['a'], [job('bridge', { stage: 'a', trigger, script: [] })]));
+    const child = await childOf(root, trigger);
+    const grandchild = await childOf(child, null);
+    await h.coordinator.updateJob(await h.jobNamed(root, 'bridge'), { state: 'success' });
+    expect(await status(root)).toBe('success');
+    await h.coordinator.cancelPipeline(child);
+    expect(await status(root)).toBe('success');
+    expect(await status(child)).toBe('canceled');
+    expect(await status(grandchild)).toBe('canceled');
+    expect(await h.claim(r)).toBeNull();
+  });
+
+  test('interruptible auto-cancel does not cascade (GitLab: safe cancellation)', async () => {
+    h = await createHarness();
+    const wf = { created: true, name: null, autoCancel: { onNewCommit: 'interruptible' as const, onJobFailure: 'none' as const } };
+    const old = await h.pipeline(planOf(['a'], [job('i', { stage: 'a', interruptible: true }), job('bridge', { stage: 'a', trigger, script: [] })], { workflow: wf }));
+    const child = await childOf(old, null);
+    await h.pipeline(planOf(['a'], [job('i', { stage: 'a', interruptible: true })], { workflow: wf }));
+    expect(await h.statuses(old)).toEqual({ i: 'canceled', bridge: 'running' });
+    expect(await status(child)).toBe('pending');
   });
 });

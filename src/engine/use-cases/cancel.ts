@@ -1,4 +1,4 @@
-// cancel: a job or a whole pipeline, and auto-cancel of redundant pipelines (interruptible).
+// cancel: a job or a whole pipeline (with its child pipelines), and auto-cancel of redundant pipelines (interruptible).
 // A running job whose runner manager announced `cancel_gracefully` goes to `canceling` (the runner
 // learns it from Job-Status on its next PATCH/PUT and ends it as `canceled`); other running jobs and
 // everything not yet running become `canceled` at once.
@@ -6,6 +6,7 @@ import type { StorePorts } from '../../store/ports.js';
 import { notFound } from '../../util/errors.js';
 import { inTx, type EngineContext, type Effects } from '../context.js';
 import { lockJob, lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
+import { FINISHED_PIPELINE } from '../graph.js';
 import type { Job, JobStatus, Pipeline } from '../model.js';
 import { finishLocked, handOverResource } from './finish-job.js';
 
@@ -59,8 +60,34 @@ export async function cancelJob(ctx: EngineContext, jobId: number): Promise<void
   for (const g of groups) await handOverResource(ctx, g.projectId, g.key);
 }
 
-/** Cancels the pipeline's unfinished jobs; `only` restricts to some jobs (interruptible mode). */
+/**
+ * Cancels the pipeline's unfinished jobs, then those of its child pipelines, recursively (GitLab's
+ * cascade_to_children). `only` restricts to some jobs (interruptible mode) and does not cascade.
+ *
+ * Race-free against trigger jobs creating children meanwhile: a pipeline's children are listed only
+ * after its own cancel committed, and a child is created only while its trigger job still runs,
+ * checked under the parent's row lock (downstream-limits.ts), so no child can appear unseen.
+ */
 export async function cancelPipeline(ctx: EngineContext, pipelineId: number, only?: (job: Job) => boolean): Promise<void> {
+  await cancelOne(ctx, pipelineId, only);
+  if (only) return;
+  const seen = new Set<number>([pipelineId]);
+  let level = [pipelineId];
+  while (level.length > 0) {
+    const next: number[] = [];
+    for (const parentId of level) {
+      for (const child of await ctx.store.pipelines.children(parentId)) {
+        if (seen.has(child.id)) continue;
+        seen.add(child.id);
+        if (!FINISHED_PIPELINE.includes(child.status)) await cancelOne(ctx, child.id);
+        next.push(child.id);
+      }
+    }
+    level = next;
+  }
+}
+
+async function cancelOne(ctx: EngineContext, pipelineId: number, only?: (job: Job) => boolean): Promise<void> {
   const groups: Groups = [];
   await inTx(ctx, async (tx, fx) => {
     const scope = await lockScope(tx, pipelineId, ctx.cache);

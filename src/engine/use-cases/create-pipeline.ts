@@ -5,6 +5,7 @@ import type { PlanJob } from '../../ci/plan.js';
 import { AppError, notFound } from '../../util/errors.js';
 import { inTx, type EngineContext } from '../context.js';
 import type { CreatePipelineInput, PipelineDetail } from '../coordinator.js';
+import { checkDownstreamLimits, lockRunningTrigger } from '../downstream-limits.js';
 import { advance } from '../flow.js';
 import { newJobRow } from '../new-job.js';
 import { isRefProtected } from '../protected-refs.js';
@@ -20,6 +21,14 @@ export async function createPipeline(ctx: EngineContext, input: CreatePipelineIn
   const detail = await inTx(ctx, async (tx, fx) => {
     const project = await tx.projects.byId(input.projectId);
     if (!project) throw notFound(`Project ${input.projectId} not found`);
+    if (input.parentPipelineId != null) {
+      if (input.parentJobId !== undefined) {
+        await lockRunningTrigger(tx, { parentPipelineId: input.parentPipelineId, parentJobId: input.parentJobId });
+        const [existing] = plan.workflow.name === null ? [] : await tx.pipelines.children(input.parentPipelineId, { name: plan.workflow.name });
+        if (existing) return { pipeline: existing, project, jobs: await tx.jobs.byPipeline(existing.id), edges: await tx.edges.byPipeline(existing.id) };
+      }
+      await checkDownstreamLimits(tx, { parentPipelineId: input.parentPipelineId, maxHierarchySize: ctx.config.maxPipelineHierarchySize });
+    }
     const now = ctx.now();
     const iid = await tx.projects.nextPipelineIid(project.id);
     // decided once, from the project's rules now: claims, variables and CI_COMMIT_REF_PROTECTED follow it

@@ -223,6 +223,11 @@ export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
         .execute();
       return rows.map(toJob);
     },
+    async runningTriggers() {
+      // A claimed job always has its runner; running without one is a bridge (the spec tells for sure).
+      const rows = await db.selectFrom('jobs').selectAll().where('status', '=', 'running').where('runner_id', 'is', null).orderBy('id').execute();
+      return rows.map(toJob).filter((j) => !!j.spec.trigger);
+    },
   };
 }
 

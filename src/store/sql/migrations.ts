@@ -123,7 +123,11 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
-    // 7 was never used (migrate applies each number once, in list order).
+    version: 7,
+    name: 'child pipelines by parent (bridge lookups, hierarchy limits, cancel cascade)',
+    sql: [`CREATE INDEX pipelines_parent ON pipelines (parent_pipeline_id, name)`],
+  },
+  {
     version: 8,
     name: 'pipelines that failed on their configuration: failure_reason (config_error) and yaml_errors (JSON diagnostics)',
     sql: [`ALTER TABLE pipelines ADD COLUMN failure_reason text`, `ALTER TABLE pipelines ADD COLUMN yaml_errors text`],

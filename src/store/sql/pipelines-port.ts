@@ -1,5 +1,5 @@
 // ProjectsPort and PipelinesPort over kysely.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { PipelineStatus } from '../../engine/model.js';
 import type { PipelinesPort, ProjectsPort } from '../ports.js';
 import { b, num, toPipeline as rowToPipeline, toProject } from './rows.js';
@@ -117,5 +117,34 @@ export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
         .execute();
       return rows.map(toPipeline);
     },
+    async children(parentId, filter = {}) {
+      let s = db.selectFrom('pipelines').selectAll().where('parent_pipeline_id', '=', parentId);
+      if (filter.name !== undefined) s = s.where('name', '=', filter.name);
+      return (await s.orderBy('id').execute()).map(toPipeline);
+    },
+    async ancestors(id) {
+      // A parent is always older than its child; the depth bound only guards against bad data.
+      const r = await sql<Selectable<PipelinesTable>>`
+        WITH RECURSIVE up(id, parent, depth) AS (
+          SELECT id, parent_pipeline_id, 0 FROM pipelines WHERE id = ${id}
+          UNION ALL
+          SELECT p.id, p.parent_pipeline_id, up.depth + 1 FROM pipelines p JOIN up ON p.id = up.parent WHERE up.depth < ${MAX_WALK}
+        )
+        SELECT pipelines.* FROM up JOIN pipelines ON pipelines.id = up.id ORDER BY up.depth`.execute(db);
+      return r.rows.map(toPipeline);
+    },
+    async hierarchySize(rootId) {
+      const r = await sql<{ n: number | string }>`
+        WITH RECURSIVE down(id, depth) AS (
+          SELECT id, 0 FROM pipelines WHERE id = ${rootId}
+          UNION ALL
+          SELECT p.id, down.depth + 1 FROM pipelines p JOIN down ON p.parent_pipeline_id = down.id WHERE down.depth < ${MAX_WALK}
+        )
+        SELECT count(*) AS n FROM down`.execute(db);
+      return num(r.rows[0]?.n ?? 0);
+    },
   };
 }
+
+/** Longest parent chain walked by the recursive queries. */
+const MAX_WALK = 100_000;
