@@ -27,6 +27,7 @@ import type { ServerConfig } from './config.js';
 import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';
 import { intakePlugin } from './intake-plugin.js';
 import { startBridgeWorker } from './bridge-jobs.js';
+import { createCompilePool } from './compile-pool.js';
 
 export interface DispatcherServer {
   app: FastifyInstance;
@@ -78,6 +79,9 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   let baseUrl = config.externalUrl ?? '';
   const externalUrl = () => baseUrl;
 
+  // Every compile runs in a worker thread with a time and memory budget (warm from here on).
+  const compiler = createCompilePool({ timeoutMs: config.compileTimeoutSeconds * 1000, maxMemoryMb: config.compileMemoryMb, limits: { jobsPerPipeline: config.maxPipelineJobs } });
+
   const createPipelineFor: CreatePipelineFor = async (input) => {
     const repoPath = repos.pathFor(input.project.path);
     return pipelineFromCommit({
@@ -86,6 +90,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       changedFiles: await changedFiles(repoPath, input.beforeSha, input.sha),
       createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),
       ...input,
+      compile: compiler.compile,
     });
   };
 
@@ -152,6 +157,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         filesAt: (project, sha) => projectFilesAt(repos.pathFor(project.path), sha),
         createPipelineRef: (project, pipelineId, sha) => repos.createPipelineRef(project.path, pipelineId, sha),
         log: (message, error) => app.log.warn({ err: error }, message),
+        compile: compiler.compile,
       });
       // `expire_in` is honoured: expired artifacts lose their blob, then their record.
       sweeper = startArtifactExpirySweeper({
@@ -172,6 +178,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       // close() on the coordinator releases parked long polls (they answer 204) first.
       await coordinator.close();
       await app.close();
+      await compiler.close();
       await store.close();
     },
   };

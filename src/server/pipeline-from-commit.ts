@@ -3,7 +3,7 @@
 // and `pipeline create`. A configuration with errors creates nothing and throws
 // ConfigInvalidError carrying the diagnostics (exit 2 in the CLI, 400 over HTTP).
 import { compile } from '../ci/index.js';
-import type { Diagnostic, PipelinePlan, ProjectFiles } from '../ci/plan.js';
+import type { CompileOptions, Diagnostic, PipelinePlan, ProjectFiles } from '../ci/plan.js';
 import type { Coordinator, PipelineDetail } from '../engine/coordinator.js';
 import type { PipelineVariable, Project } from '../engine/model.js';
 import { AppError } from '../util/errors.js';
@@ -32,6 +32,8 @@ export interface PipelineFromCommitInput {
   transformPlan?: (plan: PipelinePlan) => PipelinePlan;
   /** Creates refs/pipelines/<id> in the project's repository. */
   createPipelineRef: (pipelineId: number, sha: string) => Promise<void>;
+  /** The compiler to use (the server's worker pool, compile-pool.ts); default: inline. */
+  compile?: (options: CompileOptions) => Promise<PipelinePlan>;
 }
 
 /** The server's commit -> pipeline entry point, as handed to the HTTP intake routes. */
@@ -45,10 +47,10 @@ export interface PipelineFromCommitResult {
   detail: PipelineDetail | null;
 }
 
-export function planForCommit(input: Omit<PipelineFromCommitInput, 'createPipelineRef' | 'coordinator' | 'transformPlan'>): PipelinePlan {
+export async function planForCommit(input: Omit<PipelineFromCommitInput, 'createPipelineRef' | 'coordinator' | 'transformPlan'>): Promise<PipelinePlan> {
   const variables: Record<string, string> = {};
   for (const v of input.variables ?? []) variables[v.key] = v.value;
-  return compile({
+  return (input.compile ?? (async (options: CompileOptions) => compile(options)))({
     files: input.files,
     context: {
       ref: input.ref,
@@ -66,7 +68,7 @@ export function planForCommit(input: Omit<PipelineFromCommitInput, 'createPipeli
 }
 
 export async function pipelineFromCommit(input: PipelineFromCommitInput): Promise<PipelineFromCommitResult> {
-  const compiled = planForCommit(input);
+  const compiled = await planForCommit(input);
   if (compiled.errors.length > 0) throw new ConfigInvalidError(compiled.errors);
   const plan = input.transformPlan ? input.transformPlan(compiled) : compiled;
   if (!plan.workflow.created || plan.jobs.length === 0) return { plan, detail: null };
