@@ -53,7 +53,10 @@ export function prescan(text: string, maxBytes = MAX_YAML_SIZE_BYTES, maxDepth =
       size += token.includes('\n') ? RUBY_OBJECT : MAYBE_IMMEDIATE.test(token) ? 0 : stringSize(token.length);
     } else {
       const type = CST.tokenType(token);
-      if (type === 'flow-seq-start' || type === 'flow-map-start') {
+      if (type === 'doc-start' || type === 'doc-end') {
+        size = 0; // each document is loaded (and bounded) on its own
+        depth = 0;
+      } else if (type === 'flow-seq-start' || type === 'flow-map-start') {
         size += RUBY_OBJECT;
         if (++depth > maxDepth) return at;
       } else if (type === 'flow-seq-end' || type === 'flow-map-end') depth = Math.max(0, depth - 1);
