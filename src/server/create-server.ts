@@ -28,6 +28,7 @@ import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-comm
 import { intakePlugin } from './intake-plugin.js';
 import { startBridgeWorker } from './bridge-jobs.js';
 import { createCompilePool } from './compile-pool.js';
+import { lintPlugin } from './lint-plugin.js';
 
 export interface DispatcherServer {
   app: FastifyInstance;
@@ -113,6 +114,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     repos,
   });
   await app.register(intakePlugin, { coordinator, repos, createPipelineFor });
+  await app.register(lintPlugin, { coordinator, compile: compiler.compile });
   await app.register(gitHttpPlugin, {
     coordinator,
     repos,

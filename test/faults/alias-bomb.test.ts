@@ -1,6 +1,6 @@
 // Fault: hostile YAML (a billion-laughs alias bomb, a !reference list bomb, invalid UTF-8) must
 // be reported invalid with a position, never accepted with content silently cut. Checked through
-// the `lint` CLI (a real process, exit 2) and the HTTP pipeline-creation API (real server).
+// the `lint` CLI (a real process, exit 2), the lint API and the pipeline-creation API (real HTTP).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,6 +61,19 @@ afterAll(async () => {
 });
 
 describe('hostile YAML is invalid, with a position, and nothing is cut', () => {
+  it('the lint API answers a valid file (JSON body, as GitLab takes it) and needs a token', async () => {
+    const content = 'build:\n  script: [make]\ntest:\n  script: [make test]\n  needs: [build]\n';
+    const post = (headers: Record<string, string>) => fetch(`${url}/api/ui/lint?ref=main`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ content }) });
+    expect((await post({})).status).toBe(401);
+    const r = await post({ authorization: `Bearer ${token}` });
+    expect(r.status).toBe(200);
+    const lint = (await r.json()) as { valid: boolean; errors: unknown[]; jobs: { name: string }[] };
+    expect(lint).toMatchObject({ valid: true, errors: [] });
+    expect(lint.jobs.map((j) => j.name)).toEqual(['build', 'test']);
+    const bad = await fetch(`${url}/api/ui/lint`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ nope: 1 }) });
+    expect(bad.status).toBe(400);
+  });
+
   for (const c of cases) {
     it(`lint CLI: ${c.name} -> exit 2`, async () => {
       const dir = dirWith(c.content);
@@ -74,6 +87,16 @@ describe('hostile YAML is invalid, with a position, and nothing is cut', () => {
       expect(lint.valid).toBe(false);
       expect(JSON.stringify(lint.errors)).toContain(c.message.slice(0, 40));
       held.push(`lint ${c.name}: exit 2, "${c.where}: ${c.message}", --json valid=false`);
+    });
+
+    it(`lint API: ${c.name} -> valid: false`, async () => {
+      const r = await fetch(`${url}/api/ui/lint`, { method: 'POST', headers: { 'content-type': 'application/x-yaml', authorization: `Bearer ${token}` }, body: c.content });
+      expect(r.status).toBe(200);
+      const lint = (await r.json()) as { valid: boolean; errors: { file: string; line: number; column: number; message: string }[]; jobs: unknown[] };
+      expect(lint.valid).toBe(false);
+      expect(lint.errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`)).toEqual([`${c.where}: ${c.message}`]);
+      expect(lint.jobs).toEqual([]);
+      held.push(`POST /api/ui/lint ${c.name}: valid=false "${c.where}: ${c.message}"`);
     });
 
     it(`HTTP pipeline creation: ${c.name} -> 400 invalid_config, nothing created`, async () => {
