@@ -66,7 +66,7 @@ async function whileProbing<T>(work: () => Promise<T>): Promise<{ result: T; ms:
 }
 
 beforeAll(async () => {
-  server = await createServer(loadServerConfig({ flags: { dataDir: path.join(work, 'data'), logLevel: 'silent', webRoot: null, compileTimeoutSeconds: TIMEOUT_SECONDS } }));
+  server = await createServer(loadServerConfig({ flags: { dataDir: path.join(work, 'data'), logLevel: 'silent', webRoot: null } }));
   url = await server.start();
   token = (await server.coordinator.createApiToken('t', 'user')).token;
   // Warm: the first pipeline also creates the project and its repository.
@@ -96,7 +96,23 @@ describe('large or slow configurations do not stall the server', () => {
     held.push(`11,000 jobs x 50 needs (${(yaml.length / 1e6).toFixed(1)} MB): 400 "${d.file}:${d.line}:${d.column}: ${d.message}" in ${probe.ms.toFixed(0)} ms; ${probe.probes} GETs meanwhile, worst ${probe.worstProbeMs.toFixed(0)} ms; event loop worst delay ${probe.worstLoopDelayMs.toFixed(0)} ms`);
   });
 
+  it('100,000 levels of nesting: refused at the 101st level, at once', async () => {
+    const body = tarball(`job:\n  script: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
+    const probe = await whileProbing(async () => {
+      const r = await create(body);
+      return { status: r.status, body: (await r.json()) as { diagnostics: { file: string; line: number; column: number; message: string }[] } };
+    });
+    expect(probe.result.status).toBe(400);
+    expect(probe.result.body.diagnostics).toEqual([{ file: '.gitlab-ci.yml', line: 2, column: 111, severity: 'error', message: 'The parsed YAML is too big' }]);
+    expect(probe.worstProbeMs).toBeLessThan(200);
+    held.push(`100,000-deep nesting: 400 ".gitlab-ci.yml:2:111: The parsed YAML is too big" in ${probe.ms.toFixed(0)} ms; worst GET ${probe.worstProbeMs.toFixed(0)} ms`);
+  });
+
   it(`a slow configuration ends at the ${TIMEOUT_SECONDS} s budget as an invalid configuration, requests answered meanwhile`, async () => {
+    // A second server with a short compile budget (the first keeps the default 30 s).
+    await server.close();
+    server = await createServer(loadServerConfig({ flags: { dataDir: path.join(work, 'data'), logLevel: 'silent', webRoot: null, compileTimeoutSeconds: TIMEOUT_SECONDS } }));
+    url = await server.start();
     // Within every limit (1,900 jobs x 10 needs, under 1 MB parsed) but seconds of work.
     const body = tarball(config(1900, 10));
     const probe = await whileProbing(async () => {
