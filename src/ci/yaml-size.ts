@@ -23,8 +23,8 @@ export function collectionSize(entries: number, isMap: boolean): number {
   return RUBY_OBJECT + entries * (isMap ? 16 : 8);
 }
 
-/** Plain scalars that may load as a number, a boolean or null (memsize 0 in Ruby): counted as 0. */
-const MAYBE_IMMEDIATE = /^(?:[-+]?[\d._:,]*\d[\d._:,eE+-]*|[-+]?0[xXoObB][\da-fA-F_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[yYnN])$/;
+/** Plain scalars that may load as a number, a boolean or null (memsize 0 in Ruby), or are a merge key: counted as 0. */
+const MAYBE_IMMEDIATE = /^(?:<<|[-+]?[\d._:,]*\d[\d._:,eE+-]*|[-+]?0[xXoObB][\da-fA-F_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[yYnN])$/;
 
 /** Texts below this are parsed directly: too few tokens to pass the size bound, and depth is checked after the parse. */
 const PRESCAN_FROM = 64 * 1024;
