@@ -1,5 +1,6 @@
 // The composition root: picks the store (SQLite or PostgreSQL), builds the coordinator, mounts the
-// HTTP plugins (runner API v4, git smart HTTP, UI API, static UI) and starts/stops cleanly.
+// HTTP plugins (runner API v4, git smart HTTP, UI API, intake and lint, static UI) and starts/stops
+// cleanly. Every .gitlab-ci.yml compile goes through one compile pool (worker threads, compile-pool.ts).
 // The only place that knows the concrete adapters.
 //
 // Lifecycle: created -> listening (start) -> closing (close: stop accepting, release long polls,
