@@ -4,7 +4,7 @@
 //   -> needs/dependencies validation and cycle check -> plan
 import { Diagnostics } from './diagnostics.js';
 import { resolveExtends } from './extends.js';
-import { expandIncludes } from './includes.js';
+import { expandIncludes, MAX_INCLUDES } from './includes.js';
 import { interpolate, resolveInputs, splitHeader } from './inputs.js';
 import { readAutoCancel, readGlobals, GLOBAL_KEYS, type Globals } from './globals.js';
 import { buildJobTemplate, type JobTemplate } from './job.js';
@@ -13,12 +13,15 @@ import { resolveReferences } from './references.js';
 import { firstMatchingRule, type RuleEnv } from './rules.js';
 import { keyPos, valPos } from './source-map.js';
 import { normalizeVariables, predefinedVariables, VariableScope } from './variables.js';
-import { Budget, isObj, type Obj } from './values.js';
+import { Budget, isObj, LimitError, type Obj } from './values.js';
 import { loadYaml } from './yaml-load.js';
+import { isBlank, readSource } from './read-source.js';
 import { instantiateJobs } from './instantiate.js';
 import { validateNeeds } from './needs.js';
 
 const WORK_BUDGET = 5_000_000;
+/** Default jobs per pipeline: see CompileLimits.jobsPerPipeline. */
+export const MAX_PIPELINE_JOBS = 2000;
 
 function emptyPlan(diags: Diagnostics): PipelinePlan {
   return {
@@ -37,7 +40,8 @@ export function compile(options: CompileOptions): PipelinePlan {
   try {
     return compileInner(options, configPath, diags);
   } catch (e) {
-    diags.error(undefined, `internal compiler error: ${(e as Error)?.message ?? String(e)}`);
+    if (e instanceof LimitError) diags.error(e.pos, e.message);
+    else diags.error(undefined, `internal compiler error: ${(e as Error)?.message ?? String(e)}`);
     return emptyPlan(diags);
   }
 }
@@ -50,8 +54,8 @@ function compileInner(options: CompileOptions, configPath: string, diags: Diagno
   const baseScope = new VariableScope([predefined, contextVars]);
   const ruleEnv: RuleEnv = { ctx, files: options.files, diags };
 
-  const text = options.files.read(configPath);
-  if (text === undefined || text.trim() === '') {
+  const text = readSource(options.files, configPath);
+  if (text === undefined || isBlank(text)) {
     diags.error(undefined, text === undefined ? `Missing CI config file: ${configPath}` : 'Please provide content of .gitlab-ci.yml');
     return emptyPlan(diags);
   }
@@ -68,7 +72,7 @@ function compileInner(options: CompileOptions, configPath: string, diags: Diagno
     return emptyPlan(diags);
   }
 
-  root = expandIncludes(root, { files: options.files, diags, budget, external: options.externalInclude, lookup: baseScope.get, ruleEnv, projectPath: ctx.projectPath, count: 0, seen: new Set([`local:${configPath}:null`]) }, 0);
+  root = expandIncludes(root, { files: options.files, diags, budget, external: options.externalInclude, lookup: baseScope.get, ruleEnv, projectPath: ctx.projectPath, count: 0, maxIncludes: options.limits?.includes ?? MAX_INCLUDES, seen: new Set([`local:${configPath}:null`]) }, 0);
   const extended = resolveExtends(root as Obj, diags, budget);
   root = extended.root;
   root = resolveReferences(root as Obj, diags, budget);
@@ -129,7 +133,11 @@ function compileInner(options: CompileOptions, configPath: string, diags: Diagno
 
   const globalVars = globals.variables.map(({ key, value, raw }) => ({ key, value, raw }));
   const all = instantiateJobs({ templates, globals, globalVars, workflowVars, predefined, contextVars, ruleEnv, diags, hasWorkflowRules: globals.workflowRules !== null, budget });
-  validateNeeds({ all, diags, stages: globals.stages });
+  if (budget.exhausted) {
+    diags.error(undefined, 'configuration is too large to process (work limit exceeded)');
+    return emptyPlan(diags);
+  }
+  validateNeeds({ all, diags, stages: globals.stages, maxNeeds: options.limits?.needsPerJob });
 
   let jobs: PlanJob[] = workflow.created ? all.filter((j) => j.included).map((j) => j.job) : [];
   jobs = jobs.sort((a, b) => a.stageIndex - b.stageIndex);
@@ -139,6 +147,12 @@ function compileInner(options: CompileOptions, configPath: string, diags: Diagno
   if (workflow.created && jobs.every((j) => j.stage === '.pre' || j.stage === '.post')) {
     workflow.created = false;
     jobs = [];
+  }
+  const maxJobs = options.limits?.jobsPerPipeline ?? MAX_PIPELINE_JOBS;
+  if (maxJobs > 0 && jobs.length > maxJobs) {
+    // GitLab (Gitlab::Ci::Pipeline::Chain::Limit::Size): checked on the jobs the pipeline would have.
+    const first = all.find((j) => j.job === jobs[maxJobs]);
+    diags.error(first?.tpl.pos, `The number of jobs has exceeded the limit of ${maxJobs}. Try splitting the configuration with parent-child-pipelines https://docs.gitlab.com/ci/debugging/#pipeline-with-many-jobs-fails-to-start`);
   }
   return {
     stages: globals.stages,

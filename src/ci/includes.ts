@@ -10,9 +10,10 @@ import { keyPos, valPos, type Pos } from './source-map.js';
 import { expandVariables } from './variables.js';
 import { boundedJson, Budget, copyObj, deepMerge, has, isObj, type Obj } from './values.js';
 import { loadYaml } from './yaml-load.js';
+import { isBlank, readSource } from './read-source.js';
 
-const MAX_INCLUDES = 150;
-const MAX_DEPTH = 100;
+/** GitLab's `ci_max_includes` default; it also bounds the nesting (each level is one more include). */
+export const MAX_INCLUDES = 150;
 const LOCATION_KEYS = ['local', 'file', 'remote', 'template', 'component', 'project'];
 const INCLUDE_KEYS = [...LOCATION_KEYS, 'ref', 'rules', 'inputs', 'with', 'cache', 'integrity'];
 const INCLUDE_RULE_KEYS = ['if', 'exists', 'changes', 'when'];
@@ -27,12 +28,13 @@ export interface IncludeState {
   projectPath: string;
   count: number;
   seen: Set<string>;
+  maxIncludes: number;
 }
 
 interface Source {
   kind: 'local' | 'remote' | 'template' | 'project' | 'component';
   location: string;
-  text: string;
+  text: string | Uint8Array;
   inputs: unknown;
   pos: Pos | undefined;
 }
@@ -44,17 +46,13 @@ export function expandIncludes(content: Obj, state: IncludeState, depth: number)
   const raw = own.include;
   const at = keyPos(content, 'include');
   delete own.include;
-  if (depth > MAX_DEPTH) {
-    state.diags.error(at, `Maximum of ${MAX_DEPTH} nested includes are allowed!`);
-    return own;
-  }
   let merged: unknown = {};
   const entries = raw === null ? [] : Array.isArray(raw) ? raw : [raw];
   entries.forEach((entry, i) => {
     const pos = Array.isArray(raw) ? valPos(raw, i, at) : valPos(content, 'include', at);
     for (const source of resolveEntry(entry, state, pos)) {
-      if (++state.count > MAX_INCLUDES) {
-        if (state.count === MAX_INCLUDES + 1) state.diags.error(pos, `Maximum of ${MAX_INCLUDES} includes are allowed`);
+      if (++state.count > state.maxIncludes) {
+        if (state.count === state.maxIncludes + 1) state.diags.error(source.pos ?? pos, `Maximum of ${state.maxIncludes} nested includes are allowed!`);
         return;
       }
       const key = `${source.kind}:${source.location}:${JSON.stringify(boundedJson(source.inputs ?? null))}`;
@@ -151,9 +149,9 @@ function local(path: string, inputs: unknown, state: IncludeState, pos: Pos | un
   }
   const out: Source[] = [];
   for (const p of paths) {
-    const text = state.files.read(p);
+    const text = readSource(state.files, p);
     if (text === undefined) state.diags.error(pos, `Local file \`${p}\` does not exist!`);
-    else if (text.trim() === '') state.diags.error(pos, `Local file \`${p}\` is empty!`);
+    else if (isBlank(text)) state.diags.error(pos, `Local file \`${p}\` is empty!`);
     else out.push({ kind: 'local', location: p, text, inputs, pos });
   }
   return out;

@@ -12,7 +12,12 @@ export interface NeedsInput {
   all: JobInstance[];
   diags: Diagnostics;
   stages: string[];
+  /** GitLab's `ci_needs_size_limit`. */
+  maxNeeds?: number;
 }
+
+/** GitLab's default `ci_needs_size_limit`. */
+export const MAX_NEEDS = 50;
 
 function substituteMatrix(matrix: unknown[], own: { key: string; value: string }[]): unknown[] {
   const values = new Map(own.map((m) => [m.key, m.value]));
@@ -25,7 +30,7 @@ function substituteMatrix(matrix: unknown[], own: { key: string; value: string }
   });
 }
 
-export function validateNeeds({ all, diags, stages }: NeedsInput): void {
+export function validateNeeds({ all, diags, stages, maxNeeds = MAX_NEEDS }: NeedsInput): void {
   const byName = new Map<string, JobInstance>();
   const byBase = new Map<string, JobInstance[]>();
   for (const inst of all) {
@@ -75,6 +80,9 @@ export function validateNeeds({ all, diags, stages }: NeedsInput): void {
       const dups = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
       if (dups.length) diags.error(inst.needSpecs[0]?.pos, `${inst.name} has the following needs duplicated: ${dups.join(', ')}.`);
       graph.set(inst.name, needs.map((n) => n.job));
+      if (inst.included && needs.length > maxNeeds) {
+        diags.error(inst.needSpecs[0]?.pos ?? inst.tpl.pos, `${inst.name}: one job can only need ${maxNeeds} others, but you have listed ${needs.length}. See needs keyword documentation for more details`);
+      }
       // against this pipeline
       if (inst.included) {
         const present: PlanNeed[] = [];

@@ -146,6 +146,11 @@ export interface PipelinePlan {
  */
 export interface ProjectFiles {
   read(path: string): string | undefined;
+  /**
+   * The file's bytes, when the source has bytes (a commit, a directory): the compiler then decodes
+   * them as strict UTF-8 and reports an invalid byte with its position.
+   */
+  readBytes?(path: string): Uint8Array | undefined;
   /** Every file path in the project (for `include: local` globs and `rules: exists`). */
   list(): readonly string[];
 }
@@ -179,4 +184,18 @@ export interface CompileOptions {
    * available. Absent = those include kinds give an "is not available here" error.
    */
   externalInclude?: (kind: 'remote' | 'template' | 'project' | 'component', location: string) => string | undefined;
+  limits?: CompileLimits;
+}
+
+/** GitLab's configurable CI limits (plan limits / application settings); absent fields take the defaults. */
+export interface CompileLimits {
+  /**
+   * Jobs in one pipeline (GitLab's plan limit `ci_pipeline_size`). GitLab self-managed leaves it
+   * off (0); the default here is 2000, GitLab.com's value for its largest plan. 0 = no limit.
+   */
+  jobsPerPipeline?: number;
+  /** `needs` of one job (GitLab's `ci_needs_size_limit`, default 50). */
+  needsPerJob?: number;
+  /** Included files per pipeline (GitLab's `ci_max_includes`, default 150). */
+  includes?: number;
 }

@@ -4,9 +4,10 @@ import type { Diagnostics } from './diagnostics.js';
 import { evaluateExpression, ExpressionSyntaxError, parseExpression, compilePattern, splitPattern, type Expr } from './expression/index.js';
 import { globMatcher } from './glob.js';
 import type { CompileContext, ProjectFiles } from './plan.js';
-import { keyPos, valPos, type Pos } from './source-map.js';
+import { keyPos, locOf, valPos, type Pos } from './source-map.js';
 import { expandVariables } from './variables.js';
-import { has, isObj, type Obj } from './values.js';
+import { has, isObj, LimitError, type Obj } from './values.js';
+import { TOO_BIG } from './yaml-size.js';
 
 export interface RuleEnv {
   ctx: CompileContext;
@@ -38,21 +39,29 @@ export function compileIf(text: string): Expr | ExpressionSyntaxError {
   return hit;
 }
 
-/** Flattens nested arrays (GitLab: up to 10 levels), bounded to 50,000 items in all. */
-export function flattenList(v: unknown, depth = 0): unknown[] {
+export const MAX_LIST_ITEMS = 50_000;
+
+/**
+ * Flattens nested arrays (GitLab: up to 10 levels; a deeper array stays an item, which the caller
+ * reports as the wrong type). Arrays may share items (aliases, `!reference`): more than 50,000
+ * items in all is refused with a LimitError at the list's position, never cut.
+ */
+export function flattenList(v: unknown): unknown[] {
   if (!Array.isArray(v)) return [v];
-  if (v.length <= 50_000 && !v.some(Array.isArray)) return v;
+  if (v.length <= MAX_LIST_ITEMS && !v.some(Array.isArray)) return v;
   const out: unknown[] = [];
-  let budget = 50_000;
+  let left = MAX_LIST_ITEMS;
   const walk = (list: unknown[], level: number): void => {
     for (const item of list) {
-      if (--budget < 0) return;
-      if (Array.isArray(item)) {
-        if (level < 10) walk(item, level + 1);
-      } else out.push(item);
+      if (--left < 0) {
+        const loc = locOf(v);
+        throw new LimitError(`${TOO_BIG}: a list has more than ${MAX_LIST_ITEMS} items once its nested lists and !reference tags are expanded`, loc ? { file: loc.file, offset: loc.at } : undefined);
+      }
+      if (Array.isArray(item) && level < 10) walk(item, level + 1);
+      else out.push(item);
     }
   };
-  walk(v, depth);
+  walk(v, 0);
   return out;
 }
 

@@ -25,6 +25,20 @@ export function has(o: Obj, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, key);
 }
 
+/**
+ * A bound that would otherwise cut content silently (a list too long once expanded): thrown
+ * from deep inside a stage, reported by compile() as an error at `pos`.
+ */
+export class LimitError extends Error {
+  constructor(
+    message: string,
+    readonly pos?: Pos,
+  ) {
+    super(message);
+    this.name = 'LimitError';
+  }
+}
+
 /** Bounds the total work of one compile (alias fan-out, extends, references, matrix). */
 export class Budget {
   exhausted = false;

@@ -1,9 +1,13 @@
 // Parses YAML as GitLab reads it (YAML 1.1 booleans, anchors, `<<` merge keys as Psych applies
 // them, duplicate keys: last wins, `!reference` tags) into plain values plus source positions.
+// Files given as bytes must be valid UTF-8; the parsed value is bounded as GitLab bounds it
+// (yaml-size.ts: "The parsed YAML is too big", aliases counted each time they are used).
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { Diagnostics } from './diagnostics.js';
 import { isFloatKey, keyPos, setLoc, valPos, type NodeLoc, type Pos, type SourceFile } from './source-map.js';
 import { boundedJson, Budget, isObj, RefTag, setKey, type Obj } from './values.js';
+import { decodeUtf8 } from './utf8.js';
+import { collectionSize, MAX_YAML_DEPTH, MAX_YAML_SIZE_BYTES, prescan, stringSize, TOO_BIG } from './yaml-size.js';
 
 const referenceTag = { tag: '!reference', collection: 'seq' as const, resolve: (v: unknown) => v };
 
@@ -20,11 +24,35 @@ export interface LoadedYaml {
 
 const MAX_TEXT = 4 * 1024 * 1024;
 
-export function loadYaml(path: string, text: string, diags: Diagnostics, budget: Budget): LoadedYaml {
+/** Lines of `text`, for positions in a text the YAML parser did not see. */
+function lineCounterOf(text: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+  return lines;
+}
+
+export function loadYaml(path: string, source: string | Uint8Array, diags: Diagnostics, budget: Budget): LoadedYaml {
+  let text: string;
+  if (typeof source === 'string') text = source;
+  else {
+    const decoded = decodeUtf8(source);
+    if (!decoded.ok) {
+      const file: SourceFile = { path, lines: lineCounterOf(decoded.prefix) };
+      diags.error({ file, offset: decoded.prefix.length }, `invalid byte sequence in UTF-8 (${decoded.message}: ${decoded.bytes})`);
+      return { file, docs: [], ok: false };
+    }
+    text = decoded.text;
+  }
   const lines = new LineCounter();
   const file: SourceFile = { path, lines };
   if (text.length > MAX_TEXT) {
     diags.error({ file, offset: 0 }, `${path}: file is too large (over ${MAX_TEXT} characters)`);
+    return { file, docs: [], ok: false };
+  }
+  const tooBigAt = prescan(text);
+  if (tooBigAt >= 0) {
+    diags.error({ file: { path, lines: lineCounterOf(text) }, offset: tooBigAt }, TOO_BIG);
     return { file, docs: [], ok: false };
   }
   let documents: Document.Parsed[];
@@ -40,14 +68,16 @@ export function loadYaml(path: string, text: string, diags: Diagnostics, budget:
     });
     documents = Array.isArray(parsed) ? parsed : [];
   } catch (e) {
-    diags.error({ file, offset: 0 }, `yaml syntax error: ${(e as Error).message}`);
+    diags.error({ file, offset: 0 }, isStackOverflow(e) ? TOO_BIG : `yaml syntax error: ${(e as Error).message}`);
     return { file, docs: [], ok: false };
   }
   let ok = true;
   for (const doc of documents) {
     for (const err of doc.errors) {
       ok = false;
-      diags.error({ file, offset: err.pos[0] }, `yaml syntax error: ${cleanMessage(err.message)}`);
+      // The parser recurses per nesting level: running out of stack means far more than 100 levels.
+      const message = isStackOverflow(err) ? TOO_BIG : `yaml syntax error: ${cleanMessage(err.message)}`;
+      diags.error({ file, offset: err.pos[0] }, message);
     }
   }
   if (!ok) return { file, docs: [], ok };
@@ -55,7 +85,7 @@ export function loadYaml(path: string, text: string, diags: Diagnostics, budget:
   for (const doc of documents) {
     const conv = new Converter(doc, file, diags, budget);
     docs.push(conv.convert(doc.contents as Node | null));
-    if (conv.tooDeep) return { file, docs: [], ok: false };
+    if (conv.tooBig) return { file, docs: [], ok: false };
     if (budget.exhausted) {
       diags.error({ file, offset: 0 }, `${path}: configuration is too large (alias expansion exceeds the limit)`);
       return { file, docs: [], ok: false };
@@ -68,13 +98,26 @@ function cleanMessage(m: string): string {
   return m.replace(/\s+at line \d+, column \d+:?[\s\S]*$/, '').trim();
 }
 
-const MAX_DEPTH = 100;
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError || /Maximum call stack size exceeded/.test(String((e as Error)?.message ?? e));
+}
+
+/** Size and height of an anchored subtree, added again at each alias of it. */
+interface Measured {
+  value: unknown;
+  size: number;
+  height: number;
+}
 
 class Converter {
-  private memo = new Map<Node, unknown>();
+  private memo = new Map<Node, Measured>();
   private active = new Set<Node>();
   private depth = 0;
-  tooDeep = false;
+  /** Estimated parsed size so far (yaml-size.ts), aliases counted each time. */
+  private size = 0;
+  /** Deepest collection level reached so far. */
+  private peak = 0;
+  tooBig = false;
 
   constructor(
     private doc: Document.Parsed,
@@ -91,21 +134,36 @@ class Converter {
     return node?.range?.[0] ?? 0;
   }
 
+  /** Adds to the estimated size / depth; false (and one diagnostic) once a limit is passed. */
+  private account(node: Node, size: number, height: number): boolean {
+    if (this.tooBig) return false;
+    this.size += size;
+    this.peak = Math.max(this.peak, this.depth + height);
+    if (this.size <= MAX_YAML_SIZE_BYTES && this.peak <= MAX_YAML_DEPTH) return true;
+    this.tooBig = true;
+    this.diags.error(this.pos(node), TOO_BIG);
+    return false;
+  }
+
   convert(node: Node | null | undefined): unknown {
-    if (node === null || node === undefined) return null;
+    if (node === null || node === undefined || this.tooBig) return null;
     if (!this.budget.spend(1)) return null;
     if (isAlias(node)) {
       const target = node.resolve(this.doc) as Node | undefined;
       if (!target || this.active.has(target)) return null;
-      if (this.memo.has(target)) return this.memo.get(target);
+      const seen = this.memo.get(target);
+      if (seen) return this.account(node, seen.size, seen.height) ? seen.value : null;
       return this.convert(target);
     }
-    if (isScalar(node)) return this.scalar(node);
-    if (this.depth >= MAX_DEPTH) {
-      if (!this.tooDeep) this.diags.error(this.pos(node), `configuration is nested too deeply (more than ${MAX_DEPTH} levels)`);
-      this.tooDeep = true;
-      return null;
+    if (isScalar(node)) {
+      const value = this.scalar(node);
+      return this.account(node, typeof value === 'string' ? stringSize(value.length) : 0, 0) ? value : null;
     }
+    const items = isMap(node) || isSeq(node) ? node.items.length : 0;
+    if (!this.account(node, collectionSize(items, isMap(node)), 1)) return null;
+    const sizeBefore = this.size;
+    const peakBefore = this.peak;
+    this.peak = this.depth + 1;
     this.active.add(node);
     this.depth++;
     try {
@@ -113,10 +171,11 @@ class Converter {
       if (isMap(node)) out = this.map(node);
       else if (isSeq(node)) out = this.seq(node);
       else out = null;
-      if (node.anchor) this.memo.set(node, out);
+      if (node.anchor) this.memo.set(node, { value: out, size: this.size - sizeBefore + collectionSize(items, isMap(node)), height: this.peak - (this.depth - 1) });
       return out;
     } finally {
       this.depth--;
+      this.peak = Math.max(peakBefore, this.peak);
       this.active.delete(node);
     }
   }

@@ -41,23 +41,26 @@ function walk(root: string): string[] {
 export function projectFilesFromDir(dir: string): ProjectFiles {
   const root = resolve(dir);
   let list: string[] | null = null;
-  const cache = new Map<string, string | undefined>();
-  return {
-    read(path: string): string | undefined {
-      const clean = path.replace(/^\.?\/+/, '');
-      if (cache.has(clean)) return cache.get(clean);
-      const full = resolve(root, clean);
-      let text: string | undefined;
-      if (full === root || full.startsWith(root + sep)) {
-        try {
-          if (statSync(full).isFile()) text = readFileSync(full, 'utf8');
-        } catch {
-          text = undefined;
-        }
+  const cache = new Map<string, Buffer | undefined>();
+  const readBytes = (path: string): Buffer | undefined => {
+    const clean = path.replace(/^\.?\/+/, '');
+    if (cache.has(clean)) return cache.get(clean);
+    const full = resolve(root, clean);
+    let bytes: Buffer | undefined;
+    if (full === root || full.startsWith(root + sep)) {
+      try {
+        if (statSync(full).isFile()) bytes = readFileSync(full);
+      } catch {
+        bytes = undefined;
       }
-      cache.set(clean, text);
-      return text;
-    },
+    }
+    cache.set(clean, bytes);
+    return bytes;
+  };
+  return {
+    // Bytes for the compiler (it decodes them as strict UTF-8 and reports an invalid byte).
+    readBytes,
+    read: (path) => readBytes(path)?.toString('utf8'),
     list(): readonly string[] {
       list ??= gitList(root) ?? walk(root);
       return list;

@@ -1,6 +1,7 @@
 // ProjectFiles (src/ci/plan.ts) over a commit of a bare repository: the file list comes from one
 // `git ls-tree -r` at construction, contents from `git cat-file` on first read (cached), both
-// synchronous so that the compiler stays pure and synchronous.
+// synchronous so that the compiler stays pure and synchronous (the server's compile worker asks
+// for them over a channel, see server/compile-pool.ts).
 import type { ProjectFiles } from '../ci/plan.js';
 import { runGitSync } from './run-git.js';
 
@@ -24,22 +25,25 @@ export function projectFilesAt(repoPath: string, sha: string): ProjectFiles {
     if (type === 'blob') objects.set(entry.slice(tab + 1), object);
   }
   const paths = Object.freeze([...objects.keys()].sort());
-  const cache = new Map<string, string>();
+  const cache = new Map<string, Buffer>();
   let cachedBytes = 0;
+  const readBytes = (path: string): Buffer | undefined => {
+    const key = normalize(path);
+    const object = objects.get(key);
+    if (object === undefined) return undefined;
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const bytes = runGitSync(['cat-file', 'blob', object], { cwd: repoPath });
+    if (cachedBytes + bytes.length <= MAX_CACHED_BYTES) {
+      cache.set(key, bytes);
+      cachedBytes += bytes.length;
+    }
+    return bytes;
+  };
   return {
     list: () => paths,
-    read(path: string): string | undefined {
-      const key = normalize(path);
-      const object = objects.get(key);
-      if (object === undefined) return undefined;
-      const hit = cache.get(key);
-      if (hit !== undefined) return hit;
-      const text = runGitSync(['cat-file', 'blob', object], { cwd: repoPath }).toString('utf8');
-      if (cachedBytes + text.length <= MAX_CACHED_BYTES) {
-        cache.set(key, text);
-        cachedBytes += text.length;
-      }
-      return text;
-    },
+    // Bytes for the compiler (it decodes them as strict UTF-8); text for everything else.
+    readBytes,
+    read: (path) => readBytes(path)?.toString('utf8'),
   };
 }

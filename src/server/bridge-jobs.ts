@@ -15,7 +15,7 @@
 import type { Coordinator } from '../engine/coordinator.js';
 import { DownstreamRefused } from '../engine/downstream-limits.js';
 import type { FailureReason, Job, Pipeline, PipelineVariable, Project } from '../engine/model.js';
-import type { ProjectFiles } from '../ci/plan.js';
+import type { CompileOptions, PipelinePlan, ProjectFiles } from '../ci/plan.js';
 import { compile } from '../ci/index.js';
 
 export interface BridgeWorkerOptions {
@@ -23,6 +23,8 @@ export interface BridgeWorkerOptions {
   filesAt(project: Project, sha: string): ProjectFiles;
   createPipelineRef(project: Project, pipelineId: number, sha: string): Promise<void>;
   log(message: string, error?: unknown): void;
+  /** The compiler to use (the server's worker pool, compile-pool.ts); default: inline. */
+  compile?: (options: CompileOptions) => Promise<PipelinePlan>;
 }
 
 const FINAL = new Set(['success', 'failed', 'canceled', 'skipped']);
@@ -33,6 +35,7 @@ function childFiles(files: ProjectFiles, include: string[]): ProjectFiles {
   const main = `include:\n${include.map((f) => `  - local: ${JSON.stringify(f)}\n`).join('')}`;
   return {
     read: (p) => (p === CHILD_CONFIG ? main : files.read(p)),
+    readBytes: files.readBytes && ((p) => (p === CHILD_CONFIG ? new TextEncoder().encode(main) : files.readBytes!(p))),
     list: () => files.list(),
   };
 }
@@ -84,7 +87,7 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
     ];
     const values: Record<string, string> = {};
     for (const v of variables) values[v.key] = v.value;
-    const plan = compile({
+    const plan = await (opts.compile ?? (async (o: CompileOptions) => compile(o)))({
       configPath: CHILD_CONFIG,
       files: childFiles(opts.filesAt(project, parent.sha), include),
       context: {

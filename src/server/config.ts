@@ -31,6 +31,12 @@ export interface ServerConfig {
    * key file `secret.key` in dataDir, created at the first start (see secret-key.ts).
    */
   secretKey: string | null;
+  /** Time budget of one .gitlab-ci.yml compile (GitLab: Gitlab::Ci::Config::TIMEOUT_SECONDS, 30). */
+  compileTimeoutSeconds: number;
+  /** Heap of a compile worker thread, MB; a compile needing more is an invalid configuration. */
+  compileMemoryMb: number;
+  /** Jobs in one pipeline (GitLab's `ci_pipeline_size`; 0 = no limit). Default 2000. */
+  maxPipelineJobs: number;
 }
 
 type Partial2<T> = { [K in keyof T]?: T[K] | undefined };
@@ -47,6 +53,9 @@ const ENV: Record<string, keyof ServerConfig> = {
   GCD_ANONYMOUS_READ: 'anonymousRead',
   GCD_LOG_LEVEL: 'logLevel',
   GCD_SECRET_KEY: 'secretKey',
+  GCD_COMPILE_TIMEOUT_SECONDS: 'compileTimeoutSeconds',
+  GCD_COMPILE_MEMORY_MB: 'compileMemoryMb',
+  GCD_MAX_PIPELINE_JOBS: 'maxPipelineJobs',
 };
 
 const isLoopback = (host: string) => host === '127.0.0.1' || host === '::1' || host === 'localhost';
@@ -101,7 +110,7 @@ export function loadServerConfig(opts: {
 }): ServerConfig {
   const merged: Partial2<ServerConfig> = { ...fromFile(opts.configFile), ...fromEnv(opts.env ?? {}) };
   for (const [k, v] of Object.entries(opts.flags ?? {})) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
-  const known = new Set<string>(['dataDir', 'host', 'port', 'externalUrl', 'database', 'longPollSeconds', 'staleJobSeconds', 'maxArtifactBytes', 'anonymousRead', 'webRoot', 'logLevel', 'secretKey']);
+  const known = new Set<string>(['dataDir', 'host', 'port', 'externalUrl', 'database', 'longPollSeconds', 'staleJobSeconds', 'maxArtifactBytes', 'anonymousRead', 'webRoot', 'logLevel', 'secretKey', 'compileTimeoutSeconds', 'compileMemoryMb', 'maxPipelineJobs']);
   for (const key of Object.keys(merged)) if (!known.has(key)) throw new AppError('invalid_config', `unknown config key: ${key}`);
 
   const host = String(merged.host ?? '127.0.0.1');
@@ -129,5 +138,8 @@ export function loadServerConfig(opts: {
     webRoot: merged.webRoot === undefined ? defaultWebRoot() : merged.webRoot,
     logLevel,
     secretKey,
+    compileTimeoutSeconds: toNumber('compileTimeoutSeconds', merged.compileTimeoutSeconds ?? 30, 0.01),
+    compileMemoryMb: toNumber('compileMemoryMb', merged.compileMemoryMb ?? 512, 16),
+    maxPipelineJobs: Math.floor(toNumber('maxPipelineJobs', merged.maxPipelineJobs ?? 2000, 0)),
   };
 }

@@ -1,5 +1,6 @@
 // The composition root: picks the store (SQLite or PostgreSQL), builds the coordinator, mounts the
-// HTTP plugins (runner API v4, git smart HTTP, UI API, static UI) and starts/stops cleanly.
+// HTTP plugins (runner API v4, git smart HTTP, UI API, intake and lint, static UI) and starts/stops
+// cleanly. Every .gitlab-ci.yml compile goes through one compile pool (worker threads, compile-pool.ts).
 // The only place that knows the concrete adapters.
 //
 // Lifecycle: created -> listening (start) -> closing (close: stop accepting, release long polls,
@@ -32,6 +33,8 @@ import { loadSecretKey, SECRET_KEY_FILE } from './secret-key.js';
 import { redactingLogger } from './log-redaction.js';
 import { SecretKeyError } from '../store/sql/secret-box.js';
 import { AppError } from '../util/errors.js';
+import { createCompilePool } from './compile-pool.js';
+import { lintPlugin } from './lint-plugin.js';
 
 export interface DispatcherServer {
   app: FastifyInstance;
@@ -103,6 +106,9 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   let baseUrl = config.externalUrl ?? '';
   const externalUrl = () => baseUrl;
 
+  // Every compile runs in a worker thread with a time and memory budget (warm from here on).
+  const compiler = createCompilePool({ timeoutMs: config.compileTimeoutSeconds * 1000, maxMemoryMb: config.compileMemoryMb, limits: { jobsPerPipeline: config.maxPipelineJobs } });
+
   const createPipelineFor: CreatePipelineFor = async (input) => {
     const repoPath = repos.pathFor(input.project.path);
     return pipelineFromCommit({
@@ -111,6 +117,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       changedFiles: await changedFiles(repoPath, input.beforeSha, input.sha),
       createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),
       ...input,
+      compile: compiler.compile,
     });
   };
 
@@ -133,6 +140,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     repos,
   });
   await app.register(intakePlugin, { coordinator, repos, createPipelineFor });
+  await app.register(lintPlugin, { coordinator, compile: compiler.compile });
   await app.register(gitHttpPlugin, {
     coordinator,
     repos,
@@ -176,6 +184,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         filesAt: (project, sha) => projectFilesAt(repos.pathFor(project.path), sha),
         createPipelineRef: (project, pipelineId, sha) => repos.createPipelineRef(project.path, pipelineId, sha),
         log: (message, error) => app.log.warn({ err: error }, message),
+        compile: compiler.compile,
       });
       // `expire_in` is honoured: expired artifacts lose their blob, then their record.
       sweeper = startArtifactExpirySweeper({
@@ -196,6 +205,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       // close() on the coordinator releases parked long polls (they answer 204) first.
       await coordinator.close();
       await app.close();
+      await compiler.close();
       await store.close();
     },
   };

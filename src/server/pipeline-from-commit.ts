@@ -5,7 +5,7 @@
 // (git push, as GitLab): then a failed pipeline with those errors (config_error) is recorded and
 // carried by the error. A commit without .gitlab-ci.yml records nothing.
 import { compile } from '../ci/index.js';
-import type { Diagnostic, PipelinePlan, ProjectFiles } from '../ci/plan.js';
+import type { CompileOptions, Diagnostic, PipelinePlan, ProjectFiles } from '../ci/plan.js';
 import type { Coordinator, PipelineDetail } from '../engine/coordinator.js';
 import type { Pipeline, PipelineVariable, Project } from '../engine/model.js';
 import { AppError } from '../util/errors.js';
@@ -39,6 +39,8 @@ export interface PipelineFromCommitInput {
   transformPlan?: (plan: PipelinePlan) => PipelinePlan;
   /** Creates refs/pipelines/<id> in the project's repository. */
   createPipelineRef: (pipelineId: number, sha: string) => Promise<void>;
+  /** The compiler to use (the server's worker pool, compile-pool.ts); default: inline. */
+  compile?: (options: CompileOptions) => Promise<PipelinePlan>;
 }
 
 /** The server's commit -> pipeline entry point, as handed to the HTTP intake routes. */
@@ -52,10 +54,10 @@ export interface PipelineFromCommitResult {
   detail: PipelineDetail | null;
 }
 
-export function planForCommit(input: Omit<PipelineFromCommitInput, 'createPipelineRef' | 'coordinator' | 'transformPlan'>): PipelinePlan {
+export async function planForCommit(input: Omit<PipelineFromCommitInput, 'createPipelineRef' | 'coordinator' | 'transformPlan'>): Promise<PipelinePlan> {
   const variables: Record<string, string> = {};
   for (const v of input.variables ?? []) variables[v.key] = v.value;
-  return compile({
+  return (input.compile ?? (async (options: CompileOptions) => compile(options)))({
     files: input.files,
     context: {
       ref: input.ref,
@@ -73,7 +75,7 @@ export function planForCommit(input: Omit<PipelineFromCommitInput, 'createPipeli
 }
 
 export async function pipelineFromCommit(input: PipelineFromCommitInput): Promise<PipelineFromCommitResult> {
-  const compiled = planForCommit(input);
+  const compiled = await planForCommit(input);
   if (compiled.errors.length > 0) {
     const record = input.recordConfigError && input.files.read('.gitlab-ci.yml') !== undefined;
     const { ref, isTag, sha, beforeSha, source, commitMessage, variables } = input;
