@@ -305,6 +305,17 @@ describe('runners and admin', () => {
     expect(paused.body.paused).toBe(true);
     const bad = await h.fetch(`/api/ui/runners/${extra.body.runner.id}`, { method: 'PATCH', token: h.adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paused: 'yes' }) });
     expect(bad.status).toBe(400);
+    // maximumTimeout: the engine's one check (>= 600 s or null), on create and on update.
+    const patch = (body: unknown) => h.fetch(`/api/ui/runners/${extra.body.runner.id}`, { method: 'PATCH', token: h.adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const value of [-5, 599, 2 ** 40, '3600']) {
+      const res = await json(await patch({ maximumTimeout: value }));
+      expect(res.status, String(value)).toBe(400);
+    }
+    expect((await json(await patch({ maximumTimeout: -5 }))).body.message).toBe('Maximum timeout needs to be at least 10 minutes');
+    expect((await json(await patch({ maximumTimeout: 3600 }))).body.maximumTimeout).toBe(3600);
+    expect((await json(await patch({ maximumTimeout: null }))).body.maximumTimeout).toBeNull();
+    const create = await h.fetch('/api/ui/runners', { method: 'POST', token: h.adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ maximumTimeout: -5 }) });
+    expect(create.status).toBe(400);
     expect((await h.fetch(`/api/ui/runners/${extra.body.runner.id}`, { method: 'DELETE', token: h.adminToken })).status).toBe(204);
     expect((await h.fetch(`/api/ui/runners/${extra.body.runner.id}`)).status).toBe(404);
   });
