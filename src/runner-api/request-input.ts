@@ -51,12 +51,24 @@ export function optionalString(body: Body, key: string): string | undefined {
   return v;
 }
 
+// The strings Grape's Boolean coercion takes (form bodies carry only strings).
+const TRUE_STRINGS = new Set(['true', 't', '1', 'yes', 'y', 'on']);
+const FALSE_STRINGS = new Set(['false', 'f', '0', 'no', 'n', 'off']);
+
+/** A boolean from JSON true/false or a form string ("true"/"false", "1"/"0", "yes"/"no"…). */
+export function booleanOf(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v !== 'string') return undefined;
+  const s = v.toLowerCase();
+  return TRUE_STRINGS.has(s) ? true : FALSE_STRINGS.has(s) ? false : undefined;
+}
+
 export function optionalBoolean(body: Body, key: string): boolean | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === 'false') return v === 'true';
-  throw badRequest(`${key} must be a boolean`);
+  const b = booleanOf(v);
+  if (b === undefined) throw badRequest(`${key} must be a boolean`);
+  return b;
 }
 
 export function optionalInteger(body: Body, key: string): number | undefined {
@@ -81,7 +93,10 @@ export function runnerInfoOf(body: Body): RunnerInfoInput | undefined {
     for (const key of INFO_STRINGS) if (typeof i[key] === 'string') out[key] = (i[key] as string).slice(0, 255);
     if (i.features && typeof i.features === 'object' && !Array.isArray(i.features)) {
       const features: Record<string, boolean> = {};
-      for (const [k, v] of Object.entries(i.features as Record<string, unknown>)) if (typeof v === 'boolean') features[k] = v;
+      for (const [k, v] of Object.entries(i.features as Record<string, unknown>)) {
+        const b = booleanOf(v);
+        if (b !== undefined) features[k] = b;
+      }
       out.features = features;
     }
   } else if (info !== undefined && info !== null) {
