@@ -254,6 +254,17 @@ describe('traces', () => {
     expect(jobEvents.every((e) => e.data.pipelineId === id)).toBe(true);
     expect(events.filter((e) => e.event === 'pipeline').every((e) => e.data.id === id)).toBe(true);
   });
+
+  it('HEAD of an event stream answers its headers at once (found by the route fuzz: it hung)', async () => {
+    const id = await newPipeline(planOf(['build'], [planJob('head', { stage: 'build' })]));
+    const { job } = await claim(id);
+    for (const p of ['/api/ui/events', `/api/ui/jobs/${job.id}/trace/stream`]) {
+      const res = await h.fetch(p, { method: 'HEAD', signal: AbortSignal.timeout(3_000) });
+      expect(res.status, p).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(await res.text()).toBe('');
+    }
+  });
 });
 
 describe('artifacts', () => {

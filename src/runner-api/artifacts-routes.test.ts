@@ -132,6 +132,8 @@ describe('artifacts (§5)', () => {
     expect((await client.uploadArtifact(build, file, { artifact_type: 'nonsense' })).status).toBe(400);
     expect((await client.uploadArtifact(build, file, { artifact_type: 'archive', artifact_format: 'rar' })).status).toBe(400);
     expect((await client.uploadArtifact(build, file, { artifact_type: 'archive', expire_in: 'whenever' })).status).toBe(400);
+    // Beyond year 9999 (found by test/faults/route-fuzz.test.ts: was a 500 RangeError).
+    expect((await client.uploadArtifact(build, file, { artifact_type: 'archive', expire_in: '99999999999 years' })).status).toBe(400);
     expect((await client.uploadArtifact(build, gzipSync('not a dotenv line'), { artifact_type: 'dotenv', artifact_format: 'gzip' })).status).toBe(400);
     expect((await client.uploadArtifact(build, Buffer.from('garbage'), { artifact_type: 'dotenv', artifact_format: 'gzip' })).status).toBe(400);
     expect((await client.uploadArtifact({ id: build.id, token: 'glcbt-wrong' }, file)).status).toBe(403);
