@@ -357,6 +357,15 @@ describe('runners and admin', () => {
     expect((await json(await h.fetch('/api/ui/admin/registration-token', { token: h.adminToken }))).body).toEqual({ exists: true });
   });
 
+  it('values PostgreSQL cannot hold are a 400 (NUL in text, ids past 32 bits): found by the route fuzz', async () => {
+    const post = (path: string, body: unknown) => h.fetch(path, { method: 'POST', token: h.adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/api/ui/runners', { description: 'a\u0000b' })).status).toBe(400);
+    expect((await post('/api/ui/variables', { key: 'NUL_VALUE', value: 'a\u0000b' })).status).toBe(400);
+    for (const path of ['/api/ui/projects/a%00b', '/api/ui/projects/2147483648/variables', '/api/ui/jobs/2147483648', '/api/ui/pipelines?ref=a%00b', '/api/ui/runners/999999999999999']) {
+      expect((await h.fetch(path, { token: h.adminToken })).status, path).toBe(400);
+    }
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const res = await json(await h.fetch('/api/ui/nothing-here'));
     expect(res).toEqual({ status: 404, body: { error: 'not_found', message: expect.any(String) } });

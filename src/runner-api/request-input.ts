@@ -3,6 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { RunnerInfoInput } from '../engine/coordinator.js';
 import { badRequest } from '../util/errors.js';
+import { MAX_ROW_ID, rejectNul } from '../util/input.js';
 
 export type Body = Record<string, unknown>;
 
@@ -12,6 +13,7 @@ export function bodyOf(request: FastifyRequest): Body {
   if (typeof body !== 'object' || Array.isArray(body) || typeof (body as { pipe?: unknown }).pipe === 'function') {
     throw badRequest('expected a JSON object body');
   }
+  rejectNul(body, 'the body');
   return body as Body;
 }
 
@@ -40,7 +42,7 @@ export function jobTokenOf(request: FastifyRequest, body: Body = {}): string | u
 
 export function jobIdOf(request: FastifyRequest): number {
   const raw = (request.params as Record<string, string>).id;
-  if (!/^\d{1,15}$/.test(raw ?? '') || Number(raw) < 1) throw badRequest('id is invalid');
+  if (!/^\d{1,15}$/.test(raw ?? '') || Number(raw) < 1 || Number(raw) > MAX_ROW_ID) throw badRequest('id is invalid');
   return Number(raw);
 }
 

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Runner, RunnerAccessLevel } from '../engine/model.js';
 import { badRequest, forbidden, notFound } from '../util/errors.js';
+import { MAX_ROW_ID } from '../util/input.js';
 import { formBodyHook } from './form-body.js';
 import type { ResolvedRunnerApiOptions } from './options.js';
 import type { RegisterRunnerResponse, ResetTokenResponse } from './protocol.js';
@@ -106,7 +107,7 @@ export function registerRunnerRoutes(app: FastifyInstance, options: ResolvedRunn
     if (!apiToken) throw forbidden('403 Forbidden');
     if (apiToken.scope !== 'admin') throw forbidden('403 Forbidden - admin token required');
     const raw = (request.params as { id: string }).id;
-    if (!/^\d{1,15}$/.test(raw)) throw badRequest('id is invalid');
+    if (!/^\d{1,15}$/.test(raw) || Number(raw) > MAX_ROW_ID) throw badRequest('id is invalid');
     const entry = (await coordinator.read.runners()).find((r) => r.runner.id === Number(raw));
     if (!entry) throw notFound('404 Runner Not Found');
     const issued = await coordinator.resetRunnerToken(entry.runner);

@@ -48,8 +48,8 @@ type Json = Record<string, unknown>;
 const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)];
 const chance = (rng: Rng, p: number) => rng() < p;
 
-const HOSTILE_PARAMS = ['-1', '0', '1e99', '99999999999999999999', '1.5', 'abc', '..%2F..%2Fetc%2Fpasswd', '..', '%2e%2e', '%00', '%ZZ', '%E2%82%AC', '%F0%9F%92%A9', 'x'.repeat(3000), '1%20', '%20', 'NaN', 'Infinity', '0x10', '%2F', '9'.repeat(400)];
-const HOSTILE_QUERY = ['-1', '0', '1e99', 'abc', '', '../../x', 'x'.repeat(5000), '%00', 'true', '99999999999999999999', '[]', '-0', 'NaN', '\u00e9\u00e8', '💩'];
+const HOSTILE_PARAMS = ['2147483648', '999999999999999', 'a%00b', '-1', '0', '1e99', '99999999999999999999', '1.5', 'abc', '..%2F..%2Fetc%2Fpasswd', '..', '%2e%2e', '%00', '%ZZ', '%E2%82%AC', '%F0%9F%92%A9', 'x'.repeat(3000), '1%20', '%20', 'NaN', 'Infinity', '0x10', '%2F', '9'.repeat(400)];
+const HOSTILE_QUERY = ['\u0000', 'a\u0000b', '2147483648', '999999999999999', '-1', '0', '1e99', 'abc', '', '../../x', 'x'.repeat(5000), '%00', 'true', '99999999999999999999', '[]', '-0', 'NaN', '\u00e9\u00e8', '💩'];
 const QUERY_KEYS = ['limit', 'before', 'beforeId', 'offset', 'start', 'path', 'download', 'project', 'pipeline', 'job', 'status', 'ref', 'direct_download', 'token', 'artifact_type', 'artifact_format', 'expire_in', 'debug_trace', 'traces', 'tag', 'source', 'variable', 'service'];
 const WEIRD: readonly unknown[] = [
   null, true, false, 0, -1, -5, 1.5, 2 ** 31, 2 ** 53 + 1, 1e308, -1e308, '', ' ', 'true', 'NaN', '-1', '1e99', '../../etc/passwd',

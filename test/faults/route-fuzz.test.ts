@@ -8,6 +8,7 @@
 // request hangs or loses its connection (except a refused oversized body), and the server still
 // answers and runs a job at the end.
 //   FUZZ_SEED=… FUZZ_PER_ROUTE=… FUZZ_LOG=error  (defaults: fixed seed, 50 per route, silent)
+//   FUZZ_STORE=postgres runs it on a throwaway PostgreSQL database instead of SQLite.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import { job as planJob, planOf } from '../../src/engine/test-support/plan-build
 import type { EngineCoordinator } from '../../src/engine/create-coordinator.js';
 import { loadServerConfig } from '../../src/server/config.js';
 import { createServer, type DispatcherServer } from '../../src/server/create-server.js';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/pg-throwaway.js';
 import { fuzzRequest, mulberry32, type FuzzState, type Rng } from './route-fuzz-mutations.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
@@ -38,6 +40,7 @@ interface Tally {
 let work: string;
 let server: DispatcherServer;
 let coordinator: EngineCoordinator;
+let pg: ThrowawayDatabase | null = null;
 const routes: { method: string; url: string }[] = [];
 
 function zipOf(files: Record<string, string>): Promise<Buffer> {
@@ -54,7 +57,8 @@ function zipOf(files: Record<string, string>): Promise<Buffer> {
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'gcd-fuzz-'));
   const logLevel = (process.env.FUZZ_LOG as 'error' | undefined) ?? 'silent';
-  const config = loadServerConfig({ flags: { dataDir: path.join(work, 'data'), host: '127.0.0.1', port: 0, logLevel, webRoot: null, longPollSeconds: 1 } });
+  if (process.env.FUZZ_STORE === 'postgres') pg = await createThrowawayDatabase('gcd_fuzz');
+  const config = loadServerConfig({ flags: { dataDir: path.join(work, 'data'), host: '127.0.0.1', port: 0, logLevel, webRoot: null, longPollSeconds: 1, database: pg?.url ?? null } });
   server = await createServer(config, {
     onRoute: (route: RouteOptions) => {
       for (const method of [route.method].flat()) {
@@ -67,6 +71,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
+  await pg?.drop();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -216,7 +221,7 @@ describe('route fuzz', () => {
     const total = [...tallies.values()].reduce((n, t) => n + t.tried, 0);
     const lines = [...tallies.entries()].map(([key, t]) => `  ${key.padEnd(58)} ${String(t.tried).padStart(4)}  ${[...t.statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s === -1 ? 'closed' : s}×${n}`).join(' ')}`);
     console.log(
-      `[faults] route-fuzz: seed ${SEED}, ${unique.length} routes, ${total} requests in ${seconds.toFixed(1)} s, ${failures.length} 5xx/no answer; server alive, a job still finishes (PUT 200)\n${lines.join('\n')}` +
+      `[faults] route-fuzz (${pg ? 'postgres' : 'sqlite'}): seed ${SEED}, ${unique.length} routes, ${total} requests in ${seconds.toFixed(1)} s, ${failures.length} 5xx/no answer; server alive, a job still finishes (PUT 200)\n${lines.join('\n')}` +
         `\n  intended 5xx: ${Object.entries(INTENDED_5XX).map(([k, v]) => `${k} ${v}`).join(', ')}` +
         (failures.length ? `\n  failures:\n    ${failures.slice(0, 40).join('\n    ')}` : ''),
     );
