@@ -136,6 +136,7 @@ describe('artifacts (§5)', () => {
     expect((await client.uploadArtifact(build, file, { artifact_type: 'archive', expire_in: '99999999999 years' })).status).toBe(400);
     expect((await client.uploadArtifact(build, gzipSync('not a dotenv line'), { artifact_type: 'dotenv', artifact_format: 'gzip' })).status).toBe(400);
     expect((await client.uploadArtifact(build, Buffer.from('garbage'), { artifact_type: 'dotenv', artifact_format: 'gzip' })).status).toBe(400);
+    expect((await client.uploadArtifact(build, Buffer.from('A=b\u0000c\n'), { artifact_type: 'dotenv', artifact_format: 'raw' }, '.env')).status).toBe(400);
     expect((await client.uploadArtifact({ id: build.id, token: 'glcbt-wrong' }, file)).status).toBe(403);
     // Not multipart, broken multipart, no file part.
     const url = `${t.url}/api/v4/jobs/${build.id}/artifacts`;

@@ -208,7 +208,7 @@ function queryOf(rng: Rng, key: string, s: FuzzState, notes: string[]): string {
   if (key.endsWith('/artifacts/:artifact/file')) q.set('path', pick(rng, ['a.txt', 'dir/b.json', 'dir/', 'missing']));
   if (key === 'POST /api/v4/jobs/:id/artifacts') {
     q.set('artifact_type', pick(rng, ['archive', 'archive', 'dotenv', 'junit']));
-    q.set('artifact_format', pick(rng, ['zip', 'zip', 'gzip', 'raw']));
+    q.set('artifact_format', pick(rng, ['zip', 'zip', 'gzip', 'raw', 'raw']));
     if (chance(rng, 0.3)) q.set('expire_in', pick(rng, ['1 day', 'never', '-1 week', '99999999999 years', 'soon']));
   }
   if (key === 'POST /api/ui/pipelines') q.set('project', pick(rng, [s.projectPath, 'a/b', '../x', '']));
@@ -255,7 +255,7 @@ export function fuzzRequest(rng: Rng, route: { method: string; url: string }, s:
     return { path, headers, body: text, note: notes.join(' ') };
   }
   if (key === 'POST /api/v4/jobs/:id/artifacts' || key === 'POST /api/ui/pipelines') {
-    const data = new Uint8Array(Buffer.from(randomText(rng, 2000)));
+    const data = new Uint8Array(Buffer.from((chance(rng, 0.3) ? 'KEY=' : '') + randomText(rng, 2000)));
     if (key === 'POST /api/ui/pipelines' || chance(rng, 0.2)) {
       headers['content-type'] = pick(rng, ['application/gzip', 'application/x-tar', 'application/octet-stream', ...WRONG_TYPES]);
       notes.push(`raw body ${headers['content-type']}`);
