@@ -6,6 +6,7 @@ import type { Coordinator } from '../engine/coordinator.js';
 import type { Project } from '../engine/model.js';
 import type { TraceStore } from '../engine/trace-store.js';
 import { badRequest, notFound } from '../util/errors.js';
+import { MAX_ROW_ID, rejectNul } from '../util/input.js';
 import { requireAccess, type Access, type AuthOptions, type Caller } from './auth.js';
 import type { SseHub } from './sse.js';
 
@@ -28,7 +29,7 @@ export function makeContext(base: Omit<ApiContext, 'require'>): ApiContext {
 /** A positive integer id from a route parameter or query value. */
 export function parseId(value: unknown, name = 'id'): number {
   const s = typeof value === 'number' ? String(value) : value;
-  if (typeof s !== 'string' || !/^\d{1,15}$/.test(s) || Number(s) <= 0) throw badRequest(`${name} must be a positive integer`);
+  if (typeof s !== 'string' || !/^\d{1,15}$/.test(s) || Number(s) <= 0 || Number(s) > MAX_ROW_ID) throw badRequest(`${name} must be a positive integer (at most ${MAX_ROW_ID})`);
   return Number(s);
 }
 
@@ -39,6 +40,7 @@ export function optionalId(value: unknown, name: string): number | undefined {
 export function optionalString(value: unknown, name: string, max = 1024): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || value.length > max) throw badRequest(`${name} must be a string of at most ${max} characters`);
+  rejectNul(value, name);
   return value;
 }
 
@@ -51,7 +53,8 @@ export function limitParam(value: unknown, fallback: number, max: number): numbe
 /** A project by numeric id or by (URL-decoded) full path. */
 export async function findProject(ctx: ApiContext, ref: unknown): Promise<Project> {
   if (typeof ref !== 'string' || ref === '') throw badRequest('project is required');
-  const project = /^\d+$/.test(ref) ? await ctx.coordinator.read.project(Number(ref)) : await ctx.coordinator.read.projectByPath(ref);
+  rejectNul(ref, 'project');
+  const project = /^\d+$/.test(ref) ? await ctx.coordinator.read.project(parseId(ref, 'project')) : await ctx.coordinator.read.projectByPath(ref);
   if (!project) throw notFound(`project ${ref} not found`);
   return project;
 }
@@ -60,6 +63,7 @@ export function body(request: FastifyRequest): Record<string, unknown> {
   const b = request.body;
   if (b === undefined || b === null || b === '') return {};
   if (typeof b !== 'object' || Array.isArray(b)) throw badRequest('the body must be a JSON object');
+  rejectNul(b, 'the body');
   return b as Record<string, unknown>;
 }
 

@@ -254,6 +254,17 @@ describe('traces', () => {
     expect(jobEvents.every((e) => e.data.pipelineId === id)).toBe(true);
     expect(events.filter((e) => e.event === 'pipeline').every((e) => e.data.id === id)).toBe(true);
   });
+
+  it('HEAD of an event stream answers its headers at once (found by the route fuzz: it hung)', async () => {
+    const id = await newPipeline(planOf(['build'], [planJob('head', { stage: 'build' })]));
+    const { job } = await claim(id);
+    for (const p of ['/api/ui/events', `/api/ui/jobs/${job.id}/trace/stream`]) {
+      const res = await h.fetch(p, { method: 'HEAD', signal: AbortSignal.timeout(3_000) });
+      expect(res.status, p).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(await res.text()).toBe('');
+    }
+  });
 });
 
 describe('artifacts', () => {
@@ -305,6 +316,17 @@ describe('runners and admin', () => {
     expect(paused.body.paused).toBe(true);
     const bad = await h.fetch(`/api/ui/runners/${extra.body.runner.id}`, { method: 'PATCH', token: h.adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paused: 'yes' }) });
     expect(bad.status).toBe(400);
+    // maximumTimeout: the engine's one check (>= 600 s or null), on create and on update.
+    const patch = (body: unknown) => h.fetch(`/api/ui/runners/${extra.body.runner.id}`, { method: 'PATCH', token: h.adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const value of [-5, 599, 2 ** 40, '3600']) {
+      const res = await json(await patch({ maximumTimeout: value }));
+      expect(res.status, String(value)).toBe(400);
+    }
+    expect((await json(await patch({ maximumTimeout: -5 }))).body.message).toBe('Maximum timeout needs to be at least 10 minutes');
+    expect((await json(await patch({ maximumTimeout: 3600 }))).body.maximumTimeout).toBe(3600);
+    expect((await json(await patch({ maximumTimeout: null }))).body.maximumTimeout).toBeNull();
+    const create = await h.fetch('/api/ui/runners', { method: 'POST', token: h.adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ maximumTimeout: -5 }) });
+    expect(create.status).toBe(400);
     expect((await h.fetch(`/api/ui/runners/${extra.body.runner.id}`, { method: 'DELETE', token: h.adminToken })).status).toBe(204);
     expect((await h.fetch(`/api/ui/runners/${extra.body.runner.id}`)).status).toBe(404);
   });
@@ -333,6 +355,15 @@ describe('runners and admin', () => {
     expect(res.status).toBe(201);
     expect(res.body.token).toMatch(/^GR1348941/);
     expect((await json(await h.fetch('/api/ui/admin/registration-token', { token: h.adminToken }))).body).toEqual({ exists: true });
+  });
+
+  it('values PostgreSQL cannot hold are a 400 (NUL in text, ids past 32 bits): found by the route fuzz', async () => {
+    const post = (path: string, body: unknown) => h.fetch(path, { method: 'POST', token: h.adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/api/ui/runners', { description: 'a\u0000b' })).status).toBe(400);
+    expect((await post('/api/ui/variables', { key: 'NUL_VALUE', value: 'a\u0000b' })).status).toBe(400);
+    for (const path of ['/api/ui/projects/a%00b', '/api/ui/projects/2147483648/variables', '/api/ui/jobs/2147483648', '/api/ui/pipelines?ref=a%00b', '/api/ui/runners/999999999999999']) {
+      expect((await h.fetch(path, { token: h.adminToken })).status, path).toBe(400);
+    }
   });
 
   it('answers unknown routes with a JSON 404', async () => {

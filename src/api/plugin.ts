@@ -62,7 +62,11 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
     const code = error instanceof AppError ? error.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request'));
     const message = status >= 500 && !(error instanceof AppError) ? 'internal error' : (error as Error).message;
     if (reply.sent || reply.raw.headersSent) return;
-    reply.code(status).header('cache-control', 'no-store').send({ error: code, message });
+    // A file stream that failed before its first byte (e.g. a corrupt zip entry) leaves its
+    // headers behind: the error is JSON, not a download.
+    reply.removeHeader('content-disposition');
+    reply.raw.removeHeader('content-disposition');
+    reply.code(status).type('application/json; charset=utf-8').header('cache-control', 'no-store').send({ error: code, message });
   });
 
   app.setNotFoundHandler((request, reply) => {

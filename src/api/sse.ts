@@ -18,7 +18,7 @@ const KEEPALIVE_MS = 15_000;
 export class SseHub {
   private readonly streams = new Set<SseStream>();
 
-  open(_request: FastifyRequest, reply: FastifyReply): SseStream {
+  open(request: FastifyRequest, reply: FastifyReply): SseStream {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -27,7 +27,9 @@ export class SseHub {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    raw.write('retry: 3000\n\n');
+    // HEAD: the headers are the whole answer (Node sends them only on end for HEAD).
+    if (request.method === 'HEAD') raw.end();
+    else raw.write('retry: 3000\n\n');
     const controller = new AbortController();
     const streams = this.streams;
     const keepalive = setInterval(() => {
@@ -41,7 +43,7 @@ export class SseHub {
       },
       signal: controller.signal,
       send(event, data) {
-        if (controller.signal.aborted) return Promise.resolve();
+        if (controller.signal.aborted || raw.writableEnded) return Promise.resolve();
         const payload = JSON.stringify(data);
         const ok = raw.write(`event: ${event}\ndata: ${payload}\n\n`);
         if (ok) return Promise.resolve();

@@ -217,7 +217,10 @@ export interface Coordinator {
   releaseJob(claimed: Job): Promise<Job | null>;
   /** Job by id and its plaintext token; null if the id is unknown or the token does not match. */
   authenticateJob(jobId: number, token: string): Promise<Job | null>;
-  /** A job token that may read `targetJobId`'s artifacts: its own, or a running job of the same pipeline that depends on it. */
+  /**
+   * A job token that may read `targetJobId`'s artifacts: the token of a running (or canceling) job
+   * that is `targetJobId` itself or depends on it. A finished job's token reads nothing.
+   */
   mayReadArtifacts(token: string, targetJobId: number): Promise<boolean>;
   /** A job token that may clone `projectId` (any running job of that project). */
   mayFetchSource(token: string, projectId: number): Promise<boolean>;

@@ -103,9 +103,10 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     },
     async mayReadArtifacts(token, targetJobId) {
       const job = await jobByToken(token);
-      if (!job) return false;
+      // A job token is valid only while its job runs, for its own artifacts too (GitLab: the
+      // runner downloads dependencies' artifacts with the running job's token).
+      if (!job || !LIVE.includes(job.status)) return false;
       if (job.id === targetJobId) return true;
-      if (!LIVE.includes(job.status)) return false;
       const deps = await jobDependencies(store, job);
       return deps.some((d) => d.id === targetJobId);
     },

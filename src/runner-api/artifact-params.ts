@@ -32,10 +32,15 @@ export function artifactParamsOf(raw: Record<string, unknown>, now: Date = new D
   if (expireIn !== undefined && !/^\s*never\s*$/i.test(expireIn)) {
     const seconds = parseDuration(expireIn);
     if (seconds === null) throw badRequest('expire_in is not a valid duration');
-    expireAt = new Date(now.getTime() + seconds * 1000).toISOString();
+    const at = now.getTime() + seconds * 1000;
+    // Past year 9999 an ISO date no longer sorts as text (or is no date at all): use `never`.
+    if (!(at < MAX_EXPIRY_MS)) throw badRequest('expire_in is too long (use "never")');
+    expireAt = new Date(at).toISOString();
   }
   return { type, format, expireAt };
 }
+
+const MAX_EXPIRY_MS = Date.UTC(10000, 0, 1);
 
 const EXTENSION: Record<ArtifactFormat, string> = { zip: '.zip', gzip: '.gz', raw: '', zipzstd: '.zip', tarzstd: '.tar.zst' };
 

@@ -78,6 +78,10 @@ describe('artifacts (§5)', () => {
     expect(expires).toBeGreaterThan(86_000_000);
     expect(expires).toBeLessThan(86_500_000);
     expect(stored.find((a) => a.fileType === 'dotenv')).toMatchObject({ fileFormat: 'gzip' });
+    // While it runs, the build job's own token reads its artifacts.
+    const own = await client.downloadArtifacts(build.id, build.token);
+    expect(own.status).toBe(200);
+    expect(Buffer.from(await own.arrayBuffer()).equals(zip)).toBe(true);
     expect((await client.updateJob(build, { state: 'success' })).status).toBe(200);
 
     const test = await claim(client, 'test');
@@ -99,8 +103,8 @@ describe('artifacts (§5)', () => {
     expect(ranged.status).toBe(206);
     expect(Buffer.from(await ranged.arrayBuffer()).equals(zip.subarray(0, 4))).toBe(true);
 
-    // The build job's own token still reads its artifacts.
-    expect((await client.downloadArtifacts(build.id, build.token)).status).toBe(200);
+    // Finished, the build job's token is no longer valid, for its own artifacts too.
+    expect((await client.downloadArtifacts(build.id, build.token)).status).toBe(403);
     // A job of the same pipeline that does not depend on it: 403.
     const unrelated = await claim(client, 'unrelated');
     expect((await client.downloadArtifacts(build.id, unrelated.token)).status).toBe(403);
@@ -128,8 +132,11 @@ describe('artifacts (§5)', () => {
     expect((await client.uploadArtifact(build, file, { artifact_type: 'nonsense' })).status).toBe(400);
     expect((await client.uploadArtifact(build, file, { artifact_type: 'archive', artifact_format: 'rar' })).status).toBe(400);
     expect((await client.uploadArtifact(build, file, { artifact_type: 'archive', expire_in: 'whenever' })).status).toBe(400);
+    // Beyond year 9999 (found by test/faults/route-fuzz.test.ts: was a 500 RangeError).
+    expect((await client.uploadArtifact(build, file, { artifact_type: 'archive', expire_in: '99999999999 years' })).status).toBe(400);
     expect((await client.uploadArtifact(build, gzipSync('not a dotenv line'), { artifact_type: 'dotenv', artifact_format: 'gzip' })).status).toBe(400);
     expect((await client.uploadArtifact(build, Buffer.from('garbage'), { artifact_type: 'dotenv', artifact_format: 'gzip' })).status).toBe(400);
+    expect((await client.uploadArtifact(build, Buffer.from('A=b\u0000c\n'), { artifact_type: 'dotenv', artifact_format: 'raw' }, '.env')).status).toBe(400);
     expect((await client.uploadArtifact({ id: build.id, token: 'glcbt-wrong' }, file)).status).toBe(403);
     // Not multipart, broken multipart, no file part.
     const url = `${t.url}/api/v4/jobs/${build.id}/artifacts`;

@@ -16,7 +16,8 @@ export function parseDotenv(data: Buffer): PipelineVariable[] {
     const line = rawLine.trim();
     if (line === '' || line.startsWith('#')) continue;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m) throw badRequest(`dotenv report: invalid line ${index + 1}`);
+    // NUL is no text a variable can hold (nor PostgreSQL).
+    if (!m || m[2].includes('\u0000')) throw badRequest(`dotenv report: invalid line ${index + 1}`);
     let value = m[2];
     if (value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))) {
       value = value.slice(1, -1);

@@ -62,4 +62,26 @@ describe('malformed input never gives a 500', () => {
       }
     }
   });
+
+  it('values PostgreSQL cannot hold are a 400 at the edge (NUL in text, ids past 32 bits): found by the route fuzz', async () => {
+    const { token } = await t.createRunner();
+    const api = `${t.url}/api/v4`;
+    const json = (method: string, path: string, body: unknown) =>
+      call(`${api}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const [method, path, body] of [
+      ['POST', '/runners/verify', { token, system_id: 's_\u0000' }],
+      ['DELETE', '/runners/managers', { token, system_id: '\u0000' }],
+      ['POST', '/jobs/request', { token, info: { name: 'a\u0000b' } }],
+      ['POST', '/runners', { token: 'x', description: '\u0000' }],
+    ] as [string, string, unknown][]) {
+      const res = await json(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(res.json<{ message: string }>().message).toMatch(/NUL/);
+    }
+    for (const path of ['/jobs/2147483648', '/jobs/999999999999999']) {
+      expect((await json('PUT', path, { token: 'x', state: 'running' })).status, path).toBe(400);
+    }
+    const admin = (await t.coordinator.createApiToken('a', 'admin')).token;
+    expect((await call(`${api}/runners/2147483648/reset_authentication_token`, { method: 'POST', headers: { 'private-token': admin } })).status).toBe(400);
+  });
 });

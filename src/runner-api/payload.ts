@@ -29,7 +29,7 @@ export const DEFAULT_JOB_TIMEOUT = 3600;
 const ZERO_SHA = '0000000000000000000000000000000000000000';
 
 /** Prefixes of tokens the runner masks in traces (ours and GitLab's). */
-export const TOKEN_MASK_PREFIXES = ['glcbt-', 'glrt-', 'glpat-', 'gcd-admin-', 'gcd-user-', 'GR1348941'];
+export const TOKEN_MASK_PREFIXES = ['glcbt-', 'glrt-', 'glrtr-', 'glpat-', 'gcd-admin-', 'gcd-user-', 'GR1348941'];
 
 const userVariable = (key: string, value: unknown, extra: Partial<JobVariable> = {}): JobVariable => ({
   key,

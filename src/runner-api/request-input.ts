@@ -3,6 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { RunnerInfoInput } from '../engine/coordinator.js';
 import { badRequest } from '../util/errors.js';
+import { MAX_ROW_ID, rejectNul } from '../util/input.js';
 
 export type Body = Record<string, unknown>;
 
@@ -12,6 +13,7 @@ export function bodyOf(request: FastifyRequest): Body {
   if (typeof body !== 'object' || Array.isArray(body) || typeof (body as { pipe?: unknown }).pipe === 'function') {
     throw badRequest('expected a JSON object body');
   }
+  rejectNul(body, 'the body');
   return body as Body;
 }
 
@@ -40,7 +42,7 @@ export function jobTokenOf(request: FastifyRequest, body: Body = {}): string | u
 
 export function jobIdOf(request: FastifyRequest): number {
   const raw = (request.params as Record<string, string>).id;
-  if (!/^\d{1,15}$/.test(raw ?? '') || Number(raw) < 1) throw badRequest('id is invalid');
+  if (!/^\d{1,15}$/.test(raw ?? '') || Number(raw) < 1 || Number(raw) > MAX_ROW_ID) throw badRequest('id is invalid');
   return Number(raw);
 }
 
@@ -51,12 +53,24 @@ export function optionalString(body: Body, key: string): string | undefined {
   return v;
 }
 
+// The strings Grape's Boolean coercion takes (form bodies carry only strings).
+const TRUE_STRINGS = new Set(['true', 't', '1', 'yes', 'y', 'on']);
+const FALSE_STRINGS = new Set(['false', 'f', '0', 'no', 'n', 'off']);
+
+/** A boolean from JSON true/false or a form string ("true"/"false", "1"/"0", "yes"/"no"…). */
+export function booleanOf(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v !== 'string') return undefined;
+  const s = v.toLowerCase();
+  return TRUE_STRINGS.has(s) ? true : FALSE_STRINGS.has(s) ? false : undefined;
+}
+
 export function optionalBoolean(body: Body, key: string): boolean | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === 'false') return v === 'true';
-  throw badRequest(`${key} must be a boolean`);
+  const b = booleanOf(v);
+  if (b === undefined) throw badRequest(`${key} must be a boolean`);
+  return b;
 }
 
 export function optionalInteger(body: Body, key: string): number | undefined {
@@ -81,7 +95,10 @@ export function runnerInfoOf(body: Body): RunnerInfoInput | undefined {
     for (const key of INFO_STRINGS) if (typeof i[key] === 'string') out[key] = (i[key] as string).slice(0, 255);
     if (i.features && typeof i.features === 'object' && !Array.isArray(i.features)) {
       const features: Record<string, boolean> = {};
-      for (const [k, v] of Object.entries(i.features as Record<string, unknown>)) if (typeof v === 'boolean') features[k] = v;
+      for (const [k, v] of Object.entries(i.features as Record<string, unknown>)) {
+        const b = booleanOf(v);
+        if (b !== undefined) features[k] = b;
+      }
       out.features = features;
     }
   } else if (info !== undefined && info !== null) {

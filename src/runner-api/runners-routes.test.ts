@@ -51,6 +51,25 @@ describe('runner lifecycle (§1)', () => {
     expect((await postJson(`${api}/runners`, '{"token": ')).status).toBe(400);
   });
 
+  it('maximum_timeout: unset or at least 600 seconds (GitLab\'s message), as a number or a numeric string', async () => {
+    const registrationToken = await t.coordinator.resetRegistrationToken();
+    const before = (await t.coordinator.read.runners()).length;
+    for (const bad of [-5, 0, 599, '-5', 2 ** 40, 1e99, 'ten', 600.5]) {
+      const res = await postJson(`${api}/runners`, { token: registrationToken, maximum_timeout: bad });
+      expect(res.status, String(bad)).toBe(400);
+      expect(res.json<{ message: string }>().message).toMatch(/maximum_timeout must be an integer|Maximum timeout/);
+    }
+    const low = await postJson(`${api}/runners`, { token: registrationToken, maximum_timeout: -5 });
+    expect(low.json()).toEqual({ message: 'Maximum timeout needs to be at least 10 minutes' });
+    expect((await t.coordinator.read.runners()).length).toBe(before);
+    for (const good of [600, '3600', null]) {
+      const res = await postJson(`${api}/runners`, { token: registrationToken, maximum_timeout: good });
+      expect(res.status, String(good)).toBe(201);
+      const runner = (await t.coordinator.read.runners()).find((r) => r.runner.id === res.json<{ id: number }>().id)!.runner;
+      expect(runner.maximumTimeout).toBe(good === null ? null : Number(good));
+    }
+  });
+
   it('verify: 200 JSON with id (glrt- flow), token in body or RUNNER-TOKEN, system_id recorded', async () => {
     const { runner, token } = await t.createRunner();
     const res = await postJson(`${api}/runners/verify`, { token, system_id: 's_aaaaaaaaaaaa', info: RUNNER_INFO }, { 'runner-token': token });

@@ -1,9 +1,12 @@
 // Runner lifecycle (reference §1): legacy registration, verify, unregister (runner and runner
 // manager), token reset (runner token in the body, or an admin API token in PRIVATE-TOKEN), and
 // the job-router discovery the runner may probe (501: not offered, it falls back to jobs/request).
+// Bodies are JSON or, as GitLab takes them too, form fields (form-body.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Runner, RunnerAccessLevel } from '../engine/model.js';
 import { badRequest, forbidden, notFound } from '../util/errors.js';
+import { MAX_ROW_ID } from '../util/input.js';
+import { formBodyHook } from './form-body.js';
 import type { ResolvedRunnerApiOptions } from './options.js';
 import type { RegisterRunnerResponse, ResetTokenResponse } from './protocol.js';
 import {
@@ -31,6 +34,9 @@ function accessLevelOf(body: Body): RunnerAccessLevel | undefined {
   return v;
 }
 
+/** JSON, urlencoded or multipart bodies (`curl --form token=… --form run_untagged=false`). */
+const form = { preValidation: formBodyHook };
+
 export function registerRunnerRoutes(app: FastifyInstance, options: ResolvedRunnerApiOptions): void {
   const { coordinator } = options;
 
@@ -42,7 +48,7 @@ export function registerRunnerRoutes(app: FastifyInstance, options: ResolvedRunn
     return runner;
   }
 
-  app.post('/runners', async (request, reply) => {
+  app.post('/runners', form, async (request, reply) => {
     const body = bodyOf(request);
     const registrationToken = optionalString(body, 'token');
     if (!registrationToken) throw badRequest('400 Bad request - token is missing');
@@ -63,7 +69,7 @@ export function registerRunnerRoutes(app: FastifyInstance, options: ResolvedRunn
     return reply.code(201).type('application/json').send(response);
   });
 
-  app.post('/runners/verify', async (request, reply) => {
+  app.post('/runners/verify', form, async (request, reply) => {
     const body = bodyOf(request);
     const runner = await runnerOf(request, body);
     const token = runnerTokenOf(request, body)!;
@@ -72,13 +78,13 @@ export function registerRunnerRoutes(app: FastifyInstance, options: ResolvedRunn
     return reply.code(200).type('application/json').send(response);
   });
 
-  app.delete('/runners', async (request, reply) => {
+  app.delete('/runners', form, async (request, reply) => {
     const runner = await runnerOf(request, bodyOf(request));
     await coordinator.unregisterRunner(runner);
     return reply.code(204).send();
   });
 
-  app.delete('/runners/managers', async (request, reply) => {
+  app.delete('/runners/managers', form, async (request, reply) => {
     const body = bodyOf(request);
     const runner = await runnerOf(request, body);
     const systemId = optionalString(body, 'system_id');
@@ -87,7 +93,7 @@ export function registerRunnerRoutes(app: FastifyInstance, options: ResolvedRunn
     return reply.code(204).send();
   });
 
-  app.post('/runners/reset_authentication_token', async (request, reply) => {
+  app.post('/runners/reset_authentication_token', form, async (request, reply) => {
     const runner = await runnerOf(request, bodyOf(request));
     const issued = await coordinator.resetRunnerToken(runner);
     const response: ResetTokenResponse = { token: issued.token, token_expires_at: issued.tokenExpiresAt };
@@ -101,7 +107,7 @@ export function registerRunnerRoutes(app: FastifyInstance, options: ResolvedRunn
     if (!apiToken) throw forbidden('403 Forbidden');
     if (apiToken.scope !== 'admin') throw forbidden('403 Forbidden - admin token required');
     const raw = (request.params as { id: string }).id;
-    if (!/^\d{1,15}$/.test(raw)) throw badRequest('id is invalid');
+    if (!/^\d{1,15}$/.test(raw) || Number(raw) > MAX_ROW_ID) throw badRequest('id is invalid');
     const entry = (await coordinator.read.runners()).find((r) => r.runner.id === Number(raw));
     if (!entry) throw notFound('404 Runner Not Found');
     const issued = await coordinator.resetRunnerToken(entry.runner);

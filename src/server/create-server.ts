@@ -7,7 +7,7 @@
 // let in-flight requests finish, stop sweepers, close the store) -> closed.
 import { chmodSync, mkdirSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { Project } from '../engine/model.js';
 import { createCoordinator } from '../engine/create-coordinator.js';
@@ -58,6 +58,8 @@ export interface DispatcherServer {
 export interface CreateServerOptions {
   /** Engine tuning beyond ServerConfig (e.g. `run` wants a short trace update interval). */
   engine?: Partial<EngineConfig>;
+  /** Called for every route as it is added (tests enumerate the route table this way). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<DispatcherServer> {
@@ -102,6 +104,10 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     return503OnClosing: true,
   });
   if (openDataDir) app.log.warn(`the data directory ${config.dataDir} is readable by others and could not be made 0700: ${openDataDir}`);
+  if (options.onRoute) {
+    const onRoute = options.onRoute;
+    app.addHook('onRoute', (route) => onRoute(route));
+  }
 
   let baseUrl = config.externalUrl ?? '';
   const externalUrl = () => baseUrl;

@@ -11,6 +11,7 @@ import type { Coordinator } from '../engine/coordinator.js';
 import type { RepoStore } from '../git/repo-store.js';
 import { importTarball } from '../git/import-tarball.js';
 import { AppError, badRequest, httpStatusOf, unauthorized } from '../util/errors.js';
+import { rejectNul } from '../util/input.js';
 import { ConfigInvalidError, type CreatePipelineFor } from './pipeline-from-commit.js';
 
 export interface IntakePluginOptions {
@@ -55,6 +56,7 @@ export async function intakePlugin(app: FastifyInstance, opts: IntakePluginOptio
     const apiToken = token ? await opts.coordinator.authenticateApiToken(token) : null;
     if (!apiToken) throw unauthorized('an API token is required (Authorization: Bearer <token>)');
     const query = request.query as Record<string, unknown>;
+    rejectNul(query, 'the query');
     const projectPath = typeof query.project === 'string' ? query.project : '';
     if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/.test(projectPath)) throw badRequest('project must be a path like group/name');
     const ref = typeof query.ref === 'string' && query.ref ? query.ref : 'main';

@@ -26,6 +26,8 @@ export function tokenMatches(token: string, hash: string): boolean {
 
 export const TOKEN_PREFIX = {
   runner: 'glrt-',
+  /** Runners registered with a registration token (GitLab's REGISTRATION_RUNNER_TOKEN_PREFIX). */
+  registeredRunner: 'glrtr-',
   registration: 'GR1348941',
   job: 'glcbt-',
   admin: 'gcd-admin-',

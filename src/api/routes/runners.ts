@@ -20,9 +20,10 @@ function accessLevelOf(value: unknown): RunnerAccessLevel | undefined {
   return value;
 }
 
+/** The JSON type only: the range (>= 600 s) is the engine's one check (checkMaximumTimeout). */
 function timeoutOf(value: unknown): number | null | undefined {
   if (value === undefined || value === null) return value as undefined | null;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 600) throw badRequest('maximumTimeout must be an integer of at least 600 seconds, or null');
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw badRequest('maximumTimeout must be an integer number of seconds, or null');
   return value;
 }
 

@@ -53,20 +53,21 @@ describe('sweeper', () => {
   test('a job over its timeout fails with job_execution_timeout; a silent job with stuck_or_timeout_failure', async () => {
     const clock = new FakeClock();
     h = await createHarness({ clock, config: { staleJobSeconds: 600 } });
-    const r = await h.runner({ maximumTimeout: 300 });
+    // 600 s: the smallest maximum_timeout GitLab (and the engine) accepts.
+    const r = await h.runner({ maximumTimeout: 600 });
     const id = await h.pipeline(planOf(['a'], [job('slow', { stage: 'a' }), job('silent', { stage: 'a', timeout: 7200 })]));
     const slow = (await h.claim(r))!;
     const r2 = await h.runner();
     const silent = (await h.claim(r2))!;
-    clock.advance(299);
+    clock.advance(599);
+    await h.coordinator.appendTrace(silent.job, 0, Buffer.from('alive'));
     expect(await h.coordinator.sweep()).toBe(0);
     clock.advance(2);
-    await h.coordinator.appendTrace(silent.job, 0, Buffer.from('alive'));
     expect(await h.coordinator.sweep()).toBe(1);
     expect((await h.coordinator.read.job(slow.job.id))!).toMatchObject({ status: 'failed', failureReason: 'job_execution_timeout' });
     const put = await h.coordinator.updateJob(slow.job, { state: 'success' });
     expect(put).toMatchObject({ kind: 'not_running', abort: true, jobStatus: 'failed' });
-    clock.advance(599);
+    clock.advance(597);
     expect(await h.coordinator.sweep()).toBe(0);
     clock.advance(2);
     expect(await h.coordinator.sweep()).toBe(1);

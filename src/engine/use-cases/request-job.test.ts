@@ -95,6 +95,8 @@ describe('matching', () => {
     expect(second.claimed.dotenvVariables).toEqual([{ key: 'BUILD_ID', value: '42' }]);
     expect(await h.coordinator.mayReadArtifacts(second.claimed.token, first.claimed.job.id)).toBe(true);
     expect(await h.coordinator.mayReadArtifacts(first.claimed.token, second.claimed.job.id)).toBe(false);
+    expect(await h.coordinator.mayReadArtifacts(first.claimed.token, first.claimed.job.id)).toBe(false); // finished: not even its own
+    expect(await h.coordinator.mayReadArtifacts(second.claimed.token, second.claimed.job.id)).toBe(true); // running: its own
     expect(await h.coordinator.mayFetchSource(second.claimed.token, h.project.id)).toBe(true);
     expect(await h.coordinator.mayFetchSource(first.claimed.token, h.project.id)).toBe(false); // finished
   });

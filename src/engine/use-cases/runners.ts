@@ -40,8 +40,30 @@ export class RunnerCache {
   }
 }
 
+/** Largest value the store's integer column holds. */
+const MAX_TIMEOUT = 2_147_483_647;
+
+/**
+ * The one check of a runner's maximum_timeout, for every route that sets it (runner registration,
+ * UI create and update): unset (null) or at least 600 seconds, as GitLab validates the runner.
+ */
+export function checkMaximumTimeout(value: number | null | undefined): void {
+  if (value === undefined || value === null) return;
+  if (!Number.isSafeInteger(value)) throw new AppError('bad_request', 'Maximum timeout must be an integer number of seconds');
+  if (value < 600) throw new AppError('bad_request', 'Maximum timeout needs to be at least 10 minutes');
+  if (value > MAX_TIMEOUT) throw new AppError('bad_request', `Maximum timeout must be at most ${MAX_TIMEOUT} seconds`);
+}
+
+/**
+ * Runners created by an admin get `glrt-` tokens; runners registered with a registration token get
+ * `glrtr-` ones, as GitLab does: gitlab-runner (and our SDK) picks by that prefix whether
+ * `unregister` deletes the runner (DELETE /runners) or only its manager (DELETE /runners/managers).
+ */
+const tokenPrefixOf = (kind: Runner['tokenKind']) => (kind === 'glrt' ? TOKEN_PREFIX.runner : TOKEN_PREFIX.registeredRunner);
+
 async function issue(ctx: EngineContext, input: CreateRunnerInput, kind: Runner['tokenKind']): Promise<IssuedRunnerToken> {
-  const token = randomToken(TOKEN_PREFIX.runner);
+  checkMaximumTimeout(input.maximumTimeout);
+  const token = randomToken(tokenPrefixOf(kind));
   const runner = await ctx.store.runners.insert({
     tokenHash: hashToken(token),
     tokenKind: kind,
@@ -106,7 +128,7 @@ export async function recordContact(ctx: EngineContext, cache: RunnerCache, runn
 }
 
 export async function resetRunnerToken(ctx: EngineContext, cache: RunnerCache, runner: Runner): Promise<IssuedRunnerToken> {
-  const token = randomToken(TOKEN_PREFIX.runner);
+  const token = randomToken(tokenPrefixOf(runner.tokenKind));
   const updated = await ctx.store.runners.update(runner.id, { tokenHash: hashToken(token) });
   cache.invalidate(runner.id);
   if (!updated) throw notFound('Runner not found');
@@ -114,6 +136,7 @@ export async function resetRunnerToken(ctx: EngineContext, cache: RunnerCache, r
 }
 
 export async function updateRunner(ctx: EngineContext, cache: RunnerCache, id: number, patch: Partial<Runner>): Promise<Runner> {
+  checkMaximumTimeout(patch.maximumTimeout);
   const clean: Partial<Runner> = {};
   for (const k of ['paused', 'description', 'tags', 'runUntagged', 'locked', 'maximumTimeout', 'accessLevel'] as const) {
     if (patch[k] !== undefined) (clean as Record<string, unknown>)[k] = patch[k];
