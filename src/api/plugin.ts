@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { BlobStore } from '../artifacts/blob-store.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { TraceStore } from '../engine/trace-store.js';
-import { AppError, httpStatusOf } from '../util/errors.js';
+import { AppError, httpStatusOf, knownAppError, retryHeadersOf } from '../util/errors.js';
 import type { AuthOptions } from './auth.js';
 import { makeContext } from './context.js';
 import { adminRoutes } from './routes/admin.js';
@@ -57,11 +57,13 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
 
   app.setErrorHandler((error, request, reply) => {
     const status = httpStatusOf(error);
-    if (status >= 500) request.log.error({ err: error }, 'api request failed');
-    const code = error instanceof AppError ? error.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request'));
-    const message = status >= 500 && !(error instanceof AppError) ? 'internal error' : (error as Error).message;
+    const known = knownAppError(error);
+    if (status >= 500 && !known) request.log.error({ err: error }, 'api request failed');
+    else if (status >= 500) request.log.warn({ err: error }, 'api: service unavailable');
+    const code = known ? known.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request'));
+    const message = status >= 500 && !known ? 'internal error' : (known ?? (error as Error)).message;
     if (reply.sent || reply.raw.headersSent) return;
-    reply.code(status).header('cache-control', 'no-store').send({ error: code, message });
+    reply.code(status).headers(retryHeadersOf(error)).header('cache-control', 'no-store').send({ error: code, message });
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { Project } from '../engine/model.js';
-import { AppError, errorMessage, httpStatusOf } from '../util/errors.js';
+import { AppError, errorMessage, httpStatusOf, knownAppError, retryHeadersOf } from '../util/errors.js';
 import { parseBasicAuth } from './basic-auth.js';
 import { isValidProjectPath, MAX_PROJECT_DEPTH } from './project-path.js';
 import { ReceivePackCommandReader, type RefUpdateCommand } from './receive-pack-commands.js';
@@ -58,9 +58,12 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
 
   app.setErrorHandler((error, request, reply) => {
     const status = httpStatusOf(error);
-    if (status >= 500) request.log.error({ err: error }, 'git http error');
+    const known = knownAppError(error);
+    if (status >= 500 && !known) request.log.error({ err: error }, 'git http error');
     if (status === 401) reply.header('www-authenticate', `Basic realm="${realm}"`);
-    reply.code(status).type('text/plain; charset=utf-8').send(`${status >= 500 ? 'Internal error' : errorMessage(error)}\n`);
+    if (reply.sent || reply.raw.headersSent) return;
+    const message = status >= 500 ? (known?.message ?? 'Internal error') : errorMessage(error);
+    reply.code(status).headers(retryHeadersOf(error)).type('text/plain; charset=utf-8').send(`${message}\n`);
   });
 
   function projectPathOf(params: Params): string {
