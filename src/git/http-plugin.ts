@@ -62,6 +62,7 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
     if (status >= 500 && !known) request.log.error({ err: error }, 'git http error');
     if (status === 401) reply.header('www-authenticate', `Basic realm="${realm}"`);
     if (reply.sent || reply.raw.headersSent) return;
+    if (!request.raw.complete) reply.header('connection', 'close'); // the unread pack ends here
     const message = status >= 500 ? (known?.message ?? 'Internal error') : errorMessage(error);
     reply.code(status).headers(retryHeadersOf(error)).type('text/plain; charset=utf-8').send(`${message}\n`);
   });

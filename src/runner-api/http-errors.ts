@@ -28,6 +28,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (reply.sent || reply.raw.headersSent) return;
     reply.headers(retryHeadersOf(error));
+    // An upload refused before its body was read (disk full, too large): the connection cannot be
+    // reused, and left open it would hold a graceful shutdown.
+    if (!request.raw.complete) reply.header('connection', 'close');
     // gitlab-runner retries 5xx answers (honouring Retry-After); the body is only a hint.
     const message = status >= 500 ? (known ? `${status} ${known.message}` : '500 Internal Server Error') : errorMessage(error);
     reply.code(status).type('application/json').send({ message });

@@ -41,8 +41,9 @@ function parseVariables(raw: unknown): { key: string; value: string }[] {
 export async function intakePlugin(app: FastifyInstance, opts: IntakePluginOptions): Promise<void> {
   app.addContentTypeParser(ARCHIVE_TYPES, (_request, payload, done) => done(null, payload));
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     const status = httpStatusOf(error);
+    if (!request.raw.complete) reply.header('connection', 'close'); // the unread upload ends here
     if (error instanceof ConfigInvalidError) {
       return reply.code(400).send({ error: 'invalid_config', message: error.message, diagnostics: error.diagnostics });
     }
