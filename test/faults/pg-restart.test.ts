@@ -105,14 +105,21 @@ describe.skipIf(!enabled)('PostgreSQL restart under load (two nodes)', () => {
     const probeLoop = (async () => {
       for (let i = 0; probing; i++) {
         const node = nodes[i % 2];
-        const edge = ['ui', 'git', 'ui-write'][i % 3];
+        const edge = ['ui', 'git', 'ui-write', 'runner'][i % 4];
         try {
           const res =
             edge === 'ui'
               ? await fetch(`${node.url}/api/ui/pipelines/${created.pipeline.id}`, { headers: { authorization: `Bearer ${admin}` } })
               : edge === 'git'
                 ? await fetch(`${node.url}/faults/pg.git/info/refs?service=git-upload-pack`, { headers: { authorization: basic } })
-                : await fetch(`${node.url}/api/ui/runners`, {
+                : edge === 'runner'
+                  ? // a job update with a token no job has: the job is looked up (normally 403)
+                    await fetch(`${node.url}/api/v4/jobs/999999`, {
+                      method: 'PUT',
+                      headers: { 'content-type': 'application/json', 'job-token': `glcbt-probe-${i}` },
+                      body: JSON.stringify({ token: `glcbt-probe-${i}`, state: 'running' }),
+                    })
+                  : await fetch(`${node.url}/api/ui/runners`, {
                     method: 'POST',
                     headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
                     body: JSON.stringify({ description: `probe ${i}`, paused: true }),
@@ -168,6 +175,15 @@ describe.skipIf(!enabled)('PostgreSQL restart under load (two nodes)', () => {
     const wakeLog = path.join(work, 'wake.log');
     await mkdir(wakeDir, { recursive: true });
     await writeFile(path.join(wakeDir, '.gitlab-ci.yml'), pipelineYaml(wakeLog, 1, 0, 'wake').replace('stages: [a, b]', 'stages: [a]'));
+    // The sweeper loop (delayed jobs, stale jobs) survived the outages: a delayed job still starts.
+    const delayedDir = path.join(work, 'delayed');
+    await mkdir(delayedDir, { recursive: true });
+    await writeFile(
+      path.join(delayedDir, '.gitlab-ci.yml'),
+      `late:\n  when: delayed\n  start_in: 1 second\n  variables: { GIT_STRATEGY: none }\n  script: [echo "late $CI_JOB_ID" >> "${path.join(work, 'late.log')}"]\n`,
+    );
+    const delayed = await createPipelineFromDir(node1.url, admin, { dir: delayedDir, project: 'faults/pg-delayed' });
+    const delayedDone = await waitForPipelineOver(() => node1.url, admin, delayed.pipeline.id, 20_000);
     const wakeMs: number[] = [];
     for (let i = 0; i < 3; i++) {
       await new Promise((r) => setTimeout(r, 700)); // runner B parks its long poll on node 2
@@ -189,10 +205,11 @@ describe.skipIf(!enabled)('PostgreSQL restart under load (two nodes)', () => {
     }
     console.log(
       `[faults] pg-restart: 2 restarts (fast, immediate) under a ${JOBS}-job pipeline on 2 nodes; ${probes.length} probe requests, ` +
-        `${unavailable.length} got 503 (${unavailable.filter((p) => p.retryAfter).length} with Retry-After), ${bad.length} other 5xx, ` +
+        `${unavailable.length} got 503 (${unavailable.filter((p) => p.retryAfter).length} with Retry-After; ` +
+        `${['ui', 'ui-write', 'git', 'runner', 'intake'].map((e) => `${e} ${unavailable.filter((p) => p.edge.startsWith(`${e}@`)).length}`).join(', ')}), ${bad.length} other 5xx, ` +
         `intake during outage: ${intakeDuringOutage.map((p) => p.status).join(',')}; pipeline ${done.pipeline.status}, ` +
         `${ran.length} script runs for ${JOBS} jobs, ${leftOver[0].n} left running; nodes alive: ${alive.join(',')}; ` +
-        `LISTEN resubscribed, cross-node wake-ups after restart: ${wakeMs.join(', ')} ms`,
+        `delayed job after restart: ${delayedDone.pipeline.status}; LISTEN resubscribed, cross-node wake-ups after restart: ${wakeMs.join(', ')} ms`,
     );
 
     expect(alive).toEqual([true, true]);
@@ -200,7 +217,7 @@ describe.skipIf(!enabled)('PostgreSQL restart under load (two nodes)', () => {
     expect(probes.filter((p) => p.status === -1)).toEqual([]);
     expect(unavailable.length).toBeGreaterThan(0);
     for (const p of unavailable) expect(p.retryAfter, p.edge).toMatch(/^\d+$/);
-    expect(new Set(unavailable.map((p) => p.edge.split('@')[0]))).toEqual(new Set(['ui', 'git', 'ui-write', ...(intakeDuringOutage.some((p) => p.status === 503) ? ['intake'] : [])]));
+    expect(new Set(unavailable.map((p) => p.edge.split('@')[0]))).toEqual(new Set(['ui', 'git', 'ui-write', 'runner', 'intake']));
     expect(intakeDuringOutage.map((p) => p.status)).toEqual([503, 503]);
     expect(errorLogs).toEqual([]);
     expect(done.pipeline.status).toBe('success');
@@ -213,5 +230,7 @@ describe.skipIf(!enabled)('PostgreSQL restart under load (two nodes)', () => {
     expect(leftOver[0].n).toBe(0);
     expect([...started.a.keys()].filter((id) => started.b.has(id))).toEqual([]);
     expect(wakeMs).toHaveLength(3);
+    expect(delayedDone.pipeline.status).toBe('success');
+    expect(await lines(path.join(work, 'late.log'))).toEqual([`late ${delayed.jobs[0].id}`]);
   }, 120_000);
 });
