@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { BlobStore } from '../artifacts/blob-store.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { TraceStore } from '../engine/trace-store.js';
-import { AppError, httpStatusOf, knownAppError, retryHeadersOf } from '../util/errors.js';
+import { AppError, httpStatusOf, isOutageStatus, knownAppError, retryHeadersOf } from '../util/errors.js';
 import type { AuthOptions } from './auth.js';
 import { makeContext } from './context.js';
 import { adminRoutes } from './routes/admin.js';
@@ -58,8 +58,8 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
   app.setErrorHandler((error, request, reply) => {
     const status = httpStatusOf(error);
     const known = knownAppError(error);
-    if (status >= 500 && !known) request.log.error({ err: error }, 'api request failed');
-    else if (status >= 500) request.log.warn({ err: error }, 'api: service unavailable');
+    if (isOutageStatus(status)) request.log.warn({ err: error }, 'api: service unavailable');
+    else if (status >= 500) request.log.error({ err: error }, 'api request failed');
     const code = known ? known.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request'));
     const message = status >= 500 && !known ? 'internal error' : (known ?? (error as Error)).message;
     if (reply.sent || reply.raw.headersSent) return;

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { Project } from '../engine/model.js';
-import { AppError, errorMessage, httpStatusOf, knownAppError, retryHeadersOf } from '../util/errors.js';
+import { AppError, errorMessage, httpStatusOf, isOutageStatus, knownAppError, retryHeadersOf } from '../util/errors.js';
 import { parseBasicAuth } from './basic-auth.js';
 import { isValidProjectPath, MAX_PROJECT_DEPTH } from './project-path.js';
 import { ReceivePackCommandReader, type RefUpdateCommand } from './receive-pack-commands.js';
@@ -59,7 +59,8 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
   app.setErrorHandler((error, request, reply) => {
     const status = httpStatusOf(error);
     const known = knownAppError(error);
-    if (status >= 500 && !known) request.log.error({ err: error }, 'git http error');
+    if (isOutageStatus(status)) request.log.warn({ err: error }, 'git http: service unavailable');
+    else if (status >= 500) request.log.error({ err: error }, 'git http error');
     if (status === 401) reply.header('www-authenticate', `Basic realm="${realm}"`);
     if (reply.sent || reply.raw.headersSent) return;
     if (!request.raw.complete) reply.header('connection', 'close'); // the unread pack ends here

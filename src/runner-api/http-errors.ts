@@ -2,7 +2,7 @@
 // fastify's own errors (bad JSON -> 400, unsupported media type -> 415, body too large -> 413)
 // and upload limits (413). A client mistake never becomes a 500 or a stack trace.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, errorMessage, httpStatusOf, knownAppError, retryHeadersOf } from '../util/errors.js';
+import { AppError, errorMessage, httpStatusOf, isOutageStatus, knownAppError, retryHeadersOf } from '../util/errors.js';
 import { HEADER } from './protocol.js';
 
 /** An AppError that also sets response headers (e.g. Job-Status on a 403). */
@@ -22,10 +22,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (status < 400) status = 400;
     if (error instanceof RunnerApiError) reply.headers(error.headers);
     const known = knownAppError(error);
-    if (status >= 500) {
-      if (known) request.log.warn({ err: error }, 'runner api: service unavailable');
-      else request.log.error({ err: error }, 'runner api error');
-    }
+    if (isOutageStatus(status)) request.log.warn({ err: error }, 'runner api: service unavailable');
+    else if (status >= 500) request.log.error({ err: error }, 'runner api error');
     if (reply.sent || reply.raw.headersSent) return;
     reply.headers(retryHeadersOf(error));
     // An upload refused before its body was read (disk full, too large): the connection cannot be

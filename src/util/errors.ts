@@ -88,6 +88,9 @@ export function knownAppError(error: unknown): AppError | null {
   return null;
 }
 
+/** 503 (database away or locked) and 507 (disk full): passing, worth a retry, logged as warnings. */
+export const isOutageStatus = (status: number): boolean => status === 503 || status === 507;
+
 /** Headers an edge adds to an error answer: Retry-After for 503 (and 507 when known). */
 export function retryHeadersOf(error: unknown): Record<string, string> {
   const known = knownAppError(error);
