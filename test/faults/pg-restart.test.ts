@@ -152,7 +152,7 @@ describe.skipIf(!enabled)('PostgreSQL restart under load (two nodes)', () => {
     await restart('fast', 8);
     await restart('immediate', 20);
 
-    const done = await waitForPipelineOver(() => node1.url, admin, created.pipeline.id, 30_000).catch(async (e) => {
+    const done = await waitForPipelineOver(() => node1.url, admin, created.pipeline.id, 50_000).catch(async (e) => {
       const rows = await pgc.query(`SELECT id, name, status, runner_id FROM jobs WHERE status NOT IN ('success')`).catch((x) => String(x));
       console.log('[faults] pg-restart: pipeline did not finish; jobs not success:', JSON.stringify(rows), (await lines(logFile)).length, started.a.size, started.b.size, probes.slice(-5));
       for (const n of nodes) console.log('[faults] node output:', n.output().slice(-3000));
