@@ -100,6 +100,18 @@ describe.skipIf(!mounted)('disk full under the data directory', () => {
     const filled = await fill(filler);
     await rm(reserve);
     const chunk = Buffer.from(`${'x'.repeat(64 * 1024 - 1)}\n`);
+    // A source upload (intake) with a file too big for what is left.
+    const intakeDir = path.join(work, 'intake');
+    mkdirSync(intakeDir);
+    writeFileSync(path.join(intakeDir, '.gitlab-ci.yml'), 'build:\n  script: [echo hi]\n');
+    writeFileSync(path.join(intakeDir, 'blob.bin'), randomBytes(200 * 1024));
+    const tarball = spawnSync('tar', ['-cz', '-C', intakeDir, '.']).stdout;
+    const intake = () =>
+      fetch(`${url}/api/ui/pipelines?project=faults/disk-intake&ref=main`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/gzip' },
+        body: tarball,
+      });
     const content = randomBytes(300 * 1024);
     const zip = await zipOf(content);
 
@@ -114,12 +126,16 @@ describe.skipIf(!mounted)('disk full under the data directory', () => {
       body: JSON.stringify({ description: 'while full' }),
     });
     await uiWrite.text();
+    const intakeFull = await intake();
+    const intakeFullBody = await intakeFull.text();
 
     await rm(filler, { recursive: true, force: true });
     const after = {
       trace: await client.patchTrace(j, head.length, chunk),
       artifact: await client.uploadArtifact(j, zip),
     };
+    const intakeAfter = await intake();
+    const intakeAfterBody = await intakeAfter.text();
     const final = await client.updateJob(j, { state: 'success' });
     const log = await server.readTrace(j.id);
     // (connection: close: a keep-alive socket whose streamed answer just ended may linger past
@@ -131,8 +147,8 @@ describe.skipIf(!mounted)('disk full under the data directory', () => {
     const closedInTime = await Promise.race([server.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
     console.log(
       `[faults] disk-full: data dir on an 8 MiB tmpfs, filled with ${filled} bytes (16 KiB left); while full: trace PATCH ${whileFull.trace.status}, ` +
-        `artifact upload ${whileFull.artifact.status}, UI read ${whileFull.session.status}, UI write ${uiWrite.status}; after freeing: ` +
-        `trace ${after.trace.status}, artifact ${after.artifact.status}, final PUT ${final.status}; log ${log.length} bytes, pipeline ${pipeline.pipeline.status}`,
+        `artifact upload ${whileFull.artifact.status}, UI read ${whileFull.session.status}, UI write ${uiWrite.status}, intake ${intakeFull.status}; after freeing: ` +
+        `trace ${after.trace.status}, artifact ${after.artifact.status}, intake ${intakeAfter.status}, final PUT ${final.status}; log ${log.length} bytes, pipeline ${pipeline.pipeline.status}`,
     );
 
     expect(whileFull.trace.status, whileFull.trace.text).toBe(507);
@@ -140,6 +156,9 @@ describe.skipIf(!mounted)('disk full under the data directory', () => {
     expect(whileFull.trace.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(whileFull.session.status).toBe(200);
     expect([201, 507]).toContain(uiWrite.status);
+    expect(intakeFull.status, intakeFullBody).toBe(507);
+    expect(JSON.parse(intakeFullBody).error).toBe('insufficient_storage');
+    expect(intakeAfter.status, intakeAfterBody).toBe(201);
     expect(after.trace.status, after.trace.text).toBe(202);
     expect(after.artifact.status, after.artifact.text).toBe(201);
     expect(final.status, final.text).toBe(200);
