@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { BlobStore } from '../artifacts/blob-store.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { TraceStore } from '../engine/trace-store.js';
-import { AppError, httpStatusOf } from '../util/errors.js';
+import { AppError, httpStatusOf, isOutageStatus, knownAppError, retryHeadersOf } from '../util/errors.js';
 import type { AuthOptions } from './auth.js';
 import { makeContext } from './context.js';
 import { adminRoutes } from './routes/admin.js';
@@ -58,15 +58,17 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
 
   app.setErrorHandler((error, request, reply) => {
     const status = httpStatusOf(error);
-    if (status >= 500) request.log.error({ err: error }, 'api request failed');
-    const code = error instanceof AppError ? error.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request'));
-    const message = status >= 500 && !(error instanceof AppError) ? 'internal error' : (error as Error).message;
+    const known = knownAppError(error);
+    if (isOutageStatus(status)) request.log.warn({ err: error }, 'api: service unavailable');
+    else if (status >= 500) request.log.error({ err: error }, 'api request failed');
+    const code = known ? known.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request'));
+    const message = status >= 500 && !known ? 'internal error' : (known ?? (error as Error)).message;
     if (reply.sent || reply.raw.headersSent) return;
     // A file stream that failed before its first byte (e.g. a corrupt zip entry) leaves its
     // headers behind: the error is JSON, not a download.
     reply.removeHeader('content-disposition');
     reply.raw.removeHeader('content-disposition');
-    reply.code(status).type('application/json; charset=utf-8').header('cache-control', 'no-store').send({ error: code, message });
+    reply.code(status).type('application/json; charset=utf-8').headers(retryHeadersOf(error)).header('cache-control', 'no-store').send({ error: code, message });
   });
 
   app.setNotFoundHandler((request, reply) => {

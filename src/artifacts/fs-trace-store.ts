@@ -1,5 +1,6 @@
 // TraceStore on the filesystem: one file per job (<dir>/<jobId>.log). Appends are serialised per
-// job and refused unless they start exactly at the current length (append-only, no gaps).
+// job and refused unless they start exactly at the current length (append-only, no gaps). An
+// append that fails midway (disk full) is cut back to where it began: all of it or nothing.
 import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -50,7 +51,12 @@ export function createFsTraceStore(opts: { dir: string }): FsTraceStore {
           const current = (await fh.stat()).size;
           if (offset !== current) throw new AppError('range_not_satisfiable', `Trace of job ${jobId} is ${current} bytes, not ${offset}`, { length: current });
           let written = 0;
-          while (written < data.length) written += (await fh.write(data, written, data.length - written)).bytesWritten;
+          try {
+            while (written < data.length) written += (await fh.write(data, written, data.length - written)).bytesWritten;
+          } catch (error) {
+            if (written > 0) await fh.truncate(current).catch(() => undefined);
+            throw error;
+          }
           return current + data.length;
         } finally {
           await fh.close();

@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { Project } from '../engine/model.js';
-import { AppError, errorMessage, httpStatusOf } from '../util/errors.js';
+import { AppError, errorMessage, httpStatusOf, isOutageStatus, knownAppError, retryHeadersOf } from '../util/errors.js';
 import { parseBasicAuth } from './basic-auth.js';
 import { isValidProjectPath, MAX_PROJECT_DEPTH } from './project-path.js';
 import { ReceivePackCommandReader, type RefUpdateCommand } from './receive-pack-commands.js';
@@ -72,9 +72,14 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
 
   app.setErrorHandler((error, request, reply) => {
     const status = httpStatusOf(error);
-    if (status >= 500) request.log.error({ err: error }, 'git http error');
+    const known = knownAppError(error);
+    if (isOutageStatus(status)) request.log.warn({ err: error }, 'git http: service unavailable');
+    else if (status >= 500) request.log.error({ err: error }, 'git http error');
     if (status === 401) reply.header('www-authenticate', `Basic realm="${realm}"`);
-    reply.code(status).type('text/plain; charset=utf-8').send(`${status >= 500 ? 'Internal error' : errorMessage(error)}\n`);
+    if (reply.sent || reply.raw.headersSent) return;
+    if (!request.raw.complete) reply.header('connection', 'close'); // the unread pack ends here
+    const message = status >= 500 ? (known?.message ?? 'Internal error') : errorMessage(error);
+    reply.code(status).headers(retryHeadersOf(error)).type('text/plain; charset=utf-8').send(`${message}\n`);
   });
 
   function projectPathOf(params: Params): string {

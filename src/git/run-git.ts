@@ -41,7 +41,14 @@ export class GitCommandError extends AppError {
     readonly exitCode: number | null,
     readonly stderr: string,
   ) {
-    super('internal', `git ${args.join(' ')} failed (${exitCode}): ${stderr.trim().slice(0, 500)}`);
+    // A full disk is a passing outage (507), not a bug; the answer then names no paths.
+    const full = /No space left on device|Disk quota exceeded/i.test(stderr);
+    super(
+      full ? 'insufficient_storage' : 'internal',
+      full ? 'insufficient storage on the server: try again later' : `git ${args.join(' ')} failed (${exitCode}): ${stderr.trim().slice(0, 500)}`,
+      full ? { stderr: stderr.trim().slice(0, 500) } : undefined,
+    );
+    if (full) this.retryAfterSeconds = 30;
     this.name = 'GitCommandError';
   }
 }

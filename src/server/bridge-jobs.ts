@@ -12,6 +12,8 @@
 // On start, bridges left running by a previous process are picked up again (idempotent: an
 // existing child pipeline of that bridge is reused, never created twice; the limits still hold).
 // A bridge under a canceled ancestor (a cancel cascade cut short by a crash) resumes the cascade.
+// A step that fails (the database restarting) is tried again later with backoff, so no bridge is
+// left running for good.
 import type { Coordinator } from '../engine/coordinator.js';
 import { DownstreamRefused } from '../engine/downstream-limits.js';
 import type { FailureReason, Job, Pipeline, PipelineVariable, Project } from '../engine/model.js';
@@ -29,6 +31,8 @@ export interface BridgeWorkerOptions {
 
 const FINAL = new Set(['success', 'failed', 'canceled', 'skipped']);
 const CHILD_CONFIG = '.gitlab-ci-dispatcher/child-pipeline.yml';
+/** Tries of one step (creating a child, finishing a bridge) before it is left to a restart. */
+const MAX_ATTEMPTS = 12;
 
 /** The child's config: a virtual main file that includes the trigger's local files. */
 function childFiles(files: ProjectFiles, include: string[]): ProjectFiles {
@@ -46,8 +50,19 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
   const waiting = new Map<number, number>();
   const handled = new Set<number>();
   let chain = Promise.resolve();
-  const enqueue = (fn: () => Promise<void>) => {
-    chain = chain.then(fn).catch((error) => opts.log('bridge job failed', error));
+  let stopped = false;
+  const timers = new Set<NodeJS.Timeout>();
+  const enqueue = (fn: () => Promise<void>, attempt = 1) => {
+    chain = chain.then(fn).catch((error) => {
+      opts.log('bridge job failed', error);
+      if (stopped || attempt >= MAX_ATTEMPTS) return;
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (!stopped) enqueue(fn, attempt + 1);
+      }, Math.min(30_000, 500 * 2 ** (attempt - 1)));
+      t.unref();
+      timers.add(t);
+    });
   };
 
   const finish = async (bridgeId: number, state: 'success' | 'failed', failureReason: FailureReason = 'unknown_failure') => {
@@ -58,6 +73,15 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
   const trigger = async (job: Job) => {
     if (handled.has(job.id)) return;
     handled.add(job.id);
+    try {
+      await triggerOnce(job);
+    } catch (error) {
+      handled.delete(job.id); // tried again (enqueue's backoff)
+      throw error;
+    }
+  };
+
+  const triggerOnce = async (job: Job) => {
     const spec = job.spec.trigger!;
     const detail = await coordinator.read.pipeline(job.pipelineId);
     if (!detail) return;
@@ -168,7 +192,12 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
   });
 
   return {
-    stop: unsubscribe,
+    stop() {
+      stopped = true;
+      unsubscribe();
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
     idle: () => chain,
   };
 }

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { RepoStore } from '../git/repo-store.js';
 import { importTarball } from '../git/import-tarball.js';
-import { AppError, badRequest, httpStatusOf, unauthorized } from '../util/errors.js';
+import { AppError, badRequest, httpStatusOf, knownAppError, retryHeadersOf, unauthorized } from '../util/errors.js';
 import { rejectNul } from '../util/input.js';
 import { ConfigInvalidError, type CreatePipelineFor } from './pipeline-from-commit.js';
 
@@ -42,13 +42,16 @@ function parseVariables(raw: unknown): { key: string; value: string }[] {
 export async function intakePlugin(app: FastifyInstance, opts: IntakePluginOptions): Promise<void> {
   app.addContentTypeParser(ARCHIVE_TYPES, (_request, payload, done) => done(null, payload));
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     const status = httpStatusOf(error);
+    if (!request.raw.complete) reply.header('connection', 'close'); // the unread upload ends here
     if (error instanceof ConfigInvalidError) {
       return reply.code(400).send({ error: 'invalid_config', message: error.message, diagnostics: error.diagnostics });
     }
-    const code = error instanceof AppError ? error.code : status === 413 ? 'payload_too_large' : status >= 500 ? 'internal' : 'bad_request';
-    return reply.code(status).send({ error: code, message: status >= 500 ? 'internal error' : (error as Error).message });
+    const known = knownAppError(error);
+    const code = known ? known.code : status === 413 ? 'payload_too_large' : status >= 500 ? 'internal' : 'bad_request';
+    const message = status >= 500 && !known ? 'internal error' : (known ?? (error as Error)).message;
+    return reply.code(status).headers(retryHeadersOf(error)).send({ error: code, message });
   });
 
   app.post('/api/ui/pipelines', { bodyLimit: 1024 * 1024 * 1024 }, async (request, reply) => {

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'range_not_satisfiable'
   | 'invalid_config'
   | 'unavailable'
+  | 'insufficient_storage'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -23,18 +24,40 @@ const STATUS: Record<ErrorCode, number> = {
   range_not_satisfiable: 416,
   invalid_config: 422,
   unavailable: 503,
+  insufficient_storage: 507,
   internal: 500,
 };
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details?: unknown;
+  /** Seconds for a Retry-After header (503 answers). */
+  retryAfterSeconds?: number;
   constructor(code: ErrorCode, message: string, details?: unknown) {
     super(message);
     this.name = 'AppError';
     this.code = code;
     this.details = details;
   }
+}
+
+/** A passing outage (database restarting or locked): 503 with Retry-After; `cause` is kept. */
+export function unavailable(message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}): AppError {
+  const error = new AppError('unavailable', message);
+  error.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+  if (options.cause !== undefined) (error as { cause?: unknown }).cause = options.cause;
+  return error;
+}
+
+/** Disk full (ENOSPC, EDQUOT, SQLITE_FULL): 507, nothing half-written is kept. */
+const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+
+function isStorageFull(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && STORAGE_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 export const badRequest = (message: string, details?: unknown) => new AppError('bad_request', message, details);
@@ -47,7 +70,33 @@ export function httpStatusOf(error: unknown): number {
   if (error instanceof AppError) return STATUS[error.code];
   const status = (error as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 600) return status;
+  if (isStorageFull(error)) return STATUS.insufficient_storage;
   return 500;
+}
+
+/**
+ * The error as an AppError when it is one of ours or a known outage (disk full); null otherwise.
+ * Edges use it for the code and message they answer with.
+ */
+export function knownAppError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  if (isStorageFull(error)) {
+    const e = new AppError('insufficient_storage', 'insufficient storage on the server: try again later');
+    e.retryAfterSeconds = 30;
+    return e;
+  }
+  return null;
+}
+
+/** 503 (database away or locked) and 507 (disk full): passing, worth a retry, logged as warnings. */
+export const isOutageStatus = (status: number): boolean => status === 503 || status === 507;
+
+/** Headers an edge adds to an error answer: Retry-After for 503 (and 507 when known). */
+export function retryHeadersOf(error: unknown): Record<string, string> {
+  const known = knownAppError(error);
+  if (known?.retryAfterSeconds !== undefined) return { 'retry-after': String(known.retryAfterSeconds) };
+  if (httpStatusOf(error) === 503) return { 'retry-after': '1' };
+  return {};
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { createHarness, type Harness } from '../test-support/harness.js';
 import { job, planOf } from '../test-support/plan-builder.js';
+import type { Store } from '../../store/ports.js';
+import { unavailable } from '../../util/errors.js';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -38,5 +40,44 @@ describe('releaseJob (the runner never received the claimed job)', () => {
     expect(await h.coordinator.releaseJob(claimed.job)).toBeNull();
     expect(await h.statuses(id)).toEqual({ build: 'running' });
     expect(await h.coordinator.authenticateJob(claimed.job.id, claimed.token)).not.toBeNull();
+  });
+});
+
+describe('a claim whose answer fails on a database outage', () => {
+  test('the job goes back to the queue once the database answers again (found by its token hash)', async () => {
+    // A real SQLite store whose reads after the claim fail while `down` (the database went away
+    // between the claim's commit and the rest of the answer).
+    let down = false;
+    let claims = 0;
+    const outage = () => unavailable('the database is unavailable, try again shortly');
+    const base = await createHarness();
+    const real = base.store;
+    const store: Store = {
+      ...real,
+      artifacts: { ...real.artifacts, byJobs: (ids) => (down ? Promise.reject(outage()) : real.artifacts.byJobs(ids)) },
+      jobs: { ...real.jobs, byTokenHash: (hash) => (down ? Promise.reject(outage()) : real.jobs.byTokenHash(hash)) },
+      queue: {
+        ...real.queue,
+        claim: async (match, assign) => {
+          const job = await real.queue.claim(match, assign);
+          if (job && ++claims === 1) down = true;
+          return job;
+        },
+      },
+    };
+    h = await createHarness({ store });
+    const id = await h.pipeline(planOf(['a'], [job('build', { stage: 'a' })]));
+    const runner = await h.runner({});
+    await expect(h.claim(runner)).rejects.toMatchObject({ code: 'unavailable' });
+    expect(await h.statuses(id)).toEqual({ build: 'running' });
+    await new Promise((r) => setTimeout(r, 700)); // the first background try failed too
+    expect(await h.statuses(id)).toEqual({ build: 'running' });
+    down = false;
+    const until = Date.now() + 5000;
+    while ((await h.statuses(id)).build !== 'pending' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await h.statuses(id)).toEqual({ build: 'pending' });
+    const again = (await h.claim(runner))!;
+    expect(again.job.name).toBe('build');
+    await base.close();
   });
 });

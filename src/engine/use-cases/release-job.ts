@@ -35,3 +35,26 @@ export async function releaseJob(ctx: EngineContext, claimed: Job): Promise<Job 
     return back;
   });
 }
+
+/** Backoff of releaseUnanswered (ms): 0.5 s doubling to 10 s, about two minutes in all. */
+const RELEASE_BACKOFF = [500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000];
+
+/**
+ * A claim whose answer never left the server because the database failed at or after the claim
+ * (PostgreSQL restarting; the claim may even have committed with its reply lost): the job is
+ * looked up by the claim's token hash and released as soon as the database answers again, in the
+ * background. Nothing is done when the claim never committed or the job moved on meanwhile.
+ */
+export function releaseUnanswered(ctx: EngineContext, tokenHash: string, onGiveUp?: (error: unknown) => void): void {
+  const attempt = async (i: number): Promise<void> => {
+    try {
+      const job = await ctx.store.jobs.byTokenHash(tokenHash);
+      if (job) await releaseJob(ctx, job);
+    } catch (error) {
+      if (i >= RELEASE_BACKOFF.length) return onGiveUp?.(error);
+      const t = setTimeout(() => void attempt(i + 1), RELEASE_BACKOFF[i]);
+      t.unref();
+    }
+  };
+  void attempt(0);
+}

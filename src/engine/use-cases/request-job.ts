@@ -14,6 +14,7 @@ import type { ClaimedJob, RequestJobInput, RequestJobResult, RunnerInfoInput } f
 import { lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
 import type { Job, Pipeline, Runner } from '../model.js';
 import { jobDependencies } from './dependencies.js';
+import { releaseUnanswered } from './release-job.js';
 
 /** Never matches a job: what a paused runner waits on. */
 const NOTHING: RunnerMatch = { runnerId: 0, tags: [], runUntagged: false, protectedOnly: true, projectId: -1, features: 0 };
@@ -126,9 +127,20 @@ async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, inf
     defaultTimeout: ctx.config.defaultJobTimeout,
     signal,
   };
-  const claimed = await ctx.store.queue.claim(match, assign);
-  if (!claimed) return null;
-  const job = claimed;
+  let claimed: Job | null;
+  try {
+    claimed = await ctx.store.queue.claim(match, assign);
+    if (!claimed) return null;
+    return await describeClaim(ctx, claimed, runner, token, now);
+  } catch (error) {
+    // The runner gets an error, never this job: if the claim committed, put the job back.
+    releaseUnanswered(ctx, assign.tokenHash);
+    throw error;
+  }
+}
+
+/** What the runner needs of a claimed job (pipeline started, dependencies, variables). */
+async function describeClaim(ctx: EngineContext, job: Job, runner: Runner, token: string, now: Date): Promise<ClaimedJob | null> {
   const claimedAt = ++ticks;
   let scope: PipelineScope | null;
   // the claims of one batch read their pipeline (usually the same) with one query

@@ -1,11 +1,12 @@
 // PostgreSQL adapter: a pg Pool under kysely, migrations under an advisory lock, LISTEN/NOTIFY.
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { Store } from '../ports.js';
 import { migrate } from '../sql/migrate.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStore } from '../sql/sql-store.js';
 import { secretsAtRest } from '../sql/secrets-at-rest.js';
+import { OutageAwarePostgresDialect } from './pg-outage.js';
 import { pgSignal } from './pg-signal.js';
 
 // int8 (bigint) columns as JS numbers: sizes stay far below 2^53.
@@ -30,9 +31,11 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
     options: opts.synchronousCommit === false ? '-c synchronous_commit=off' : undefined,
+    // A server that accepts TCP but does not answer must not hold requests forever.
+    connectionTimeoutMillis: 5000,
   });
-  pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // A restart of PostgreSQL fails the requests in flight with 503 and the pool reconnects.
+  const db = new Kysely<Database>({ dialect: new OutageAwarePostgresDialect({ pool }) });
   let secrets;
   try {
     await migrate(db, 'postgres');

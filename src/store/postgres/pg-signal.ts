@@ -1,5 +1,6 @@
 // PendingSignal across nodes with PostgreSQL LISTEN/NOTIFY.
-// States: connecting -> listening -> (connection error) -> reconnecting after a delay -> listening.
+// States: connecting -> listening -> (connection error or end) -> reconnecting after a delay ->
+// listening (LISTEN again). A failed reconnect tries again after the same delay, until close().
 // Each node delivers its own publications locally at once and ignores its echo; on (re)connect it
 // emits 'refresh' so listeners re-read the pending table (nothing published meanwhile is lost).
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import type { PendingEntry, PendingSignal } from '../ports.js';
 
 const CHANNEL = 'gcd_pending';
 const MAX_PAYLOAD = 7000;
+const RECONNECT_MS = 500;
 
 export function pgSignal(opts: { url: string; notify: (channel: string, payload: string) => Promise<void> }): PendingSignal & {
   start(): Promise<void>;
@@ -21,11 +23,19 @@ export function pgSignal(opts: { url: string; notify: (channel: string, payload:
   let timer: NodeJS.Timeout | null = null;
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: opts.url });
-    c.on('error', () => {
+    const c = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: 5000 });
+    // Before LISTEN succeeded, a failure is the caller's (start / reconnect) to handle.
+    let listening = false;
+    const onLost = () => {
+      if (!listening) return;
+      listening = false;
       if (client === c) client = null;
       c.end().catch(() => {});
-      if (!closed && !timer) timer = setTimeout(() => void reconnect(), 1000);
+      later();
+    };
+    c.on('error', onLost);
+    c.on('end', () => {
+      if (!closed) onLost();
     });
     c.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return;
@@ -34,18 +44,32 @@ export function pgSignal(opts: { url: string; notify: (channel: string, payload:
         if (data.n !== nodeId) local.emit(data.e);
       } catch {}
     });
-    await c.connect();
-    await c.query(`LISTEN ${CHANNEL}`);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      await c.end().catch(() => {});
+      throw error;
+    }
+    if (closed) {
+      await c.end().catch(() => {});
+      return;
+    }
+    listening = true;
     client = c;
+  };
+  const later = () => {
+    if (!closed && !timer) timer = setTimeout(() => void reconnect(), RECONNECT_MS);
   };
   const reconnect = async () => {
     timer = null;
-    if (closed) return;
+    if (closed || client) return;
     try {
       await connect();
+      // Publications missed while disconnected: listeners re-read the pending table.
       local.emit('refresh');
     } catch {
-      if (!closed) timer = setTimeout(() => void reconnect(), 1000);
+      later();
     }
   };
 

@@ -1,17 +1,19 @@
-// SQLite adapter: better-sqlite3 in WAL mode, busy timeout, synchronous=NORMAL, one connection
+// SQLite adapter: better-sqlite3 in WAL mode, synchronous=NORMAL, a lock held by another process
+// waited for asynchronously (busy-retry-dialect.ts: the event loop never stalls), one connection
 // per database file and process (one writer). Opening the same file twice in one process shares
 // that connection: better-sqlite3 waits for locks synchronously, so two connections of one
 // process would block each other's event loop. Other processes are kept out by SQLite's locks.
 import { mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { localSignal } from '../local-signal.js';
 import type { PendingSignal, Store } from '../ports.js';
 import { migrate } from '../sql/migrate.js';
 import type { Database } from '../sql/schema.js';
 import { sqlStore } from '../sql/sql-store.js';
 import { secretsAtRest } from '../sql/secrets-at-rest.js';
+import { BUSY_TIMEOUT_MS, BusyRetrySqliteDialect } from './busy-retry-dialect.js';
 
 interface Shared {
   db: Kysely<Database>;
@@ -52,13 +54,12 @@ function withStatementCache(database: Sqlite.Database, max = 500): Sqlite.Databa
   });
 }
 
-async function connect(file: string): Promise<Shared> {
-  const database = new Sqlite(file);
+async function connect(file: string, lockBudgetMs?: number): Promise<Shared> {
+  const database = new Sqlite(file, { timeout: BUSY_TIMEOUT_MS });
   database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 10000');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = OFF');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<Database>({ dialect: new BusyRetrySqliteDialect({ database: withStatementCache(database), budgetMs: lockBudgetMs }) });
   try {
     await migrate(db, 'sqlite');
   } catch (e) {
@@ -68,12 +69,19 @@ async function connect(file: string): Promise<Shared> {
   return { db, signal: localSignal(), refs: 0 };
 }
 
-/** `secretKey`: 32 bytes that encrypt secret values at rest (none: plaintext, see secrets-at-rest.ts). */
-export async function openSqliteStore(opts: { path: string; secretKey?: Buffer }): Promise<Store> {
+export interface SqliteStoreOptions {
+  path: string;
+  /** Longest wait for another process's lock before a statement fails with 503 (default 3 s). */
+  lockBudgetMs?: number;
+  /** 32 bytes that encrypt secret values at rest (none: plaintext, see secrets-at-rest.ts). */
+  secretKey?: Buffer;
+}
+
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
   const key = keyOf(opts.path);
   let pending = open.get(key);
   if (!pending) {
-    pending = connect(key === opts.path || opts.path === ':memory:' ? opts.path : key);
+    pending = connect(key === opts.path || opts.path === ':memory:' ? opts.path : key, opts.lockBudgetMs);
     open.set(key, pending);
     pending.catch(() => open.delete(key));
   }
