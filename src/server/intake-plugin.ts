@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { RepoStore } from '../git/repo-store.js';
 import { importTarball } from '../git/import-tarball.js';
-import { AppError, badRequest, httpStatusOf, knownAppError, retryHeadersOf, unauthorized } from '../util/errors.js';
+import { badRequest, httpStatusOf, knownAppError, retryHeadersOf, unauthorized } from '../util/errors.js';
 import { rejectNul } from '../util/input.js';
 import { ConfigInvalidError, type CreatePipelineFor } from './pipeline-from-commit.js';
 
