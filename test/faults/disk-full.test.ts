@@ -136,13 +136,14 @@ describe.skipIf(!mounted)('disk full under the data directory', () => {
     };
     const intakeAfter = await intake();
     const intakeAfterBody = await intakeAfter.text();
-    const final = await client.updateJob(j, { state: 'success' });
-    const log = await server.readTrace(j.id);
     // (connection: close: a keep-alive socket whose streamed answer just ended may linger past
     // server.close(); that is not what this test is about.)
+    // (the job token reads the artifact while its job runs: downloaded before the final PUT)
     const download = await fetch(`${url}/api/v4/jobs/${j.id}/artifacts?direct_download=true`, { headers: { 'job-token': j.token, connection: 'close' } });
-    const pipeline = (await server.coordinator.read.pipeline(detail!.pipeline.id))!;
     const body = Buffer.from(await download.arrayBuffer());
+    const final = await client.updateJob(j, { state: 'success' });
+    const log = await server.readTrace(j.id);
+    const pipeline = (await server.coordinator.read.pipeline(detail!.pipeline.id))!;
     // Refused uploads must not leave connections that hold a graceful shutdown.
     const closedInTime = await Promise.race([server.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
     console.log(
