@@ -63,7 +63,7 @@ async function build(name: string, opts: ImageOptions): Promise<string> {
     for (const [file, text] of Object.entries(opts.files ?? {})) {
       const target = path.join(root, file);
       mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, text);
+      writeFileSync(target, text, { mode: 0o755 });
     }
     const tar = spawn('tar', ['-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [repo, tag = 'latest'] = splitName(name);
