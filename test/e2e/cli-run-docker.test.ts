@@ -182,6 +182,22 @@ slow:
     expect(await labelledContainers('gitlab-ci-dispatcher.runner')).toEqual([]);
   }, 60_000);
 
+  it('without --executor: docker when a job has image: and the engine answers, else the shell with a warning naming the image', async () => {
+    const dir = project(`
+marker:
+  image: ${IMAGE_B}
+  script: ['echo "marker: $(cat /etc/gcd-marker 2>/dev/null || echo none)"']
+`);
+    const inDocker = await runCli(['run', dir, '--verbose', '--docker-network-mode', 'host'], { timeoutMs: 60_000 });
+    expect(inDocker.code, inDocker.stdout + inDocker.stderr).toBe(0);
+    expect(inDocker.stdout).toContain('[marker] marker: image-b');
+    const noEngine = await runCli(['run', dir, '--verbose'], { timeoutMs: 60_000, env: { DOCKER_HOST: `unix://${work}/no-docker.sock` } });
+    expect(noEngine.code, noEngine.stdout + noEngine.stderr).toBe(0);
+    expect(noEngine.stderr).toContain(`warning: no Docker engine answers at ${work}/no-docker.sock`);
+    expect(noEngine.stdout).toContain(`[marker] WARNING: the shell executor runs this job on the host: image/services ignored ("${IMAGE_B}")`);
+    expect(noEngine.stdout).toContain('[marker] marker: none');
+  }, 60_000);
+
   it('the config file and flags: runner register --executor docker writes [runners.docker]', async () => {
     const config = path.join(work, 'runner.json');
     const r = await runCli(['runner', 'register', '--url', 'http://127.0.0.1:1', '--token', 'glrt-x', '--executor', 'docker', '--config', config]);
