@@ -1,4 +1,5 @@
 // Orchestrates `run`: server in-process, snapshot, pipeline, built-in runner, progress, verdict.
+import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { createServer } from '../server/create-server.js';
 import { loadServerConfig } from '../server/config.js';
@@ -136,7 +137,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
         concurrency: opts.concurrency,
         buildsDir: `${opts.dataDir}/builds`,
         cacheDir: `${opts.dataDir}/cache`,
-        ...(useDocker ? { docker: { image: opts.docker?.image ?? 'alpine:latest', networkMode: opts.docker?.networkMode, pullPolicy: opts.docker?.pullPolicy ?? ['if-not-present'] } } : {}),
+        ...(useDocker ? { docker: { ...opts.docker, image: opts.docker?.image ?? 'alpine:latest', pullPolicy: opts.docker?.pullPolicy ?? ['if-not-present'], ownerLabels: { [RUN_DIR_LABEL]: runDirId(opts.dataDir) } } } : {}),
       }, userUmask);
     }
 
@@ -204,6 +205,10 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     process.umask(userUmask);
   }
 }
+
+/** Marks the containers of `run`s on one data directory: the next run there removes what a crash left. */
+export const RUN_DIR_LABEL = 'gitlab-ci-dispatcher.run-dir';
+export const runDirId = (dataDir: string) => createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
 
 /** The executor of `run`: asked for, or docker when jobs use images and an engine answers. */
 async function chooseDocker(opts: RunOptions, plan: PipelinePlan): Promise<boolean> {

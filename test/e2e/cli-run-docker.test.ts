@@ -2,12 +2,13 @@
 // its dockerd runs with --bridge=none). Local busybox images (test/support/docker-images.ts),
 // no registry. Skipped with a message when no engine answers, unless GCD_REQUIRE_DOCKER=1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../support/run-cli.js';
-import { ensureBusyboxImage, labelledContainers, removeLabelledContainers, requireDocker } from '../support/docker-images.js';
+import { docker, ensureBusyboxImage, labelledContainers, removeLabelledContainers, requireDocker } from '../support/docker-images.js';
 
 const haveDocker = await requireDocker('docker executor e2e (cli run --executor docker)');
 const work = mkdtempSync(path.join(tmpdir(), 'gcd-cli-docker-'));
@@ -152,7 +153,7 @@ always:
     expect(logs).not.toContain('never-ran');
   }, 60_000);
 
-  it('Ctrl-C stops the running container and removes it and its services', async () => {
+  it('removes what a crashed run on the same data directory left; Ctrl-C stops the running container and removes it and its services', async () => {
     const dir = project(`
 slow:
   image: ${IMAGE_A}
@@ -164,6 +165,15 @@ slow:
     - echo started-slow
     - sleep 300
 `);
+    // a "previous crash": a container of an earlier run's runner, marked with this data directory
+    const runDir = createHash('sha256').update(path.join(dir, '.gitlab-ci-dispatcher')).digest('hex').slice(0, 16);
+    const stale = await docker.createContainer({
+      Image: IMAGE_A,
+      Cmd: ['sleep', '300'],
+      Labels: { 'gitlab-ci-dispatcher.runner': 'oldrun00', 'gitlab-ci-dispatcher.job.id': '1', 'gitlab-ci-dispatcher.run-dir': runDir },
+      HostConfig: { NetworkMode: 'host' },
+    });
+    await stale.start();
     let sawStart!: () => void;
     const started = new Promise<void>((resolve) => (sawStart = resolve));
     let pid = 0;
@@ -175,6 +185,7 @@ slow:
       },
     });
     await started;
+    expect(await labelledContainers('gitlab-ci-dispatcher.runner=oldrun00')).toEqual([]);
     expect((await labelledContainers('gitlab-ci-dispatcher.runner')).length).toBe(2);
     process.kill(pid, 'SIGINT');
     const r = await running;

@@ -39,6 +39,9 @@ export interface DockerExecutorOptions {
   allowedPullPolicies?: PullPolicy[];
   /** wait_for_services_timeout in seconds (default 30; 0 or less: no wait). */
   waitForServicesTimeoutS?: number;
+  /** More labels on every object, also swept at start: e.g. `run` marks its data directory, so
+   *  that what a crashed run left is removed by the next run there (each run is a new runner). */
+  ownerLabels?: Record<string, string>;
   /** The engine; default dockerApi() on $DOCKER_HOST or /var/run/docker.sock. */
   api?: DockerApi;
 }
@@ -58,12 +61,14 @@ export function dockerExecutor(opts: DockerExecutorOptions): JobExecutor {
   const mode: NetworkMode = opts.networkMode ?? 'bridge';
   const usedImages = new Map<string, string>();
   const shells = new Map<string, ShellKind>();
+  const labels = (jobId: number, type: Parameters<typeof jobLabels>[2]) => ({ ...opts.ownerLabels, ...jobLabels(short, jobId, type) });
 
   return {
     name: 'docker',
     features: dockerFeatures,
     async start(log) {
-      const n = await removeLabelled(api, { [LABEL_RUNNER]: short });
+      let n = await removeLabelled(api, { [LABEL_RUNNER]: short });
+      if (opts.ownerLabels && Object.keys(opts.ownerLabels).length) n += await removeLabelled(api, opts.ownerLabels);
       if (n) log(`removed ${n} stale container(s)/network(s) of this runner`);
     },
     async execute(ctx: JobContext) {
@@ -94,7 +99,7 @@ export function dockerExecutor(opts: DockerExecutorOptions): JobExecutor {
         ...(image!.entrypoint?.length ? { Entrypoint: image!.entrypoint } : {}),
         Env: [...env, ...Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`)],
         ...(image!.executor_opts?.docker?.user ? { User: image!.executor_opts.docker.user } : {}),
-        Labels: jobLabels(short, jobId, what === 'probe' ? 'probe' : what === 'permissions' ? 'permissions' : 'build'),
+        Labels: labels(jobId, what === 'probe' ? 'probe' : what === 'permissions' ? 'permissions' : 'build'),
         AttachStdout: true,
         AttachStderr: true,
         Tty: false,
@@ -119,7 +124,7 @@ export function dockerExecutor(opts: DockerExecutorOptions): JobExecutor {
             if (mode === 'bridge') {
               network = objectName(short, jobId, 'network');
               trace.writeln(`Creating network ${network} ...`);
-              await api.createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: jobLabels(short, jobId, 'network') });
+              await api.createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: labels(jobId, 'network') });
             }
             await startServices();
             info = await pull(image);
@@ -147,7 +152,7 @@ export function dockerExecutor(opts: DockerExecutorOptions): JobExecutor {
             service: svc,
             image: img,
             containerName: objectName(short, jobId, serviceHostNames(svc)[0] ?? 'service'),
-            labels: jobLabels(short, jobId, 'service'),
+            labels: labels(jobId, 'service'),
             env,
             network,
           });
