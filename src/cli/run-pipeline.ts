@@ -213,13 +213,13 @@ export const runDirId = (dataDir: string) => createHash('sha256').update(dataDir
 /** The executor of `run`: asked for, or docker when jobs use images and an engine answers. */
 async function chooseDocker(opts: RunOptions, plan: PipelinePlan): Promise<boolean> {
   const mode = opts.executor ?? 'auto';
-  if (mode !== 'auto') return mode === 'docker';
-  const images = plan.jobs.filter((j) => j.image || j.services.length);
-  if (!images.length) return false;
+  if (mode === 'shell') return false;
+  if (mode === 'auto' && !plan.jobs.some((j) => j.image || j.services.length)) return false;
   try {
     await dockerApi({ timeoutMs: 3000 }).ping();
     return true;
   } catch (e) {
+    if (mode === 'docker') throw new Error(`--executor docker: no Docker engine answers at ${defaultSocketPath()} (${(e as Error).message})`, { cause: e });
     opts.stderr.write(
       `warning: no Docker engine answers at ${defaultSocketPath()} (${(e as Error).message}): jobs run on this machine's shell and their image:/services: are ignored\n`,
     );

@@ -207,6 +207,9 @@ marker:
     expect(noEngine.stderr).toContain(`warning: no Docker engine answers at ${work}/no-docker.sock`);
     expect(noEngine.stdout).toContain(`[marker] WARNING: the shell executor runs this job on the host: image/services ignored ("${IMAGE_B}")`);
     expect(noEngine.stdout).toContain('[marker] marker: none');
+    const forced = await runCli(['run', dir, '--executor', 'docker'], { timeoutMs: 60_000, env: { DOCKER_HOST: `unix://${work}/no-docker.sock` } });
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toContain(`error: --executor docker: no Docker engine answers at ${work}/no-docker.sock`);
   }, 60_000);
 
   it('the config file and flags: runner register --executor docker writes [runners.docker]', async () => {
