@@ -12,6 +12,8 @@ import { decodeJobPayload } from '../../src/runner/network/job-payload.js';
 import { tinyServer } from '../../src/runner/test-support/tiny-server.js';
 import { runJob } from '../../src/runner/job/run-job.js';
 import { createRunner, dockerExecutor, LABEL_JOB, LABEL_RUNNER } from '../../src/runner/index.js';
+import { readFileSync } from 'node:fs';
+import { runCli } from '../support/run-cli.js';
 import { docker, ensureBusyboxImage, labelledContainers, removeLabelledContainers, requireDocker } from '../support/docker-images.js';
 
 const haveDocker = await requireDocker('docker executor runner tests (cancel, timeout, stale containers)');
@@ -116,4 +118,29 @@ describe.skipIf(!haveDocker)('docker executor: nothing is left behind', () => {
       await other.remove({ force: true });
     }
   }, 30_000);
+
+  it('runner register --executor docker saves [runners.docker]; runner run reads it and polls as the docker executor', async () => {
+    const s = await tinyServer((req, res) => {
+      if (req.url.endsWith('/runners/verify')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 9, token: 'glrt-registered9', token_expires_at: null }));
+      res.writeHead(204).end();
+    });
+    const config = path.join(work, 'runner.json');
+    try {
+      const reg = await runCli(['runner', 'register', '--url', s.url, '--token', 'glrt-registered9', '--config', config, '--executor', 'docker', '--docker-image', IMAGE, '--docker-network-mode', 'host', '--docker-pull-policy', 'if-not-present,never']);
+      expect(reg.code, reg.stderr).toBe(0);
+      const saved = JSON.parse(readFileSync(config, 'utf8'));
+      expect(saved.runners[0]).toMatchObject({ executor: 'docker', docker: { image: IMAGE, network_mode: 'host', pull_policy: ['if-not-present', 'never'] } });
+      let pid = 0;
+      const running = runCli(['runner', 'run', '--config', config, '--poll-interval', '200'], { onSpawn: (p) => (pid = p), timeoutMs: 30_000 });
+      const until = Date.now() + 20_000;
+      while (!s.requests.some((r) => r.url.endsWith('/jobs/request')) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      process.kill(pid, 'SIGTERM');
+      const r = await running;
+      expect(r.code, r.stderr).toBe(0);
+      const poll = s.requests.find((x) => x.url.endsWith('/jobs/request'))!;
+      expect(JSON.parse(poll.body.toString()).info).toMatchObject({ executor: 'docker', features: { image: true, services: true } });
+    } finally {
+      await s.close();
+    }
+  }, 40_000);
 });
