@@ -2,6 +2,7 @@
 // --bridge=none, so what would be sent to the engine is recorded by a fake of the small
 // DockerApi interface (the only fake here; host mode runs against the real engine in
 // test/e2e/cli-run-docker.test.ts). A real job goes through runJob against a tiny HTTP server.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +17,9 @@ import { LABEL_JOB, LABEL_RUNNER } from './labels.js';
 
 type Call = [string, ...unknown[]];
 
-function recordingApi(images: Record<string, string[]>): { api: DockerApi; calls: Call[] } {
+function recordingApi(images: Record<string, string[]>, shell = 'sh'): { api: DockerApi; calls: Call[]; scripts: string[] } {
   const calls: Call[] = [];
+  const scripts: string[] = [];
   const containers = new Map<string, ContainerCreateOptions>();
   let n = 0;
   const api: DockerApi = {
@@ -41,7 +43,9 @@ function recordingApi(images: Record<string, string[]>): { api: DockerApi; calls
     },
     async attachOutput(id, onOutput) {
       const cmd = (containers.get(id)!.Cmd ?? []).join(' ');
-      if (cmd.includes('command -v bash')) onOutput(Buffer.from('gcd-shell=sh\n'));
+      if (cmd.includes('command -v bash')) onOutput(Buffer.from(`gcd-shell=${shell}\n`));
+      const file = containers.get(id)!.Cmd?.[1];
+      if (file?.endsWith('.sh')) scripts.push(readFileSync(file, 'utf8'));
       return { ended: Promise.resolve() };
     },
     async waitContainer() {
@@ -72,7 +76,7 @@ function recordingApi(images: Record<string, string[]>): { api: DockerApi; calls
       return ['net1'];
     },
   };
-  return { api, calls };
+  return { api, calls, scripts };
 }
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -167,6 +171,18 @@ describe('docker executor, bridge network mode (API calls)', () => {
     expect(created[0].HostConfig?.NetworkMode).toBe('host');
     expect(created[0].NetworkingConfig).toBeUndefined();
     expect(created.at(-1)!.HostConfig?.ExtraHosts).toEqual(['tutum__wordpress:127.0.0.1', 'tutum-wordpress:127.0.0.1', 'wp:127.0.0.1']);
+  });
+
+  it('the step script follows the probed shell: POSIX sh, or bash with its own quoting', async () => {
+    const sh = recordingApi({ 'busybox:1': [] }, 'sh');
+    await runWith({ api: sh.api, image: 'busybox:1', networkMode: 'host', pullPolicy: ['never'] }, {});
+    expect(sh.scripts[0]).toMatch(/^set -e\nif \(set -o pipefail\) 2>\/dev\/null; then set -o pipefail; fi\n/);
+    expect(sh.scripts[0]).not.toContain("$'");
+    const bash = recordingApi({ 'debian:12': [] }, 'bash');
+    await runWith({ api: bash.api, image: 'debian:12', networkMode: 'host', pullPolicy: ['never'] }, {});
+    expect(bash.scripts[0]).toMatch(/^set -eo pipefail\n/);
+    const build = bash.calls.filter((c) => c[0] === 'createContainer').map((c) => c[1] as ContainerCreateOptions).at(-1)!;
+    expect(build.Cmd![0]).toBe('bash');
   });
 
   it('the runner default image for a job without image:, and its absence fails the job', async () => {
