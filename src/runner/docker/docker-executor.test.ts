@@ -165,12 +165,19 @@ describe('docker executor, bridge network mode (API calls)', () => {
 
   it('host mode: no network is created; service names resolve to 127.0.0.1 through ExtraHosts', async () => {
     const { api, calls } = recordingApi({ 'alpine:3.20': [], 'tutum/wordpress:5': [] });
-    await runWith({ api, networkMode: 'host', pullPolicy: ['never'] }, { image: { name: 'alpine:3.20' }, services: [{ name: 'tutum/wordpress:5', alias: 'wp' }] });
+    await runWith(
+      { api, networkMode: 'host', pullPolicy: ['never'] },
+      { image: { name: 'alpine:3.20', entrypoint: [''], executor_opts: { docker: { user: '1000:1000' } } }, services: [{ name: 'tutum/wordpress:5', alias: 'wp' }] },
+    );
     expect(calls.some((c) => c[0] === 'createNetwork')).toBe(false);
     const created = calls.filter((c) => c[0] === 'createContainer').map((c) => c[1] as ContainerCreateOptions);
     expect(created[0].HostConfig?.NetworkMode).toBe('host');
     expect(created[0].NetworkingConfig).toBeUndefined();
     expect(created.at(-1)!.HostConfig?.ExtraHosts).toEqual(['tutum__wordpress:127.0.0.1', 'tutum-wordpress:127.0.0.1', 'wp:127.0.0.1']);
+    // image:entrypoint and image:docker:user reach the job's containers (the probe too), not the services
+    expect(created.at(-1)).toMatchObject({ Entrypoint: [''], User: '1000:1000', HostConfig: { NetworkMode: 'host' } });
+    expect(created[0].Entrypoint).toBeUndefined();
+    expect(created[0].User).toBeUndefined();
   });
 
   it('the step script follows the probed shell: POSIX sh, or bash with its own quoting', async () => {
