@@ -61,6 +61,8 @@ describe.skipIf(!haveDocker)('run --executor docker', () => {
   }, 60_000);
   afterAll(async () => {
     await removeLabelledContainers();
+    // its port is picked per run: not kept (the others are reused by later runs)
+    if (exposedImage) await docker.getImage(exposedImage).remove({ force: true }).catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
   });
 
