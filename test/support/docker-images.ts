@@ -52,6 +52,8 @@ export function ensureBusyboxImage(name: string, opts: ImageOptions = {}): Promi
 }
 
 async function build(name: string, opts: ImageOptions): Promise<string> {
+  const existing = await docker.getImage(name).inspect().catch(() => null);
+  if (existing?.Config?.Labels?.[TEST_IMAGE_LABEL] === '1') return existing.Id;
   const root = mkdtempSync(path.join(tmpdir(), 'gcd-image-'));
   try {
     for (const d of ['bin', 'tmp', 'etc', 'root']) mkdirSync(path.join(root, d), { recursive: true });
