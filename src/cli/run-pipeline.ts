@@ -1,4 +1,5 @@
 // Orchestrates `run`: server in-process, snapshot, pipeline, built-in runner, progress, verdict.
+import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { createServer } from '../server/create-server.js';
 import { loadServerConfig } from '../server/config.js';
@@ -10,6 +11,7 @@ import type { Job, Pipeline } from '../engine/model.js';
 import { createProgressReporter } from './progress.js';
 import { selectJobs } from './select-jobs.js';
 import { lastLines } from './log-text.js';
+import { dockerApi, defaultSocketPath } from '../runner/index.js';
 
 export interface RunOptions {
   dir: string;
@@ -29,6 +31,9 @@ export interface RunOptions {
   verbose: boolean;
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable;
+  /** 'auto': docker when a job uses image:/services: and a Docker engine answers, else shell. */
+  executor?: 'auto' | 'shell' | 'docker';
+  docker?: { image: string; networkMode: 'bridge' | 'host'; pullPolicy: ('always' | 'if-not-present' | 'never')[] };
   /** For tests: resolves when the run should be interrupted as by Ctrl-C. */
   interrupt?: Promise<void>;
 }
@@ -124,6 +129,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
       );
     } else {
       const tags = [...new Set(result.plan.jobs.flatMap((j) => j.tags))];
+      const useDocker = await chooseDocker(opts, result.plan);
       const issued = await server.coordinator.createRunner({ description: 'built-in runner (run)', tags, runUntagged: true });
       await runner!.start({
         url,
@@ -131,6 +137,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
         concurrency: opts.concurrency,
         buildsDir: `${opts.dataDir}/builds`,
         cacheDir: `${opts.dataDir}/cache`,
+        ...(useDocker ? { docker: { ...opts.docker, image: opts.docker?.image ?? 'alpine:latest', pullPolicy: opts.docker?.pullPolicy ?? ['if-not-present'], ownerLabels: { [RUN_DIR_LABEL]: runDirId(opts.dataDir) } } } : {}),
       }, userUmask);
     }
 
@@ -196,6 +203,27 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     if (runner) await runner.stop({ abort: true }).catch(() => undefined);
     await server.close();
     process.umask(userUmask);
+  }
+}
+
+/** Marks the containers of `run`s on one data directory: the next run there removes what a crash left. */
+export const RUN_DIR_LABEL = 'gitlab-ci-dispatcher.run-dir';
+export const runDirId = (dataDir: string) => createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+
+/** The executor of `run`: asked for, or docker when jobs use images and an engine answers. */
+async function chooseDocker(opts: RunOptions, plan: PipelinePlan): Promise<boolean> {
+  const mode = opts.executor ?? 'auto';
+  if (mode === 'shell') return false;
+  if (mode === 'auto' && !plan.jobs.some((j) => j.image || j.services.length)) return false;
+  try {
+    await dockerApi({ timeoutMs: 3000 }).ping();
+    return true;
+  } catch (e) {
+    if (mode === 'docker') throw new Error(`--executor docker: no Docker engine answers at ${defaultSocketPath()} (${(e as Error).message})`, { cause: e });
+    opts.stderr.write(
+      `warning: no Docker engine answers at ${defaultSocketPath()} (${(e as Error).message}): jobs run on this machine's shell and their image:/services: are ignored\n`,
+    );
+    return false;
   }
 }
 

@@ -11,7 +11,15 @@
 //       "builds_dir": "/var/lib/gcd/builds", "cache_dir": "/var/lib/gcd/cache",   // optional
 //       "limit": 2,                         // optional, overrides "concurrent" for this entry
 //       "environment": ["KEY=value"],       // optional, added to every job
-//       "max_load": 4, "min_free_memory_mb": 512   // optional: refuse jobs past these
+//       "max_load": 4, "min_free_memory_mb": 512,  // optional: refuse jobs past these
+//       "executor": "docker",               // optional: "shell" (default) or "docker"
+//       "docker": {                         // gitlab-runner's [runners.docker] names
+//         "image": "alpine:3.20",           // for jobs without image:
+//         "network_mode": "bridge",         // "bridge" (a network per job) or "host"
+//         "pull_policy": ["always"],        // always | if-not-present | never (tried in order)
+//         "allowed_pull_policies": ["always", "if-not-present"],   // default: pull_policy
+//         "wait_for_services_timeout": 30   // seconds; 0: no wait
+//       }
 //     }]
 //   }
 //
@@ -21,6 +29,16 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../util/errors.js';
+import { isPullPolicy, type PullPolicy } from './docker/pull-policy.js';
+import type { DockerExecutorOptions } from './docker/docker-executor.js';
+
+export interface DockerSection {
+  image?: string;
+  network_mode?: 'bridge' | 'host';
+  pull_policy?: PullPolicy[] | PullPolicy;
+  allowed_pull_policies?: PullPolicy[];
+  wait_for_services_timeout?: number;
+}
 
 export interface RunnerEntry {
   name?: string;
@@ -35,6 +53,8 @@ export interface RunnerEntry {
   environment?: string[];
   max_load?: number;
   min_free_memory_mb?: number;
+  executor?: 'shell' | 'docker';
+  docker?: DockerSection;
 }
 
 export interface RunnerConfigFile {
@@ -81,6 +101,8 @@ export function validateConfig(v: unknown, file = 'config'): RunnerConfigFile {
     if (r.environment !== undefined && !(Array.isArray(r.environment) && r.environment.every((e) => typeof e === 'string' && e.includes('=')))) {
       throw bad(`runners[${i}].environment must be a list of KEY=value strings`);
     }
+    if (r.executor !== undefined && r.executor !== 'shell' && r.executor !== 'docker') throw bad(`runners[${i}].executor must be "shell" or "docker"`);
+    if (r.docker !== undefined) validateDocker(r.docker, (m) => bad(`runners[${i}].docker.${m}`));
   });
   return { ...(c as object), runners } as RunnerConfigFile;
 }
@@ -96,4 +118,34 @@ export async function writeConfigFile(file: string, config: RunnerConfigFile): P
 export function upsertRunner(config: RunnerConfigFile, entry: RunnerEntry): RunnerConfigFile {
   const same = (r: RunnerEntry) => r.url === entry.url && (r.token === entry.token || (entry.id !== undefined && r.id === entry.id));
   return { ...config, runners: [...config.runners.filter((r) => !same(r)), entry] };
+}
+
+function validateDocker(d: unknown, bad: (m: string) => AppError): void {
+  if (!d || typeof d !== 'object' || Array.isArray(d)) throw bad('(section) must be an object');
+  const o = d as Record<string, unknown>;
+  if (o.image !== undefined && (typeof o.image !== 'string' || !o.image)) throw bad('image must be a non-empty string');
+  if (o.network_mode !== undefined && o.network_mode !== 'bridge' && o.network_mode !== 'host') throw bad('network_mode must be "bridge" or "host"');
+  for (const k of ['pull_policy', 'allowed_pull_policies'] as const) {
+    const v = o[k];
+    if (v === undefined) continue;
+    const list = Array.isArray(v) ? v : [v];
+    if (!list.every((p) => typeof p === 'string' && isPullPolicy(p))) throw bad(`${k} must be always, if-not-present or never (or a list of them)`);
+  }
+  if (o.wait_for_services_timeout !== undefined && !(typeof o.wait_for_services_timeout === 'number' && Number.isFinite(o.wait_for_services_timeout))) {
+    throw bad('wait_for_services_timeout must be a number of seconds');
+  }
+}
+
+/** The docker executor's options of an entry, or undefined for the shell executor. */
+export function dockerOptionsOf(e: RunnerEntry): Omit<DockerExecutorOptions, 'runnerToken'> | undefined {
+  if (e.executor !== 'docker') return undefined;
+  const d = e.docker ?? {};
+  const list = (v: PullPolicy[] | PullPolicy | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+  return {
+    image: d.image,
+    networkMode: d.network_mode,
+    pullPolicy: list(d.pull_policy),
+    allowedPullPolicies: list(d.allowed_pull_policies),
+    waitForServicesTimeoutS: d.wait_for_services_timeout,
+  };
 }

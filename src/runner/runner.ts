@@ -24,6 +24,7 @@ import { runJob, type JobOutcome, type TraceTuning } from './job/run-job.js';
 import type { JobExecutor } from './job/executor.js';
 import { shellExecutor, type ShellExecutorOptions } from './shell/shell-executor.js';
 import { sdkExecutor } from './sdk/sdk-executor.js';
+import { dockerExecutor, type DockerExecutorOptions } from './docker/docker-executor.js';
 import type { JobHandler } from './sdk/handler.js';
 import type { Route, RouteMap } from './sdk/route.js';
 import { overloaded, type LoadLimits } from './system-load.js';
@@ -45,6 +46,8 @@ export interface RunnerOptions {
   /** A custom executor (overrides handlers/route and the shell executor). */
   executor?: JobExecutor;
   shell?: ShellExecutorOptions;
+  /** Run jobs in containers (the docker executor) rather than on the host shell. */
+  docker?: Omit<DockerExecutorOptions, 'runnerToken'>;
   /** Default <cwd>/builds. */
   buildsDir?: string;
   /** Default <cwd>/cache. */
@@ -101,6 +104,7 @@ function pickExecutor(o: RunnerOptions): JobExecutor {
     const route: Route = o.route ?? ({ byName: o.handlers } satisfies RouteMap);
     return sdkExecutor({ route });
   }
+  if (o.docker) return dockerExecutor({ ...o.docker, runnerToken: o.token });
   return shellExecutor(o.shell);
 }
 
@@ -280,7 +284,10 @@ export function createRunner(o: RunnerOptions): Runner {
       state = 'running';
       heartbeat = setInterval(() => void beat(), Math.max(1000, Math.min(heartbeatInterval, 60_000)));
       heartbeat.unref();
-      loop = pollLoop().catch((e: Error) => logger.error('poll loop crashed', { error: e.message }));
+      const prepared = executor.start
+        ? executor.start((m) => logger.info(m)).catch((e: Error) => logger.warn(`the ${executor.name} executor could not prepare: ${e.message}`))
+        : Promise.resolve();
+      loop = prepared.then(pollLoop).catch((e: Error) => logger.error('poll loop crashed', { error: e.message }));
       loop.then(async () => {
         await Promise.allSettled([...jobs]);
         clearInterval(heartbeat);

@@ -43,6 +43,10 @@ export const registerRun: RegisterCommand = (program: Command, setExit) => {
     .option('--port <port>', 'port to listen on (default: a free port)', '0')
     .option('--json', 'print one JSON summary object on stdout at the end')
     .option('--verbose', 'stream every job log, prefixed with the job name')
+    .option('--executor <name>', 'shell or docker (default: docker when the pipeline uses image:/services: and a Docker engine answers)')
+    .option('--docker-image <image>', 'docker executor: the image of jobs without image:', 'alpine:latest')
+    .option('--docker-network-mode <mode>', 'docker executor: bridge (a network per job) or host', 'bridge')
+    .option('--docker-pull-policy <policies>', 'docker executor: if-not-present (default), always, never; comma-separated to try in order', 'if-not-present')
     .addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher run examples/basic --variable DEPLOY_ENV=staging\n')
     .action(async (dir: string, opts: Record<string, unknown>) => {
       const root = path.resolve(dir);
@@ -52,6 +56,19 @@ export const registerRun: RegisterCommand = (program: Command, setExit) => {
         return;
       }
       const variables = parseKeyValues(opts.variable as string[]);
+      const executor = (opts.executor as string | undefined) ?? 'auto';
+      const networkMode = String(opts.dockerNetworkMode);
+      const pullPolicy = String(opts.dockerPullPolicy).split(',').map((p) => p.trim()).filter(Boolean);
+      const bad =
+        !['auto', 'shell', 'docker'].includes(executor) ? `--executor must be shell or docker, got "${executor}"`
+        : !['bridge', 'host'].includes(networkMode) ? `--docker-network-mode must be bridge or host, got "${networkMode}"`
+        : !pullPolicy.length || pullPolicy.some((p) => !['always', 'if-not-present', 'never'].includes(p)) ? `--docker-pull-policy must be always, if-not-present or never, got "${String(opts.dockerPullPolicy)}"`
+        : null;
+      if (bad) {
+        process.stderr.write(`error: ${bad}\n`);
+        setExit(2);
+        return;
+      }
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency expects a positive integer');
       const options: RunOptions = {
@@ -70,6 +87,8 @@ export const registerRun: RegisterCommand = (program: Command, setExit) => {
         port: Number(opts.port),
         json: Boolean(opts.json),
         verbose: Boolean(opts.verbose),
+        executor: executor as RunOptions['executor'],
+        docker: { image: String(opts.dockerImage), networkMode: networkMode as 'bridge' | 'host', pullPolicy: pullPolicy as ('always' | 'if-not-present' | 'never')[] },
         stdout: process.stdout,
         stderr: process.stderr,
       };

@@ -4,6 +4,8 @@
 //   runner register --url URL --registration-token T [--tag-list a,b] [--run-untagged=false]
 //                   [--description D] [--config F]          (POST /runners)
 //   runner register --url URL --token glrt-… [--config F]    (POST /runners/verify)
+//   … [--executor shell|docker --docker-image IMAGE [--docker-network-mode bridge|host]
+//      [--docker-pull-policy P[,P]] [--docker-allowed-pull-policies P[,P]]]
 //   runner run [--config F] [--url URL --token T] [--concurrent N] [--builds-dir D]
 //              [--cache-dir D] [--listen ADDR] [--max-load L] [--min-free-memory-mb M]
 //
@@ -15,7 +17,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './types.js';
 import type { Runner } from '../../runner/index.js';
-import { defaultConfigPath, readConfigFile, upsertRunner, writeConfigFile, type RunnerEntry } from '../../runner/config-file.js';
+import { defaultConfigPath, dockerOptionsOf, readConfigFile, upsertRunner, validateConfig, writeConfigFile, type RunnerEntry } from '../../runner/config-file.js';
 import type { MetricsServer } from '../../runner/metrics.js';
 import { systemId } from '../../runner/system-id.js';
 
@@ -27,6 +29,7 @@ const parseBool = (v: string | boolean | undefined): boolean => {
   if (['false', '0', 'no'].includes(s)) return false;
   throw new Error(`expected true or false, got "${v}"`);
 };
+const policyList = (v: string) => v.split(',').map((p) => p.trim()).filter(Boolean);
 const positiveInt = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got "${v}"`);
@@ -39,7 +42,7 @@ const positiveNumber = (v: string) => {
 };
 
 export const registerRunnerCommand: RegisterCommand = (program: Command, setExit) => {
-  const runner = program.command('runner').description('the built-in runner (shell executor): register it, run it');
+  const runner = program.command('runner').description('the built-in runner (shell or docker executor): register it, run it');
 
   runner
     .command('register')
@@ -53,9 +56,30 @@ export const registerRunnerCommand: RegisterCommand = (program: Command, setExit
     .option('--locked [bool]', 'lock the runner to its project', parseBool)
     .option('--paused [bool]', 'register paused', parseBool)
     .option('--config <file>', 'runner config file', defaultConfigPath())
+    .option('--executor <name>', 'shell (default) or docker')
+    .option('--docker-image <image>', 'docker executor: the image of jobs without image: (required with --executor docker)')
+    .option('--docker-network-mode <mode>', 'docker executor: bridge (a network per job, default) or host')
+    .option('--docker-pull-policy <policies>', 'docker executor: always (default), if-not-present, never; comma-separated to try in order', policyList)
+    .option('--docker-allowed-pull-policies <policies>', 'docker executor: the policies image:pull_policy may ask for (default: the pull policy)', policyList)
+    .option('--docker-wait-for-services-timeout <seconds>', 'docker executor: how long to wait for services (default 30)', Number)
     .action(async (opts: Record<string, unknown>) => {
       try {
         const url = String(opts.url);
+        const executor = (opts.executor as string | undefined) ?? 'shell';
+        if (executor !== 'shell' && executor !== 'docker') throw new Error(`--executor must be shell or docker, got "${executor}"`);
+        if (executor === 'docker' && !opts.dockerImage) throw new Error('--executor docker needs --docker-image (the image of jobs without image:)');
+        const docker =
+          executor === 'docker'
+            ? {
+                image: opts.dockerImage as string,
+                ...(opts.dockerNetworkMode !== undefined ? { network_mode: opts.dockerNetworkMode as 'bridge' | 'host' } : {}),
+                ...(opts.dockerPullPolicy !== undefined ? { pull_policy: opts.dockerPullPolicy as never } : {}),
+                ...(opts.dockerAllowedPullPolicies !== undefined ? { allowed_pull_policies: opts.dockerAllowedPullPolicies as never } : {}),
+                ...(opts.dockerWaitForServicesTimeout !== undefined ? { wait_for_services_timeout: opts.dockerWaitForServicesTimeout as number } : {}),
+              }
+            : undefined;
+        // the same checks as when the file is read back, before anything is registered
+        validateConfig({ runners: [{ url, token: 'x', executor, ...(docker ? { docker } : {}) }] }, 'options');
         const token = (opts.token ?? opts.registrationToken) as string | undefined;
         if (!token) throw new Error('one of --registration-token or --token is required');
         const tags = String(opts.tagList ?? '').split(',').map((t) => t.trim()).filter(Boolean);
@@ -83,6 +107,7 @@ export const registerRunnerCommand: RegisterCommand = (program: Command, setExit
           token: reg.token,
           token_expires_at: reg.token_expires_at,
           system_id: sysId,
+          ...(executor === 'docker' ? { executor, docker } : {}),
         };
         await writeConfigFile(file, upsertRunner(config, entry));
         process.stderr.write(`Runner registered successfully (id ${reg.id}). Saved in ${file}\n`);
@@ -95,7 +120,7 @@ export const registerRunnerCommand: RegisterCommand = (program: Command, setExit
 
   runner
     .command('run')
-    .description('poll the coordinator and run jobs with the shell executor until SIGTERM/SIGINT')
+    .description('poll the coordinator and run jobs (shell or docker executor, per the config) until SIGTERM/SIGINT')
     .option('--config <file>', 'runner config file', defaultConfigPath())
     .option('--url <url>', 'coordinator URL (with --token: run without a config file)')
     .option('--token <token>', 'runner authentication token')
@@ -139,6 +164,7 @@ export const registerRunnerCommand: RegisterCommand = (program: Command, setExit
             cacheDir: (opts.cacheDir as string | undefined) ?? e.cache_dir ?? 'cache',
             systemId: e.system_id,
             environment: e.environment,
+            docker: dockerOptionsOf(e),
             pollIntervalMs: opts.pollInterval as number | undefined,
             limits: {
               maxLoad: (opts.maxLoad as number | undefined) ?? e.max_load,

@@ -9,4 +9,7 @@ export interface JobExecutor {
   /** Overrides of the features sent in info.features. */
   features?: FeaturesInfo;
   execute(ctx: JobContext): Promise<void>;
+  /** Called once before the runner polls for jobs (e.g. the docker executor removes what a
+   *  crashed run of the same runner left behind). A failure is logged, not fatal. */
+  start?(log: (message: string) => void): Promise<void>;
 }

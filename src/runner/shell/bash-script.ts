@@ -2,7 +2,9 @@
 // pipefail, stderr merged into stdout (one ordered stream), each command announced by a bold
 // green "$ command" line (multi-line commands show their first line), optional per-command
 // sections (FF_SCRIPT_SECTIONS), and the commands themselves inline so `set -e` stops at the
-// first failure and bash exits with that command's status.
+// first failure and bash exits with that command's status. With `posix`, the same program for
+// a plain POSIX sh (busybox ash, dash: images without bash): '…' quoting instead of $'…', and
+// pipefail only where the shell has it.
 
 export function ansiC(text: string): string {
   let out = "$'";
@@ -19,6 +21,11 @@ export function ansiC(text: string): string {
   return out + "'";
 }
 
+/** POSIX single quotes: every byte literal, ' written as '\''. */
+export function shQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
 export function displayCommand(command: string): string {
   const lines = command.split('\n');
   const first = lines[0];
@@ -32,16 +39,20 @@ export interface BashScriptOptions {
   scriptSections?: boolean;
   /** Extra lines before the commands (e.g. `cd` into the project). */
   prologue?: string[];
+  /** For a POSIX sh rather than bash. */
+  posix?: boolean;
 }
 
 export function bashScript(opts: BashScriptOptions): string {
-  const out: string[] = ['set -eo pipefail', 'set +o noclobber', 'exec 2>&1', `cd -- ${ansiC(opts.cwd)}`, ...(opts.prologue ?? [])];
+  const q = opts.posix ? shQuote : ansiC;
+  const strict = opts.posix ? ['set -e', 'if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi'] : ['set -eo pipefail'];
+  const out: string[] = [...strict, 'set +o noclobber', 'exec 2>&1', `cd -- ${q(opts.cwd)}`, ...(opts.prologue ?? [])];
   const now = '"${EPOCHSECONDS:-$(date +%s)}"';
   opts.commands.forEach((command, i) => {
     if (opts.scriptSections) {
       out.push(`printf 'section_start:%s:section_script_step_${i}[hide_duration=true,collapsed=true]\\r\\033[0K' ${now}`);
     }
-    out.push(`printf '%s\\n' ${ansiC(`\x1b[32;1m$ ${displayCommand(command)}\x1b[0;m`)}`);
+    out.push(`printf '%s\\n' ${q(`\x1b[32;1m$ ${displayCommand(command)}\x1b[0;m`)}`);
     out.push(command);
     if (opts.scriptSections) out.push(`printf 'section_end:%s:section_script_step_${i}\\r\\033[0K' ${now}`);
   });
