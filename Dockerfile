@@ -14,7 +14,11 @@ RUN missing=""; \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
-COPY . .
+# Only what the build reads: edits elsewhere (docs, tests) keep the cached layers.
+COPY tsconfig.json tsconfig.build.json ./
+COPY schema schema
+COPY web web
+COPY src src
 RUN npm run build && npm run build:web --if-present && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE_IMAGE}
