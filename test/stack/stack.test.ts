@@ -81,14 +81,14 @@ describe.skipIf(!docker)('the Docker stack', () => {
     port = await freePort();
     url = `http://127.0.0.1:${port}`;
     await timed('base image', () => ensureNodeBaseImage());
-    await timed('dispatcher image', () => compose(['build', 'dispatcher'], 600_000));
+    await timed('dispatcher image', () => compose(['build', 'dispatcher'], 900_000));
     await timed('up (healthy dispatcher, runner started)', () => compose(['up', '-d', 'dispatcher', 'runner'], 180_000));
     for (let i = 0; i < 100 && !adminToken; i++) {
       adminToken = /admin token:\s+(\S+)/.exec(await compose(['logs', '--no-color', 'dispatcher']))?.[1] ?? '';
       if (!adminToken) await new Promise((r) => setTimeout(r, 200));
     }
     if (!adminToken) throw new Error(`no admin token in the dispatcher's log:\n${await compose(['logs', '--no-color'])}`);
-  }, 900_000);
+  }, 1_200_000);
 
   afterAll(async () => {
     console.log(`[stack] ${timings.join(', ')}`);
