@@ -7,7 +7,7 @@
 // images stay as the next run's cache, older builds of the test image are pruned by label).
 //
 // Cold (no cached rootfs or images) ~6 min on 2 busy cores: debootstrap ~75 s, base image ~70 s,
-// `npm ci` (better-sqlite3 compiled) and the build ~4 min. Warm ~15 s (unchanged sources) to ~45 s
+// `npm ci` (better-sqlite3 compiled) and the build ~4 min. Warm ~12 s (unchanged sources) to ~70 s
 // (changed sources: tsc and vite again): the rootfs tarball is cached, the base images are kept,
 // and docker's layer cache keeps `npm ci` until package-lock.json changes.
 // Skipped with a message without Docker (required with GCD_REQUIRE_DOCKER=1).
@@ -107,7 +107,7 @@ describe.skipIf(!docker)('the Docker stack', () => {
     rmSync(work, { recursive: true, force: true });
   }, 120_000);
 
-  it('the dispatcher container is healthy through its HEALTHCHECK and answers /-/health, /metrics', async () => {
+  it('the dispatcher container is healthy, runs as gcd, answers /-/health, /metrics and the UI', async () => {
     const [id] = (await compose(['ps', '-q', 'dispatcher'])).trim().split('\n');
     const info = await dockerClient().getContainer(id).inspect();
     expect(info.State.Health?.Status).toBe('healthy');
@@ -115,6 +115,10 @@ describe.skipIf(!docker)('the Docker stack', () => {
     expect(await (await fetch(`${url}/-/health`)).text()).toBe('GitLab OK');
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/^gcd_runners\{state="online"\} 1$/m);
+    // The web UI built in the image is served (anonymous read is on in compose.yaml).
+    const ui = await fetch(`${url}/`);
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
   it('runs a pipeline with the built-in runner container, as a non-root user', async () => {
