@@ -112,6 +112,12 @@ describe.skipIf(!docker)('the Docker stack', () => {
     const info = await dockerClient().getContainer(id).inspect();
     expect(info.State.Health?.Status).toBe('healthy');
     expect(info.Config.User).toBe('gcd');
+    // The image's own HEALTHCHECK (compose.yaml repeats it with other timings) passes in there.
+    const image = await dockerClient().getImage(IMAGE).inspect();
+    const [form, ...check] = image.Config.Healthcheck?.Test ?? [];
+    expect(form).toBe('CMD');
+    expect(check.join(' ')).toContain('/-/health');
+    await compose(['exec', '-T', 'dispatcher', ...check]);
     expect(await (await fetch(`${url}/-/health`)).text()).toBe('GitLab OK');
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/^gcd_runners\{state="online"\} 1$/m);
