@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything and runs the whole test suite (the README's second command; .ci/run calls it).
 # PostgreSQL tests run when 127.0.0.1:5432 answers (required when GCD_REQUIRE_POSTGRES=1);
-# browser tests run when /usr/bin/chromium exists (required when GCD_REQUIRE_BROWSER=1).
+# browser tests run when /usr/bin/chromium exists (required when GCD_REQUIRE_BROWSER=1);
+# Docker tests run when /var/run/docker.sock answers /_ping (required when GCD_REQUIRE_DOCKER=1).
 # Type errors and lint (incl. DESIGN.md's import directions) fail the run, after the tests ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../util/errors.js';
 import { parseSecretKey } from './secret-key.js';
+import { DEFAULT_MONITORING_CIDRS, parseCidrList } from './monitoring-allowlist.js';
 
 export interface ServerConfig {
   /** Where SQLite, git repos, artifacts and traces live. */
@@ -37,6 +38,11 @@ export interface ServerConfig {
   compileMemoryMb: number;
   /** Jobs in one pipeline (GitLab's `ci_pipeline_size`; 0 = no limit). Default 2000. */
   maxPipelineJobs: number;
+  /**
+   * Clients allowed to read /metrics and the health checks (/-/health, /-/readiness,
+   * /-/liveness), as CIDRs; others get 404. GitLab's monitoring allowlist; default loopback only.
+   */
+  metricsAllowedCidrs: string[];
 }
 
 type Partial2<T> = { [K in keyof T]?: T[K] | undefined };
@@ -56,6 +62,7 @@ const ENV: Record<string, keyof ServerConfig> = {
   GCD_COMPILE_TIMEOUT_SECONDS: 'compileTimeoutSeconds',
   GCD_COMPILE_MEMORY_MB: 'compileMemoryMb',
   GCD_MAX_PIPELINE_JOBS: 'maxPipelineJobs',
+  GCD_METRICS_ALLOWED: 'metricsAllowedCidrs',
 };
 
 const isLoopback = (host: string) => host === '127.0.0.1' || host === '::1' || host === 'localhost';
@@ -110,7 +117,7 @@ export function loadServerConfig(opts: {
 }): ServerConfig {
   const merged: Partial2<ServerConfig> = { ...fromFile(opts.configFile), ...fromEnv(opts.env ?? {}) };
   for (const [k, v] of Object.entries(opts.flags ?? {})) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
-  const known = new Set<string>(['dataDir', 'host', 'port', 'externalUrl', 'database', 'longPollSeconds', 'staleJobSeconds', 'maxArtifactBytes', 'anonymousRead', 'webRoot', 'logLevel', 'secretKey', 'compileTimeoutSeconds', 'compileMemoryMb', 'maxPipelineJobs']);
+  const known = new Set<string>(['dataDir', 'host', 'port', 'externalUrl', 'database', 'longPollSeconds', 'staleJobSeconds', 'maxArtifactBytes', 'anonymousRead', 'webRoot', 'logLevel', 'secretKey', 'compileTimeoutSeconds', 'compileMemoryMb', 'maxPipelineJobs', 'metricsAllowedCidrs']);
   for (const key of Object.keys(merged)) if (!known.has(key)) throw new AppError('invalid_config', `unknown config key: ${key}`);
 
   const host = String(merged.host ?? '127.0.0.1');
@@ -141,5 +148,6 @@ export function loadServerConfig(opts: {
     compileTimeoutSeconds: toNumber('compileTimeoutSeconds', merged.compileTimeoutSeconds ?? 30, 0.01),
     compileMemoryMb: toNumber('compileMemoryMb', merged.compileMemoryMb ?? 512, 16),
     maxPipelineJobs: Math.floor(toNumber('maxPipelineJobs', merged.maxPipelineJobs ?? 2000, 0)),
+    metricsAllowedCidrs: merged.metricsAllowedCidrs === undefined ? [...DEFAULT_MONITORING_CIDRS] : parseCidrList('metricsAllowedCidrs (GCD_METRICS_ALLOWED)', merged.metricsAllowedCidrs),
   };
 }

@@ -1,6 +1,6 @@
 // The composition root: picks the store (SQLite or PostgreSQL), builds the coordinator, mounts the
-// HTTP plugins (runner API v4, git smart HTTP, UI API, intake and lint, static UI) and starts/stops
-// cleanly. Every .gitlab-ci.yml compile goes through one compile pool (worker threads, compile-pool.ts).
+// HTTP plugins (health checks and /metrics, runner API v4, git smart HTTP, UI API, intake and lint,
+// static UI) and starts/stops cleanly. Every .gitlab-ci.yml compile goes through one compile pool (worker threads, compile-pool.ts).
 // The only place that knows the concrete adapters.
 //
 // Lifecycle: created -> listening (start) -> closing (close: stop accepting, release long polls,
@@ -35,6 +35,9 @@ import { SecretKeyError } from '../store/sql/secret-box.js';
 import { AppError } from '../util/errors.js';
 import { createCompilePool } from './compile-pool.js';
 import { lintPlugin } from './lint-plugin.js';
+import { createMetrics } from './metrics.js';
+import { monitoringPlugin } from './monitoring-plugin.js';
+import { createMonitoringAllowlist } from './monitoring-allowlist.js';
 
 export interface DispatcherServer {
   app: FastifyInstance;
@@ -127,6 +130,10 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     });
   };
 
+  // Every response is counted for /metrics (the hook is on the root, so it sees every plugin).
+  const metrics = createMetrics({ store, parkedPolls: () => coordinator.parkedPolls() });
+  metrics.instrument(app);
+  await app.register(monitoringPlugin, { store, metrics, allowlist: createMonitoringAllowlist(config.metricsAllowedCidrs) });
   await app.register(runnerApiPlugin, {
     prefix: '/api/v4',
     coordinator,

@@ -107,6 +107,8 @@ export interface JobsPort {
   needsLites(jobIds: number[]): Promise<{ jobId: number; need: JobLite }[]>;
   /** Counts of current (non-retried) jobs per stage, status and allow_failure. */
   summary(pipelineId: number): Promise<{ stageIndex: number; status: JobStatus; allowFailure: boolean; count: number }[]>;
+  /** Jobs per status over every pipeline (retried ones included), for /metrics: one index scan. */
+  countByStatus(): Promise<{ status: JobStatus; count: number }[]>;
   byTokenHash(hash: string): Promise<Job | null>;
   /** Conditional update: only when the current status is one of `from`; returns the new row or null. */
   transition(id: number, from: readonly JobStatus[], patch: JobPatch): Promise<Job | null>;
@@ -187,6 +189,8 @@ export interface QueuePort {
   claim(match: RunnerMatch, assign: ClaimAssign): Promise<Job | null>;
   /** Pending entries (for stuck checks and waking), oldest first. */
   list(limit: number): Promise<PendingEntry[]>;
+  /** Number of pending entries (queue depth, for /metrics). */
+  count(): Promise<number>;
 }
 
 export interface RunnersPort {

@@ -196,6 +196,7 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
         [prot.id, []],
         [feat.id, []],
       ]);
+      expect(await store.queue.count()).toBe(4);
       expect(await store.queue.claim(match({ tags: ['docker'], runUntagged: false }), assign(1))).toBeNull();
       expect(await store.queue.claim(match({ projectId: project.id + 1000 }), assign(1))).toBeNull();
       const t = await store.queue.claim(match({ tags: ['linux', 'docker', 'x'], runUntagged: false }), assign(1));
@@ -207,6 +208,24 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       expect(await store.queue.claim(match({ features: 0 }), assign(3))).toBeNull();
       expect((await store.queue.claim(match({ projectId: project.id }), assign(4)))!.id).toBe(feat.id);
       expect(await store.queue.list(10)).toEqual([]);
+      expect(await store.queue.count()).toBe(0);
+    });
+
+    test('jobs counted by status over every pipeline (for /metrics)', async () => {
+      const counts = async () => new Map((await store.jobs.countByStatus()).map((r) => [r.status, r.count]));
+      const before = await counts();
+      const { project, pipeline } = await seedPipeline(store, 'c/count-by-status');
+      const { pipeline: other } = await seedPipeline(store, 'c/count-by-status-2');
+      await store.jobs.insertMany([
+        newJob(pipeline.id, project.id, 'p1', { status: 'pending' }),
+        newJob(pipeline.id, project.id, 'p2', { status: 'pending' }),
+        newJob(other.id, other.projectId, 'p3', { status: 'pending' }),
+        newJob(other.id, other.projectId, 'm', { status: 'manual' }),
+      ]);
+      const after = await counts();
+      expect((after.get('pending') ?? 0) - (before.get('pending') ?? 0)).toBe(3);
+      expect((after.get('manual') ?? 0) - (before.get('manual') ?? 0)).toBe(1);
+      expect([...after.values()].every((n) => Number.isInteger(n) && n > 0)).toBe(true);
     });
 
     test('concurrent claims: each its own job, oldest first, with its own runner, token and timeout cap; an aborted one takes nothing', async () => {

@@ -156,6 +156,10 @@ export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
       }
       return out;
     },
+    async countByStatus() {
+      const rows = await db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      return rows.map((r) => ({ status: r.status as JobStatus, count: num(r.n) }));
+    },
     async summary(pipelineId) {
       const rows = await db
         .selectFrom('jobs')

@@ -141,6 +141,10 @@ export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', 
       const row = r.rows[0];
       return toJobOrNull(row ?? null);
     },
+    async count() {
+      const r = await db.selectFrom('pending_jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return num(r.n);
+    },
     async list(limit) {
       const rows = await db.selectFrom('pending_jobs').selectAll().orderBy('job_id').limit(limit).execute();
       if (!rows.length) return [];
