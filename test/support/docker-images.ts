@@ -8,25 +8,23 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { DOCKER_SOCKET, dockerReachable as engineReachable, requireDocker as requireEngine } from './docker-engine.js';
 
 export const TEST_IMAGE_LABEL = 'gitlab-ci-dispatcher.test';
 const BUSYBOX = '/bin/busybox';
 
-export const docker = new Docker({ socketPath: process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : '/var/run/docker.sock' });
+export const docker = new Docker({ socketPath: DOCKER_SOCKET });
 
+/** An engine answers (test/support/docker-engine.ts) and busybox is there to build images from. */
 export async function dockerReachable(): Promise<boolean> {
-  try {
-    await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())]);
-    return existsSync(BUSYBOX);
-  } catch {
-    return false;
-  }
+  return existsSync(BUSYBOX) && (await engineReachable());
 }
 
 /** True when Docker tests should run; throws when they must run (GCD_REQUIRE_DOCKER=1) and cannot. */
 export async function requireDocker(what: string): Promise<boolean> {
-  if (await dockerReachable()) return true;
-  const why = existsSync(BUSYBOX) ? 'no Docker engine answers /_ping' : `${BUSYBOX} is missing (Debian's busybox-static)`;
+  if (!(await requireEngine(what))) return false;
+  if (existsSync(BUSYBOX)) return true;
+  const why = `${BUSYBOX} is missing (Debian's busybox-static)`;
   if (process.env.GCD_REQUIRE_DOCKER === '1') throw new Error(`Docker is required (GCD_REQUIRE_DOCKER=1) but ${why}`);
   console.warn(`[skip] ${what}: ${why}`);
   return false;
