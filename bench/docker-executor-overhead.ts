@@ -4,6 +4,8 @@
 // `--executor docker --docker-network-mode host`, alternately, --rounds times; then, when
 // tools/gitlab-ci-local is installed, by gitlab-ci-local in its docker mode (it runs jobs with
 // `image:` in containers) on the same image, with --pull-policy if-not-present (no registry is reachable here).
+// gitlab-ci-local's docker mode also pulls its helper image `firecow/gitlab-ci-local-util` from Docker
+// Hub, so where no registry is reachable it fails before its first job (the bench says so).
 //
 //   npx tsx bench/docker-executor-overhead.ts [--rounds 3] [--stages 5] [--per-stage 10] [--cap 300]
 //
