@@ -7,6 +7,8 @@
 // The version is read BEFORE each claim, so a job made pending during a claim wakes the next park.
 import type { ClaimAssign, RunnerMatch } from '../../store/ports.js';
 import { FEATURE_BITS } from '../../store/ports.js';
+import { matchKey } from '../../queue/port.js';
+import { forbidden } from '../../util/errors.js';
 import { sameTick } from '../../util/same-tick.js';
 import { hashToken, randomToken, TOKEN_PREFIX } from '../../util/tokens.js';
 import { emit, inTx, type EngineContext } from '../context.js';
@@ -87,8 +89,9 @@ async function startPipeline(ctx: EngineContext, job: Job, claimedAt: number): P
 }
 
 export async function requestJob(ctx: EngineContext, input: RequestJobInput): Promise<RequestJobResult> {
-  const { runner, signal } = input;
-  const match = runner.paused ? NOTHING : matchOf(runner, input.info);
+  const { signal } = input;
+  let runner = input.runner;
+  let match = runner.paused ? NOTHING : matchOf(runner, input.info);
   const until = Date.now() + Math.max(0, Math.min(input.holdMs, ctx.config.longPollMs));
   let version = ctx.queue.version(match);
   let shouldClaim = !runner.paused && input.lastUpdate !== version;
@@ -102,16 +105,32 @@ export async function requestJob(ctx: EngineContext, input: RequestJobInput): Pr
     }
     const remaining = until - Date.now();
     if (signal.aborted || remaining <= 0) return { kind: 'none', lastUpdate: ctx.queue.version(match) };
-    const changed = await ctx.queue.waitForChange(match, version, remaining, signal);
+    const parkedOn = { ...match, runnerId: runner.id };
+    const changed = await ctx.queue.waitForChange(parkedOn, version, remaining, signal);
     if (!changed) return { kind: 'none', lastUpdate: ctx.queue.version(match) };
-    version = ctx.queue.version(match);
     if (signal.aborted) {
       // never hand a job to a request nobody waits for; let another poll take the wake-up
       ctx.queue.wakeOne(match);
-      return { kind: 'none', lastUpdate: version };
+      return { kind: 'none', lastUpdate: ctx.queue.version(match) };
     }
-    woken = true;
-    shouldClaim = !runner.paused;
+    // The runner may have been paused, deleted or re-tagged while this poll was parked (on any
+    // node): re-read it before claiming, as GitLab re-authenticates the request the runner's queue
+    // tick released. Paused: 204 at once; deleted: 403.
+    const fresh = await ctx.store.runners.byId(runner.id);
+    if (!fresh) throw forbidden('403 Forbidden');
+    if (fresh.paused) {
+      if (!runner.paused) ctx.queue.wakeOne(match);
+      return { kind: 'none', lastUpdate: ctx.queue.version(NOTHING) };
+    }
+    const next = matchOf(fresh, input.info);
+    const reclassed = matchKey(next) !== matchKey(match);
+    runner = fresh;
+    match = next;
+    const now = ctx.queue.version(match);
+    // a new class may already hold jobs for it: claim at once
+    woken = !reclassed;
+    shouldClaim = reclassed || now !== version;
+    version = now;
   }
 }
 

@@ -143,6 +143,8 @@ export async function updateRunner(ctx: EngineContext, cache: RunnerCache, id: n
   }
   const updated = await ctx.store.runners.update(id, clean);
   cache.invalidate(id);
+  // its parked long polls re-read it now (paused: 204, re-tagged: claim with the new tags)
+  ctx.queue.releaseRunner(id);
   if (!updated) throw notFound(`Runner ${id} not found`);
   return updated;
 }
@@ -150,6 +152,7 @@ export async function updateRunner(ctx: EngineContext, cache: RunnerCache, id: n
 export async function deleteRunner(ctx: EngineContext, cache: RunnerCache, id: number): Promise<void> {
   await ctx.store.runners.delete(id);
   cache.invalidate(id);
+  ctx.queue.releaseRunner(id);
 }
 
 export async function resetRegistrationToken(ctx: EngineContext, value?: string): Promise<string> {
