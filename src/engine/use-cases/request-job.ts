@@ -17,6 +17,7 @@ import { lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
 import type { Job, Pipeline, Runner } from '../model.js';
 import { jobDependencies } from './dependencies.js';
 import { releaseUnanswered } from './release-job.js';
+import { systemIdOf } from './runners.js';
 
 /** Never matches a job: what a paused runner waits on. */
 const NOTHING: RunnerMatch = { runnerId: 0, tags: [], runUntagged: false, protectedOnly: true, projectId: -1, features: 0 };
@@ -139,7 +140,7 @@ async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, inf
   const now = ctx.clock.now();
   const assign: ClaimAssign = {
     runnerId: runner.id,
-    systemId: info?.systemId ?? null,
+    systemId: systemIdOf(info),
     tokenHash: hashToken(token),
     startedAt: now.toISOString(),
     maximumTimeout: runner.maximumTimeout,
