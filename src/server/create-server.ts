@@ -195,13 +195,12 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         log: (message, error) => app.log.warn({ err: error }, message),
         compile: compiler.compile,
       });
-      // `expire_in` is honoured: expired artifacts lose their blob, then their record.
+      // `expire_in` is honoured: expired artifacts of unlocked pipelines (finished, and not the
+      // latest success of their ref) lose their blob, then their record.
       sweeper = startArtifactExpirySweeper({
         blobs,
         listExpired: (now, limit) => store.artifacts.expired(now, limit),
-        removeRecords: async (ids) => {
-          for (const id of ids) await store.artifacts.delete(id);
-        },
+        removeRecords: (ids) => store.artifacts.removeExpired(ids, new Date().toISOString()),
         onError: (error) => app.log.warn({ err: error }, 'artifact expiry sweep failed'),
       });
       return baseUrl;

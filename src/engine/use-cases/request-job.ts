@@ -15,7 +15,8 @@ import { emit, inTx, type EngineContext } from '../context.js';
 import type { ClaimedJob, RequestJobInput, RequestJobResult, RunnerInfoInput } from '../coordinator.js';
 import { lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
 import type { Job, Pipeline, Runner } from '../model.js';
-import { jobDependencies } from './dependencies.js';
+import { resolveDependencies } from './dependencies.js';
+import { finishJob } from './finish-job.js';
 import { releaseUnanswered } from './release-job.js';
 import { systemIdOf } from './runners.js';
 
@@ -136,6 +137,16 @@ export async function requestJob(ctx: EngineContext, input: RequestJobInput): Pr
 }
 
 async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, info: RunnerInfoInput | undefined, signal: AbortSignal): Promise<ClaimedJob | null> {
+  // a job whose dependency's artifacts are gone fails at pick-up; the runner gets the next one
+  for (let i = 0; i < MAX_DROPPED; i++) {
+    const got = await claimOne(ctx, runner, match, info, signal);
+    if (got !== MISSING) return got;
+    if (signal.aborted) return null;
+  }
+  return null;
+}
+
+async function claimOne(ctx: EngineContext, runner: Runner, match: RunnerMatch, info: RunnerInfoInput | undefined, signal: AbortSignal): Promise<ClaimedJob | null | typeof MISSING> {
   const token = randomToken(TOKEN_PREFIX.job);
   const now = ctx.clock.now();
   const assign: ClaimAssign = {
@@ -159,8 +170,16 @@ async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, inf
   }
 }
 
-/** What the runner needs of a claimed job (pipeline started, dependencies, variables). */
-async function describeClaim(ctx: EngineContext, job: Job, runner: Runner, token: string, now: Date): Promise<ClaimedJob | null> {
+/** Jobs failed for missing dependencies in one request before it answers 204 (bounds the loop). */
+const MAX_DROPPED = 20;
+const MISSING = Symbol('missing dependency');
+
+/**
+ * What the runner needs of a claimed job (pipeline started, dependencies, variables). A dependency
+ * whose artifacts expiry removed fails the job (missing_dependency_failure) before it runs, as
+ * GitLab's RegisterJobService drops a build whose dependencies are invalid: MISSING.
+ */
+async function describeClaim(ctx: EngineContext, job: Job, runner: Runner, token: string, now: Date): Promise<ClaimedJob | null | typeof MISSING> {
   const claimedAt = ++ticks;
   let scope: PipelineScope | null;
   // the claims of one batch read their pipeline (usually the same) with one query
@@ -174,11 +193,16 @@ async function describeClaim(ctx: EngineContext, job: Job, runner: Runner, token
     scope = await startPipeline(ctx, job, claimedAt);
   }
   if (!scope) return null;
-  const [deps, instanceVars, projectVars] = await Promise.all([
-    jobDependencies(ctx.store, job),
+  const [resolved, instanceVars, projectVars] = await Promise.all([
+    resolveDependencies(ctx.store, job),
     ctx.cache.variablesOf(null),
     ctx.cache.variablesOf(job.projectId),
   ]);
+  if (resolved.missing.length) {
+    await finishJob(ctx, job, { status: 'failed', failureReason: 'missing_dependency_failure' }, ['running']);
+    return MISSING;
+  }
+  const deps = resolved.jobs;
   const ids = deps.map((d) => d.id);
   const [archives, dotenv] = await Promise.all([ctx.store.artifacts.byJobs(ids), ctx.store.artifacts.dotenv(ids)]);
   // protected variables only for a pipeline created on a protected ref (the flag the claim matched on)
