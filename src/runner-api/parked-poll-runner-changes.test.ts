@@ -46,6 +46,17 @@ describe('runner changes reach its parked long poll', () => {
     console.log(`[semantics] paused runner's parked poll: 204 after ${took} ms, the job stays pending`);
   });
 
+  it('resumed while parked: the poll takes the job that waited', async () => {
+    h = await createApiHarness({ runnerApi: true, engine: { longPollMs: 30_000 } });
+    const { token, runner } = await h.coordinator.createRunner({ runUntagged: true, paused: true });
+    const poll = new RunnerClient(h.url, token).requestJob();
+    await parked(1);
+    await pending('waited');
+    expect((await admin(`/api/ui/runners/${runner.id}/resume`, 'POST')).status).toBe(200);
+    const { job: got } = await poll;
+    expect(got?.job_info.name).toBe('waited');
+  });
+
   it('deleted while parked: 403 at once', async () => {
     h = await createApiHarness({ runnerApi: true, engine: { longPollMs: 30_000 } });
     const { token, runner } = await h.coordinator.createRunner({ runUntagged: true });
