@@ -170,7 +170,10 @@ describe('actions', () => {
     await h.coordinator.updateJob(job, { state: 'failed', failureReason: 'script_failure' });
     const retry = await json(await h.fetch(`/api/ui/pipelines/${id}/retry`, { method: 'POST', token: h.userToken }));
     expect(retry.status).toBe(200);
-    expect(retry.body.jobs.filter((j: { retried: boolean }) => !j.retried).map((j: { status: string }) => j.status)).toEqual(['pending']);
+    // GitLab's RetryPipelineService clones without enqueue_if_actionable: a manual job is manual again
+    const latest = retry.body.jobs.filter((j: { retried: boolean }) => !j.retried);
+    expect(latest.map((j: { status: string }) => j.status)).toEqual(['manual']);
+    expect((await h.fetch(`/api/ui/jobs/${latest[0].id}/play`, { method: 'POST', token: h.userToken })).status).toBe(200);
     const again = await claim();
     await h.coordinator.updateJob(again.job, { state: 'success' });
     expect((await h.fetch('/api/ui/jobs/424242/cancel', { method: 'POST', token: h.userToken })).status).toBe(404);

@@ -13,6 +13,11 @@ export interface JobQueue {
   wakeOne(m: RunnerMatch): void;
   /** Jobs became pending (call after commit): wakes matching parked polls here and on other nodes. */
   publish(entries: PendingEntry[]): Promise<void>;
+  /**
+   * The runner changed (paused, deleted, tags, run_untagged, access level): its parked polls on
+   * this node return at once (true), so they re-read the runner before any claim.
+   */
+  releaseRunner(runnerId: number): void;
   /** Number of parked polls (metrics, tests). */
   parkedCount(): number;
   close(): void;

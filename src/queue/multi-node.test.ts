@@ -49,6 +49,21 @@ describe.skipIf(!enabled)('two nodes on one PostgreSQL', () => {
     expect(got.kind === 'job' && got.claimed.job.name).toBe('x');
   });
 
+  test('a runner paused on node A: its poll parked on node B re-reads it when woken and takes nothing', async () => {
+    const [a, b] = nodes;
+    const project = await a.ensureProject('mn/paused');
+    const { runner } = await a.createRunner({ tags: ['mn-paused'], runUntagged: false });
+    const first = (await b.requestJob({ runner, holdMs: 0, signal: new AbortController().signal })) as { lastUpdate: string };
+    const before = b.parkedPolls();
+    const parked = b.requestJob({ runner, lastUpdate: first.lastUpdate, holdMs: 30_000, signal: new AbortController().signal });
+    while (b.parkedPolls() === before) await new Promise((r) => setTimeout(r, 5));
+    await a.updateRunner(runner.id, { paused: true });
+    const created = await a.createPipeline({ projectId: project.id, ref: 'main', isTag: false, sha: 'c'.repeat(40), source: 'push', plan: planOf(['t'], [job('y', { stage: 't', tags: ['mn-paused'] })]) });
+    const got = await parked;
+    expect(got.kind).toBe('none');
+    expect((await a.read.pipeline(created.pipeline.id))!.jobs.map((j) => j.status)).toEqual(['pending']);
+  });
+
   test('the fallback poll wakes a parked poll when no notification came', async () => {
     const c = nodes[2];
     const { runner } = await c.createRunner({ tags: ['fb'], runUntagged: false });

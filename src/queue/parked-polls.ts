@@ -5,6 +5,7 @@
 //     -> for each known class matching k > 0 entries: tick++, wake its k oldest waiters
 //   waitForChange(m, since): version(m) != since -> true at once; else park until woken (true),
 //     timeout or abort (false).
+//   releaseRunner(id): the runner changed; its parked polls return (true) and re-read it.
 //   wakeOne(m): a woken waiter that got a job (or gave up) passes the baton to the next waiter of
 //     its class, so a burst keeps being drained until a claim finds nothing.
 // Classes that match none of the entries are not touched (no broadcast). The fallback poll
@@ -15,6 +16,7 @@ import { matches, matchKey } from './matches.js';
 import type { JobQueue, JobQueueOptions } from './job-queue.js';
 
 interface Waiter {
+  runnerId: number;
   resolve(changed: boolean): void;
 }
 
@@ -116,7 +118,7 @@ export function createParkedPolls(opts: JobQueueOptions): JobQueue {
           parked--;
           resolve(changed);
         };
-        const w: Waiter = { resolve: done };
+        const w: Waiter = { runnerId: m.runnerId, resolve: done };
         const onAbort = () => done(false);
         const t = setTimeout(() => done(false), ms);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -126,6 +128,9 @@ export function createParkedPolls(opts: JobQueueOptions): JobQueue {
     },
     publish: (entries) => opts.signal.publish(entries),
     wakeOne: (m) => wake(classOf(m), 1),
+    releaseRunner(runnerId) {
+      for (const c of classes.values()) for (const w of [...c.waiters]) if (w.runnerId === runnerId) w.resolve(true);
+    },
     parkedCount: () => parked,
     close() {
       unsubscribe();

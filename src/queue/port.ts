@@ -8,4 +8,4 @@ import { createParkedPolls } from './parked-polls.js';
 export type { JobQueue, JobQueueOptions } from './job-queue.js';
 export const createJobQueue = (opts: JobQueueOptions): JobQueue => createParkedPolls(opts);
 export type { PendingEntry, RunnerMatch };
-export { matches } from './matches.js';
+export { matches, matchKey } from './matches.js';

@@ -126,9 +126,10 @@ export function registerArtifactRoutes(app: FastifyInstance, options: ResolvedRu
     const token = jobTokenOf(request);
     if (!token) throw unauthorized('401 Unauthorized');
     if (!(await coordinator.mayReadArtifacts(token, id))) throw forbidden('403 Forbidden');
-    const now = new Date().toISOString();
+    // an artifact exists until the expiry sweep removes it: past expire_in it is kept while its
+    // pipeline is locked (unfinished, or the latest success of its ref), as GitLab keeps it
     const archive = (await coordinator.read.artifacts(id))
-      .filter((a) => a.fileType === 'archive' && (a.expireAt === null || a.expireAt > now))
+      .filter((a) => a.fileType === 'archive')
       .sort((a, b) => b.id - a.id)[0];
     if (!archive) throw notFound('404 Not Found');
     const stat = await blobs.stat(archive.storageKey);

@@ -19,10 +19,13 @@ import { DownstreamRefused } from '../engine/downstream-limits.js';
 import type { FailureReason, Job, Pipeline, PipelineVariable, Project } from '../engine/model.js';
 import type { CompileOptions, PipelinePlan, ProjectFiles } from '../ci/plan.js';
 import { compile } from '../ci/index.js';
+import { resolveFileCacheKeys } from './cache-key-files.js';
 
 export interface BridgeWorkerOptions {
   coordinator: Coordinator;
   filesAt(project: Project, sha: string): ProjectFiles;
+  /** Last commit at `sha` that changed a path, for `cache:key:files`. */
+  lastCommitFor?(project: Project, sha: string, path: string): Promise<string | null>;
   createPipelineRef(project: Project, pipelineId: number, sha: string): Promise<void>;
   log(message: string, error?: unknown): void;
   /** The compiler to use (the server's worker pool, compile-pool.ts); default: inline. */
@@ -136,6 +139,8 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
       return null;
     }
     plan.workflow.name = bridgeName(job);
+    const lastCommit = opts.lastCommitFor;
+    if (lastCommit) await resolveFileCacheKeys(plan, (file) => lastCommit(project, parent.sha, file));
     let detail;
     try {
       detail = await coordinator.createPipeline({

@@ -21,6 +21,7 @@ import { createRepoStore, type RepoStore } from '../git/repo-store.js';
 import { gitHttpPlugin } from '../git/http-plugin.js';
 import { projectFilesAt } from '../git/project-files.js';
 import { changedFiles } from '../git/changed-files.js';
+import { lastCommitFor } from '../git/last-commit.js';
 import { apiPlugin } from '../api/plugin.js';
 import { webStaticPlugin } from '../api/static.js';
 import { snapshotDirectory } from '../git/snapshot.js';
@@ -125,6 +126,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       files: projectFilesAt(repoPath, input.sha),
       changedFiles: await changedFiles(repoPath, input.beforeSha, input.sha),
       createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),
+      lastCommitFor: (file) => lastCommitFor(repoPath, input.sha, file),
       ...input,
       compile: compiler.compile,
     });
@@ -195,17 +197,17 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       bridges = startBridgeWorker({
         coordinator,
         filesAt: (project, sha) => projectFilesAt(repos.pathFor(project.path), sha),
+        lastCommitFor: (project, sha, file) => lastCommitFor(repos.pathFor(project.path), sha, file),
         createPipelineRef: (project, pipelineId, sha) => repos.createPipelineRef(project.path, pipelineId, sha),
         log: (message, error) => app.log.warn({ err: error }, message),
         compile: compiler.compile,
       });
-      // `expire_in` is honoured: expired artifacts lose their blob, then their record.
+      // `expire_in` is honoured: expired artifacts of unlocked pipelines (finished, and not the
+      // latest success of their ref) lose their blob, then their record.
       sweeper = startArtifactExpirySweeper({
         blobs,
         listExpired: (now, limit) => store.artifacts.expired(now, limit),
-        removeRecords: async (ids) => {
-          for (const id of ids) await store.artifacts.delete(id);
-        },
+        removeRecords: (ids) => store.artifacts.removeExpired(ids, new Date().toISOString()),
         onError: (error) => app.log.warn({ err: error }, 'artifact expiry sweep failed'),
       });
       return baseUrl;

@@ -9,6 +9,7 @@ import type { CompileOptions, Diagnostic, PipelinePlan, ProjectFiles } from '../
 import type { Coordinator, PipelineDetail } from '../engine/coordinator.js';
 import type { Pipeline, PipelineVariable, Project } from '../engine/model.js';
 import { AppError } from '../util/errors.js';
+import { resolveFileCacheKeys, type LastCommitFor } from './cache-key-files.js';
 
 export class ConfigInvalidError extends AppError {
   readonly diagnostics: Diagnostic[];
@@ -41,11 +42,13 @@ export interface PipelineFromCommitInput {
   createPipelineRef: (pipelineId: number, sha: string) => Promise<void>;
   /** The compiler to use (the server's worker pool, compile-pool.ts); default: inline. */
   compile?: (options: CompileOptions) => Promise<PipelinePlan>;
+  /** Last commit at `sha` that changed a path (git log -1), for `cache:key:files`. */
+  lastCommitFor?: LastCommitFor;
 }
 
 /** The server's commit -> pipeline entry point, as handed to the HTTP intake routes. */
 export type CreatePipelineFor = (
-  input: Omit<PipelineFromCommitInput, 'coordinator' | 'files' | 'createPipelineRef' | 'changedFiles'>,
+  input: Omit<PipelineFromCommitInput, 'coordinator' | 'files' | 'createPipelineRef' | 'changedFiles' | 'lastCommitFor'>,
 ) => Promise<PipelineFromCommitResult>;
 
 export interface PipelineFromCommitResult {
@@ -86,6 +89,7 @@ export async function pipelineFromCommit(input: PipelineFromCommitInput): Promis
   }
   const plan = input.transformPlan ? input.transformPlan(compiled) : compiled;
   if (!plan.workflow.created || plan.jobs.length === 0) return { plan, detail: null };
+  if (input.lastCommitFor) await resolveFileCacheKeys(plan, input.lastCommitFor);
   const detail = await input.coordinator.createPipeline({
     projectId: input.project.id,
     ref: input.ref,

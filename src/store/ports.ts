@@ -225,8 +225,17 @@ export interface ArtifactsPort {
   insert(a: Omit<Artifact, 'id'>): Promise<Artifact>;
   byJob(jobId: number): Promise<Artifact[]>;
   byJobs(jobIds: number[]): Promise<Artifact[]>;
+  /**
+   * Artifacts expired by `before` that may go: their pipeline is finished and unlocked, i.e. a
+   * newer pipeline on the same ref succeeded (GitLab keeps the latest successful pipeline's
+   * artifacts per ref and never expires a running pipeline's). At most `limit`.
+   */
   expired(before: string, limit: number): Promise<Artifact[]>;
   delete(id: number): Promise<void>;
+  /** Deletes expired artifacts' records, remembering which job lost which file type. */
+  removeExpired(ids: number[], at: string): Promise<void>;
+  /** Jobs among `jobIds` whose archive artifact was removed by expiry. */
+  removedArchives(jobIds: number[]): Promise<Set<number>>;
   setDotenv(jobId: number, vars: PipelineVariable[]): Promise<void>;
   dotenv(jobIds: number[]): Promise<Map<number, PipelineVariable[]>>;
 }

@@ -304,7 +304,21 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       const [j] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'x')]);
       const a = await store.artifacts.insert({ jobId: j.id, pipelineId: pipeline.id, fileType: 'archive', fileFormat: 'zip', filename: 'a.zip', size: 10, storageKey: 'k', sha256: 's', expireAt: '2000-01-01T00:00:00.000Z', createdAt: now() });
       expect(await store.artifacts.byJobs([j.id])).toEqual([a]);
+      // locked while its pipeline is unfinished, and while it is the ref's latest success
+      expect((await store.artifacts.expired(now(), 10)).map((x) => x.id)).not.toContain(a.id);
+      await store.pipelines.update(pipeline.id, { status: 'success' });
+      expect((await store.artifacts.expired(now(), 10)).map((x) => x.id)).not.toContain(a.id);
+      const { pipeline: newer } = await seedPipeline(store, 'c/misc-other');
+      await store.pipelines.update(newer.id, { status: 'success' });
+      // a newer success of another project's ref unlocks nothing
+      expect((await store.artifacts.expired(now(), 10)).map((x) => x.id)).not.toContain(a.id);
+      const { id: _seeded, ...again } = pipeline;
+      const sameRef = await store.pipelines.insert({ ...again, iid: await store.projects.nextPipelineIid(project.id), status: 'success' });
+      expect(sameRef.id).toBeGreaterThan(pipeline.id);
       expect((await store.artifacts.expired(now(), 10)).map((x) => x.id)).toContain(a.id);
+      await store.artifacts.removeExpired([a.id], now());
+      expect(await store.artifacts.byJobs([j.id])).toEqual([]);
+      expect([...(await store.artifacts.removedArchives([j.id, j.id + 1000]))]).toEqual([j.id]);
       await store.artifacts.setDotenv(j.id, [{ key: 'A', value: '1' }, { key: 'B', value: '2' }]);
       expect((await store.artifacts.dotenv([j.id])).get(j.id)).toEqual([{ key: 'A', value: '1' }, { key: 'B', value: '2' }]);
       expect(await store.resourceGroups.acquire(project.id, 'prod', 1)).toBe(true);

@@ -7,14 +7,18 @@
 // The version is read BEFORE each claim, so a job made pending during a claim wakes the next park.
 import type { ClaimAssign, RunnerMatch } from '../../store/ports.js';
 import { FEATURE_BITS } from '../../store/ports.js';
+import { matchKey } from '../../queue/port.js';
+import { forbidden } from '../../util/errors.js';
 import { sameTick } from '../../util/same-tick.js';
 import { hashToken, randomToken, TOKEN_PREFIX } from '../../util/tokens.js';
 import { emit, inTx, type EngineContext } from '../context.js';
 import type { ClaimedJob, RequestJobInput, RequestJobResult, RunnerInfoInput } from '../coordinator.js';
 import { lockScope, refreshPipeline, type PipelineScope } from '../flow.js';
 import type { Job, Pipeline, Runner } from '../model.js';
-import { jobDependencies } from './dependencies.js';
+import { resolveDependencies } from './dependencies.js';
+import { finishJob } from './finish-job.js';
 import { releaseUnanswered } from './release-job.js';
+import { systemIdOf } from './runners.js';
 
 /** Never matches a job: what a paused runner waits on. */
 const NOTHING: RunnerMatch = { runnerId: 0, tags: [], runUntagged: false, protectedOnly: true, projectId: -1, features: 0 };
@@ -87,8 +91,9 @@ async function startPipeline(ctx: EngineContext, job: Job, claimedAt: number): P
 }
 
 export async function requestJob(ctx: EngineContext, input: RequestJobInput): Promise<RequestJobResult> {
-  const { runner, signal } = input;
-  const match = runner.paused ? NOTHING : matchOf(runner, input.info);
+  const { signal } = input;
+  let runner = input.runner;
+  let match = runner.paused ? NOTHING : matchOf(runner, input.info);
   const until = Date.now() + Math.max(0, Math.min(input.holdMs, ctx.config.longPollMs));
   let version = ctx.queue.version(match);
   let shouldClaim = !runner.paused && input.lastUpdate !== version;
@@ -102,25 +107,51 @@ export async function requestJob(ctx: EngineContext, input: RequestJobInput): Pr
     }
     const remaining = until - Date.now();
     if (signal.aborted || remaining <= 0) return { kind: 'none', lastUpdate: ctx.queue.version(match) };
-    const changed = await ctx.queue.waitForChange(match, version, remaining, signal);
+    const parkedOn = { ...match, runnerId: runner.id };
+    const changed = await ctx.queue.waitForChange(parkedOn, version, remaining, signal);
     if (!changed) return { kind: 'none', lastUpdate: ctx.queue.version(match) };
-    version = ctx.queue.version(match);
     if (signal.aborted) {
       // never hand a job to a request nobody waits for; let another poll take the wake-up
       ctx.queue.wakeOne(match);
-      return { kind: 'none', lastUpdate: version };
+      return { kind: 'none', lastUpdate: ctx.queue.version(match) };
     }
-    woken = true;
-    shouldClaim = !runner.paused;
+    // The runner may have been paused, deleted or re-tagged while this poll was parked (on any
+    // node): re-read it before claiming, as GitLab re-authenticates the request the runner's queue
+    // tick released. Paused: 204 at once; deleted: 403.
+    const fresh = await ctx.store.runners.byId(runner.id);
+    if (!fresh) throw forbidden('403 Forbidden');
+    if (fresh.paused) {
+      if (!runner.paused) ctx.queue.wakeOne(match);
+      return { kind: 'none', lastUpdate: ctx.queue.version(NOTHING) };
+    }
+    const next = matchOf(fresh, input.info);
+    const reclassed = matchKey(next) !== matchKey(match);
+    runner = fresh;
+    match = next;
+    const now = ctx.queue.version(match);
+    // a new class may already hold jobs for it: claim at once
+    woken = !reclassed;
+    shouldClaim = reclassed || now !== version;
+    version = now;
   }
 }
 
 async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, info: RunnerInfoInput | undefined, signal: AbortSignal): Promise<ClaimedJob | null> {
+  // a job whose dependency's artifacts are gone fails at pick-up; the runner gets the next one
+  for (let i = 0; i < MAX_DROPPED; i++) {
+    const got = await claimOne(ctx, runner, match, info, signal);
+    if (got !== MISSING) return got;
+    if (signal.aborted) return null;
+  }
+  return null;
+}
+
+async function claimOne(ctx: EngineContext, runner: Runner, match: RunnerMatch, info: RunnerInfoInput | undefined, signal: AbortSignal): Promise<ClaimedJob | null | typeof MISSING> {
   const token = randomToken(TOKEN_PREFIX.job);
   const now = ctx.clock.now();
   const assign: ClaimAssign = {
     runnerId: runner.id,
-    systemId: info?.systemId ?? null,
+    systemId: systemIdOf(info),
     tokenHash: hashToken(token),
     startedAt: now.toISOString(),
     maximumTimeout: runner.maximumTimeout,
@@ -139,8 +170,16 @@ async function claim(ctx: EngineContext, runner: Runner, match: RunnerMatch, inf
   }
 }
 
-/** What the runner needs of a claimed job (pipeline started, dependencies, variables). */
-async function describeClaim(ctx: EngineContext, job: Job, runner: Runner, token: string, now: Date): Promise<ClaimedJob | null> {
+/** Jobs failed for missing dependencies in one request before it answers 204 (bounds the loop). */
+const MAX_DROPPED = 20;
+const MISSING = Symbol('missing dependency');
+
+/**
+ * What the runner needs of a claimed job (pipeline started, dependencies, variables). A dependency
+ * whose artifacts expiry removed fails the job (missing_dependency_failure) before it runs, as
+ * GitLab's RegisterJobService drops a build whose dependencies are invalid: MISSING.
+ */
+async function describeClaim(ctx: EngineContext, job: Job, runner: Runner, token: string, now: Date): Promise<ClaimedJob | null | typeof MISSING> {
   const claimedAt = ++ticks;
   let scope: PipelineScope | null;
   // the claims of one batch read their pipeline (usually the same) with one query
@@ -154,11 +193,16 @@ async function describeClaim(ctx: EngineContext, job: Job, runner: Runner, token
     scope = await startPipeline(ctx, job, claimedAt);
   }
   if (!scope) return null;
-  const [deps, instanceVars, projectVars] = await Promise.all([
-    jobDependencies(ctx.store, job),
+  const [resolved, instanceVars, projectVars] = await Promise.all([
+    resolveDependencies(ctx.store, job),
     ctx.cache.variablesOf(null),
     ctx.cache.variablesOf(job.projectId),
   ]);
+  if (resolved.missing.length) {
+    await finishJob(ctx, job, { status: 'failed', failureReason: 'missing_dependency_failure' }, ['running']);
+    return MISSING;
+  }
+  const deps = resolved.jobs;
   const ids = deps.map((d) => d.id);
   const [archives, dotenv] = await Promise.all([ctx.store.artifacts.byJobs(ids), ctx.store.artifacts.dotenv(ids)]);
   // protected variables only for a pipeline created on a protected ref (the flag the claim matched on)

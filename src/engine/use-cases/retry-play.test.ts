@@ -67,6 +67,66 @@ describe('retry', () => {
   });
 });
 
+describe('retry pipeline: retried jobs wait for their stage and needs (GitLab RetryPipelineService)', () => {
+  test('failed jobs in three stages: only the first stage runs first, the later ones wait for it', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const id = await h.pipeline(
+      planOf(['build', 'test', 'deploy'], [job('compile', { stage: 'build' }), job('unit', { stage: 'test', when: 'always' }), job('ship', { stage: 'deploy', when: 'always' })]),
+    );
+    for (const name of ['compile', 'unit', 'ship']) {
+      const c = (await h.claim(r))!;
+      expect(c.job.name).toBe(name);
+      await h.coordinator.updateJob(c.job, { state: 'failed', failureReason: 'script_failure' });
+    }
+    await h.coordinator.retryPipeline(id);
+    expect(await h.statuses(id)).toEqual({ compile: 'pending', unit: 'created', ship: 'created' });
+    const first = (await h.claim(r))!;
+    expect(first.job.name).toBe('compile');
+    expect(await h.claim(r)).toBeNull();
+    await h.coordinator.updateJob(first.job, { state: 'success' });
+    expect(await h.statuses(id)).toEqual({ compile: 'success', unit: 'pending', ship: 'created' });
+    const second = (await h.claim(r))!;
+    expect(second.job.name).toBe('unit');
+    expect(await h.claim(r)).toBeNull();
+    await h.coordinator.updateJob(second.job, { state: 'success' });
+    const third = (await h.claim(r))!;
+    expect(third.job.name).toBe('ship');
+    await h.coordinator.updateJob(third.job, { state: 'success' });
+    expect((await h.coordinator.read.pipeline(id))!.pipeline.status).toBe('success');
+  });
+
+  test('build fails, later stages skipped: retry runs build alone; test and deploy wait for it', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const id = await h.pipeline(planOf(['build', 'test', 'deploy'], [job('compile', { stage: 'build' }), job('unit', { stage: 'test' }), job('ship', { stage: 'deploy' })]));
+    await h.coordinator.updateJob((await h.claim(r))!.job, { state: 'failed' });
+    expect(await h.statuses(id)).toEqual({ compile: 'failed', unit: 'skipped', ship: 'skipped' });
+    await h.coordinator.retryPipeline(id);
+    expect(await h.statuses(id)).toEqual({ compile: 'pending', unit: 'created', ship: 'created' });
+    const again = (await h.claim(r))!;
+    expect(await h.claim(r)).toBeNull();
+    await h.coordinator.updateJob(again.job, { state: 'success' });
+    expect(await h.statuses(id)).toEqual({ compile: 'success', unit: 'pending', ship: 'created' });
+  });
+
+  test('a retried job with needs waits for them', async () => {
+    h = await createHarness();
+    const r = await h.runner();
+    const id = await h.pipeline(
+      planOf(['build', 'test'], [
+        job('compile', { stage: 'build' }),
+        job('lint', { stage: 'build', allowFailure: true }),
+        job('unit', { stage: 'test', when: 'always', needs: [{ job: 'compile', artifacts: true, optional: false }] }),
+      ]),
+    );
+    for (let i = 0; i < 3; i++) await h.coordinator.updateJob((await h.claim(r))!.job, { state: 'failed' });
+    expect(await h.statuses(id)).toEqual({ compile: 'failed', lint: 'failed', unit: 'failed' });
+    await h.coordinator.retryPipeline(id);
+    expect(await h.statuses(id)).toEqual({ compile: 'pending', lint: 'pending', unit: 'created' });
+  });
+});
+
 describe('play and delayed', () => {
   test('play a manual job with variables', async () => {
     h = await createHarness();

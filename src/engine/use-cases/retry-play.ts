@@ -1,6 +1,8 @@
 // retry (a job, or a pipeline's failed and canceled jobs) and play (a manual or delayed job).
-// A retry is a new attempt with the same name that goes straight to the queue; jobs that were
-// skipped because of the old attempt go back to `created` and are settled again when it ends.
+// Retrying one job: a new attempt with the same name that goes straight to the queue (GitLab's
+// RetryJobService enqueues it at once). Retrying a pipeline (GitLab's RetryPipelineService): every
+// failed or canceled job gets a new `created` attempt, skipped jobs go back to `created`, and the
+// pipeline is processed again as on a first run: a retried job waits for its stage or `needs`.
 import type { StorePorts } from '../../store/ports.js';
 import { conflict, notFound } from '../../util/errors.js';
 import { inTx, type EngineContext, type Effects } from '../context.js';
@@ -43,7 +45,8 @@ export async function retryPipeline(ctx: EngineContext, pipelineId: number): Pro
     if (!scope) throw notFound(`Pipeline ${pipelineId} not found`);
     const jobs = (await tx.jobs.byPipeline(pipelineId)).filter((j) => !j.retried && (j.status === 'failed' || j.status === 'canceled'));
     if (!jobs.length) return;
-    for (const j of jobs) await retryLocked(ctx, tx, fx, scope, j);
+    // new `created` attempts: advance() queues those whose stage or needs allow it, as on a first run
+    for (const j of jobs) await newAttempt(ctx, tx, fx, scope, j);
     await resetSkipped(tx, fx, scope);
     await advance(ctx, tx, fx, scope, 'all');
   });

@@ -102,17 +102,26 @@ export async function authenticateRunner(ctx: EngineContext, cache: RunnerCache,
   return runner;
 }
 
+/**
+ * The system_id GitLab files a runner's details under when the runner sends none (gitlab-runner
+ * before 15.7): one "<legacy>" manager per runner (API::Ci::Helpers::Runner::LEGACY_SYSTEM_XID).
+ */
+export const LEGACY_SYSTEM_ID = '<legacy>';
+
+/** The runner manager a request's info belongs to, or null when it sent no info at all. */
+export const systemIdOf = (info: RunnerInfoInput | undefined): string | null => (info ? info.systemId || LEGACY_SYSTEM_ID : null);
+
 export async function recordContact(ctx: EngineContext, cache: RunnerCache, runner: Runner, info: RunnerInfoInput | undefined): Promise<void> {
-  const system = info?.systemId ?? '';
-  if (!cache.contactDue(`${runner.id}/${system}`, ctx.config.contactWriteSeconds * 1000)) return;
+  const systemId = systemIdOf(info);
+  if (!cache.contactDue(`${runner.id}/${systemId ?? ''}`, ctx.config.contactWriteSeconds * 1000)) return;
   const now = ctx.now();
   await ctx.store.runners.update(runner.id, { contactedAt: now });
-  if (info?.systemId) {
+  if (info && systemId) {
     const features: Record<string, boolean> = {};
     for (const [k, v] of Object.entries(info.features ?? {})) if (v !== undefined) features[k] = v;
     const m: RunnerManager = {
       runnerId: runner.id,
-      systemId: info.systemId,
+      systemId,
       name: info.name ?? '',
       version: info.version ?? '',
       revision: info.revision ?? '',
@@ -143,6 +152,8 @@ export async function updateRunner(ctx: EngineContext, cache: RunnerCache, id: n
   }
   const updated = await ctx.store.runners.update(id, clean);
   cache.invalidate(id);
+  // its parked long polls re-read it now (paused: 204, re-tagged: claim with the new tags)
+  ctx.queue.releaseRunner(id);
   if (!updated) throw notFound(`Runner ${id} not found`);
   return updated;
 }
@@ -150,6 +161,7 @@ export async function updateRunner(ctx: EngineContext, cache: RunnerCache, id: n
 export async function deleteRunner(ctx: EngineContext, cache: RunnerCache, id: number): Promise<void> {
   await ctx.store.runners.delete(id);
   cache.invalidate(id);
+  ctx.queue.releaseRunner(id);
 }
 
 export async function resetRegistrationToken(ctx: EngineContext, value?: string): Promise<string> {

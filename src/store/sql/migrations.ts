@@ -132,6 +132,15 @@ export const MIGRATIONS: Migration[] = [
     name: 'pipelines that failed on their configuration: failure_reason (config_error) and yaml_errors (JSON diagnostics)',
     sql: [`ALTER TABLE pipelines ADD COLUMN failure_reason text`, `ALTER TABLE pipelines ADD COLUMN yaml_errors text`],
   },
+  {
+    version: 9,
+    name: 'artifacts removed by expiry leave a mark, so a job needing them fails with missing_dependency_failure',
+    sql: [
+      `CREATE TABLE removed_artifacts (job_id integer NOT NULL, file_type text NOT NULL, removed_at text NOT NULL,
+        PRIMARY KEY (job_id, file_type))`,
+      `CREATE INDEX artifacts_expire_at ON artifacts (expire_at)`,
+    ],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

@@ -6,6 +6,9 @@ import { b, num, toArtifact, toVariable } from './rows.js';
 import type { Database } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 
+/** Pipeline statuses after which its artifacts may expire (unless it is the ref's latest success). */
+const FINISHED = ['success', 'failed', 'canceled', 'skipped'];
+
 export function variablesPort(db: Kysely<Database>, box: SecretBox): VariablesPort {
   const port: VariablesPort = {
     async insert(v) {
@@ -64,14 +67,45 @@ export function artifactsPort(db: Kysely<Database>, box: SecretBox): ArtifactsPo
     },
     async expired(before, limit) {
       const rows = await db
-        .selectFrom('artifacts')
-        .selectAll()
-        .where('expire_at', 'is not', null)
-        .where('expire_at', '<=', before)
-        .orderBy('id')
+        .selectFrom('artifacts as a')
+        .innerJoin('pipelines as p', 'p.id', 'a.pipeline_id')
+        .selectAll('a')
+        .where('a.expire_at', 'is not', null)
+        .where('a.expire_at', '<=', before)
+        .where('p.status', 'in', FINISHED)
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('pipelines as n')
+              .select('n.id')
+              .whereRef('n.project_id', '=', 'p.project_id')
+              .whereRef('n.ref', '=', 'p.ref')
+              .whereRef('n.is_tag', '=', 'p.is_tag')
+              .whereRef('n.id', '>', 'p.id')
+              .where('n.status', '=', 'success')
+              .where('n.parent_pipeline_id', 'is', null),
+          ),
+        )
+        .orderBy('a.id')
         .limit(limit)
         .execute();
       return rows.map(toArtifact);
+    },
+    async removeExpired(ids, at) {
+      if (!ids.length) return;
+      const rows = await db.selectFrom('artifacts').select(['job_id', 'file_type']).where('id', 'in', ids).execute();
+      if (rows.length) {
+        await db
+          .insertInto('removed_artifacts')
+          .values(rows.map((r) => ({ job_id: r.job_id, file_type: r.file_type, removed_at: at })))
+          .onConflict((oc) => oc.columns(['job_id', 'file_type']).doNothing())
+          .execute();
+      }
+      await db.deleteFrom('artifacts').where('id', 'in', ids).execute();
+    },
+    async removedArchives(jobIds) {
+      if (!jobIds.length) return new Set();
+      const rows = await db.selectFrom('removed_artifacts').select('job_id').where('job_id', 'in', jobIds).where('file_type', '=', 'archive').execute();
+      return new Set(rows.map((r) => num(r.job_id)));
     },
     async delete(id) {
       await db.deleteFrom('artifacts').where('id', '=', id).execute();

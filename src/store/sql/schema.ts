@@ -167,6 +167,12 @@ export interface ArtifactsTable {
   created_at: string;
 }
 
+export interface RemovedArtifactsTable {
+  job_id: number;
+  file_type: string;
+  removed_at: string;
+}
+
 export interface JobDotenvTable {
   job_id: number;
   position: number;
@@ -199,6 +205,7 @@ export interface Database {
   settings: SettingsTable;
   ci_variables: CiVariablesTable;
   artifacts: ArtifactsTable;
+  removed_artifacts: RemovedArtifactsTable;
   job_dotenv: JobDotenvTable;
   resource_groups: ResourceGroupsTable;
   protected_refs: ProtectedRefsTable;
