@@ -166,6 +166,14 @@ export interface CompileContext {
   defaultBranch: string;
   projectPath: string;
   commitMessage?: string;
+  /** The commit's author and date, the tag's message, the pipeline's user (CI_COMMIT_AUTHOR, GITLAB_USER_*…). */
+  commit?: {
+    authorName: string;
+    authorEmail: string;
+    timestamp: string;
+    tagMessage: string;
+    user: { id: number; login: string; name: string; email: string };
+  } | null;
   /** Files changed by the push, for `rules:changes` / `only:changes`; null = unknown (all match). */
   changedFiles: readonly string[] | null;
   /** Predefined, project, instance and pipeline variables visible to rules. */

@@ -172,5 +172,15 @@ export function predefinedVariables(ctx: CompileContext, configPath: string): { 
     vars.CI_COMMIT_TITLE = title;
     vars.CI_COMMIT_DESCRIPTION = ctx.commitMessage.slice(title.length).replace(/^\n+/, '');
   }
+  const commit = ctx.commit;
+  if (commit) {
+    vars.CI_COMMIT_AUTHOR = `${commit.authorName} <${commit.authorEmail}>`;
+    vars.CI_COMMIT_TIMESTAMP = commit.timestamp;
+    if (ctx.isTag) vars.CI_COMMIT_TAG_MESSAGE = commit.tagMessage;
+    vars.GITLAB_USER_ID = String(commit.user.id);
+    vars.GITLAB_USER_LOGIN = commit.user.login;
+    vars.GITLAB_USER_NAME = commit.user.name;
+    vars.GITLAB_USER_EMAIL = commit.user.email;
+  }
   return Object.entries(vars).map(([key, value]) => ({ key, value }));
 }

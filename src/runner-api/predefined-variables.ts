@@ -81,10 +81,9 @@ export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext)
   add(v('CI_JOB_STAGE', job.stage));
   if (spec.when === 'manual') add(v('CI_JOB_MANUAL', 'true'));
   if (pipeline.source === 'trigger') add(v('CI_PIPELINE_TRIGGERED', 'true'));
-  if (spec.parallel) {
-    add(v('CI_NODE_INDEX', spec.parallel.index));
-    add(v('CI_NODE_TOTAL', spec.parallel.total));
-  }
+  // GitLab: CI_NODE_TOTAL is always set (1 without `parallel`), CI_NODE_INDEX only with it.
+  if (spec.parallel) add(v('CI_NODE_INDEX', spec.parallel.index));
+  add(v('CI_NODE_TOTAL', spec.parallel?.total ?? 1));
   add(v('CI_BUILD_NAME', job.name));
   add(v('CI_BUILD_STAGE', job.stage));
   if (spec.environment) {
@@ -145,9 +144,10 @@ export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext)
   add(v('CI_COMMIT_BEFORE_SHA', pipeline.beforeSha || '0'.repeat(40)));
   add(v('CI_COMMIT_REF_NAME', pipeline.ref));
   add(v('CI_COMMIT_REF_SLUG', slugify(pipeline.ref)));
+  const commit = pipeline.commit ?? null;
   if (pipeline.isTag) {
     add(v('CI_COMMIT_TAG', pipeline.ref));
-    add(v('CI_COMMIT_TAG_MESSAGE', ''));
+    add(v('CI_COMMIT_TAG_MESSAGE', commit?.tagMessage ?? ''));
   } else {
     add(v('CI_COMMIT_BRANCH', pipeline.ref));
   }
@@ -155,7 +155,15 @@ export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext)
   add(v('CI_COMMIT_TITLE', title));
   add(v('CI_COMMIT_DESCRIPTION', description));
   add(v('CI_COMMIT_REF_PROTECTED', ctx.protectedRef ? 'true' : 'false'));
-  add(v('CI_COMMIT_TIMESTAMP', iso8601(pipeline.createdAt)));
+  // The commit's author date (older pipelines without commit info: the pipeline's creation).
+  add(v('CI_COMMIT_TIMESTAMP', commit?.timestamp || iso8601(pipeline.createdAt)));
+  if (commit) {
+    add(v('CI_COMMIT_AUTHOR', `${commit.authorName} <${commit.authorEmail}>`));
+    add(v('GITLAB_USER_ID', commit.user.id));
+    add(v('GITLAB_USER_LOGIN', commit.user.login));
+    add(v('GITLAB_USER_NAME', commit.user.name));
+    add(v('GITLAB_USER_EMAIL', commit.user.email));
+  }
 
   // Runner (server-known).
   add(v('CI_RUNNER_ID', runner.id));

@@ -34,6 +34,7 @@ import { redactingLogger } from './log-redaction.js';
 import { SecretKeyError } from '../store/sql/secret-box.js';
 import { AppError } from '../util/errors.js';
 import { createCompilePool } from './compile-pool.js';
+import { commitInfoFor } from './commit-info-for.js';
 import { lintPlugin } from './lint-plugin.js';
 
 export interface DispatcherServer {
@@ -117,12 +118,16 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
 
   const createPipelineFor: CreatePipelineFor = async (input) => {
     const repoPath = repos.pathFor(input.project.path);
+    const facts = await commitInfoFor({ repoPath, sha: input.sha, ref: input.ref, isTag: input.isTag, pusher: input.pusher });
     return pipelineFromCommit({
       coordinator,
+      commit: facts?.commit ?? null,
       files: projectFilesAt(repoPath, input.sha),
       changedFiles: await changedFiles(repoPath, input.beforeSha, input.sha),
       createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),
       ...input,
+      // a push brings no message: git has it (the same commit via `--dir` or a tarball does too)
+      commitMessage: input.commitMessage ?? facts?.message,
       compile: compiler.compile,
     });
   };

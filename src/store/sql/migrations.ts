@@ -132,6 +132,11 @@ export const MIGRATIONS: Migration[] = [
     name: 'pipelines that failed on their configuration: failure_reason (config_error) and yaml_errors (JSON diagnostics)',
     sql: [`ALTER TABLE pipelines ADD COLUMN failure_reason text`, `ALTER TABLE pipelines ADD COLUMN yaml_errors text`],
   },
+  {
+    version: 9,
+    name: "pipelines.commit_info: the commit's author, date, tag message and the pipeline's user (JSON)",
+    sql: [`ALTER TABLE pipelines ADD COLUMN commit_info text`],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {
