@@ -3,9 +3,10 @@
 import type { Diagnostics } from './diagnostics.js';
 import type { PlanArtifacts, PlanCache, PlanEnvironment, PlanImage, PlanRetry, PlanTrigger } from './plan.js';
 import { flattenList } from './rules.js';
-import { keyPos, valPos, type Pos } from './source-map.js';
+import { valPos, type Pos } from './source-map.js';
 import { normalizeVariables, scalarString } from './variables.js';
 import { has, isObj, type Obj } from './values.js';
+import { reportUnknownKeys } from './did-you-mean.js';
 
 export interface FieldCtx {
   diags: Diagnostics;
@@ -15,7 +16,7 @@ export interface FieldCtx {
 
 function unknownKeys(o: Obj, allowed: readonly string[], where: string, fc: FieldCtx, at: Pos | undefined): void {
   const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
-  if (unknown.length) fc.diags.error(keyPos(o, unknown[0], at), `${where} config contains unknown keys: ${unknown.join(', ')}`);
+  reportUnknownKeys(fc.diags, { obj: o, unknown, valid: allowed, where, fallback: at });
 }
 
 export function stringList(v: unknown, where: string, fc: FieldCtx, at: Pos | undefined, what = 'an array of strings'): string[] {

@@ -10,6 +10,13 @@ export interface SourcePosition {
 
 export interface Diagnostic extends SourcePosition {
   severity: 'error' | 'warning';
+  /** GitLab's message, as GitLab words it. */
+  message: string;
+  /** Ours on top, each where it applies: e.g. "did you mean `script:` instead of `scirpt:`?". */
+  hints?: DiagnosticHint[];
+}
+
+export interface DiagnosticHint extends SourcePosition {
   message: string;
 }
 
