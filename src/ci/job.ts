@@ -11,10 +11,11 @@ import { boundedJson, has, isObj, type Obj } from './values.js';
 import { parseDuration } from '../util/duration.js';
 import { lostUnresolvedReference } from './references.js';
 import { reportUnknownKeys } from './did-you-mean.js';
+import { applyJobInputs } from './job-inputs.js';
 
 export const JOB_KEYS = [
   'after_script', 'allow_failure', 'artifacts', 'before_script', 'cache', 'coverage', 'dast_configuration', 'dependencies',
-  'environment', 'except', 'extends', 'hooks', 'id_tokens', 'identity', 'image', 'inherit', 'interruptible',
+  'environment', 'except', 'extends', 'hooks', 'id_tokens', 'identity', 'image', 'inherit', 'inputs', 'interruptible',
   'manual_confirmation', 'needs', 'only', 'pages', 'parallel', 'publish', 'release', 'resource_group', 'retry', 'rules',
   'run', 'script', 'secrets', 'services', 'stage', 'start_in', 'tags', 'timeout', 'type', 'variables', 'when',
 ];
@@ -122,8 +123,10 @@ export function readNeeds(v: unknown, where: string, diags: Diagnostics, at: Pos
   return out;
 }
 
-export function buildJobTemplate(name: string, raw: Obj, pos: Pos | undefined, defaults: Obj, diags: Diagnostics): JobTemplate {
+export function buildJobTemplate(name: string, written: Obj, pos: Pos | undefined, defaults: Obj, diags: Diagnostics): JobTemplate {
   const where = `jobs:${name}`;
+  // job inputs: `${{ job.inputs.X }}` replaced by their defaults (job-inputs.ts)
+  const raw = applyJobInputs(written, where, diags, pos);
   const fc: FieldCtx = { diags, where };
   // GitLab picks the job type first: `script`/`run` make a job, else `trigger` a bridge.
   const isBridge = !has(raw, 'script') && !has(raw, 'run') && has(raw, 'trigger');
