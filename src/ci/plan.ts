@@ -181,6 +181,8 @@ export interface CompileContext {
     tagMessage: string;
     user: { id: number; login: string; name: string; email: string };
   } | null;
+  /** The server and project as jobs see them (CI_SERVER_*, CI_API_V4_URL, CI_PROJECT_ID/URL/TITLE…); absent = unknown (lint). */
+  instance?: { serverUrl: string; projectId: number; projectTitle: string } | null;
   /** Files changed by the push, for `rules:changes` / `only:changes`; null = unknown (all match). */
   changedFiles: readonly string[] | null;
   /** Predefined, project, instance and pipeline variables visible to rules. */

@@ -122,6 +122,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     return pipelineFromCommit({
       coordinator,
       commit: facts?.commit ?? null,
+      serverUrl: externalUrl() || undefined,
       files: projectFilesAt(repoPath, input.sha),
       changedFiles: await changedFiles(repoPath, input.beforeSha, input.sha),
       createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),

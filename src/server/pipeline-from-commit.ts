@@ -33,6 +33,8 @@ export interface PipelineFromCommitInput {
   commitMessage?: string;
   /** The commit's author, date, tag message and the pipeline's user (read from git by the server). */
   commit?: CommitInfo | null;
+  /** The server's external URL, for the CI_SERVER_* / CI_PROJECT_URL variables rules see. */
+  serverUrl?: string;
   variables?: PipelineVariable[];
   changedFiles?: readonly string[] | null;
   /** Record a failed pipeline (config_error, yaml_errors) when the configuration is invalid. */
@@ -47,7 +49,7 @@ export interface PipelineFromCommitInput {
 
 /** The server's commit -> pipeline entry point, as handed to the HTTP intake routes. */
 export type CreatePipelineFor = (
-  input: Omit<PipelineFromCommitInput, 'coordinator' | 'files' | 'createPipelineRef' | 'changedFiles' | 'commit'> & {
+  input: Omit<PipelineFromCommitInput, 'coordinator' | 'files' | 'createPipelineRef' | 'changedFiles' | 'commit' | 'serverUrl'> & {
     /** Who pushed (git push): GITLAB_USER_ID and GITLAB_USER_LOGIN; else the commit's author. */
     pusher?: { tokenId: number; login: string };
   },
@@ -74,6 +76,7 @@ export async function planForCommit(input: Omit<PipelineFromCommitInput, 'create
       projectPath: input.project.path,
       commitMessage: input.commitMessage,
       commit: input.commit ?? null,
+      instance: input.serverUrl ? { serverUrl: input.serverUrl, projectId: input.project.id, projectTitle: input.project.name } : null,
       changedFiles: input.changedFiles ?? null,
       variables,
     },

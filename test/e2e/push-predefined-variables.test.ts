@@ -38,7 +38,7 @@ beforeAll(async () => {
 seen:
   script: [env]
   rules:
-    - if: $CI_COMMIT_TITLE == "Add the engine" && $CI_COMMIT_AUTHOR == "Ada Lovelace <ada@example.com>" && $GITLAB_USER_LOGIN == "alice" && $CI_NODE_TOTAL == "1"
+    - if: $CI_COMMIT_TITLE == "Add the engine" && $CI_COMMIT_AUTHOR == "Ada Lovelace <ada@example.com>" && $GITLAB_USER_LOGIN == "alice" && $CI_NODE_TOTAL == "1" && $CI_PROJECT_URL =~ /^http:\\/\\/127\\.0\\.0\\.1:[0-9]+\\/team\\/sub\\/vars$/ && $CI_SERVER_HOST == "127.0.0.1" && $CI_API_V4_URL =~ /\\/api\\/v4$/ && $CI_PROJECT_ROOT_NAMESPACE == "team"
 `,
   );
   git('add', '-A');
