@@ -168,9 +168,12 @@ export function predefinedVariables(ctx: CompileContext, configPath: string): { 
   else if (ctx.source !== 'merge_request_event') vars.CI_COMMIT_BRANCH = ctx.ref;
   if (ctx.commitMessage !== undefined) {
     vars.CI_COMMIT_MESSAGE = ctx.commitMessage;
-    const title = ctx.commitMessage.split('\n')[0];
+    // GitLab's Commit#full_title / #description (the runner API computes the same)
+    const message = ctx.commitMessage;
+    const title = message.split(/[\r\n]/, 1)[0] ?? '';
+    const newline = message.indexOf('\n');
     vars.CI_COMMIT_TITLE = title;
-    vars.CI_COMMIT_DESCRIPTION = ctx.commitMessage.slice(title.length).replace(/^\n+/, '');
+    vars.CI_COMMIT_DESCRIPTION = title.length >= 100 ? message : newline < 0 ? '' : message.slice(newline + 1).replace(/\r?\n$/, '');
   }
   Object.assign(vars, instanceVariables(ctx));
   const commit = ctx.commit;

@@ -49,6 +49,18 @@ export function environmentTier(name: string): string {
   return 'other';
 }
 
+/**
+ * GitLab's Commit#full_title and #description: the first line; the message without it (one
+ * trailing newline chomped, a blank second line kept), or the whole message when the title has
+ * 100 characters or more. Same rule as the compiler's (src/ci/variables.ts).
+ */
+export function commitTitleAndDescription(message: string): { title: string; description: string } {
+  const title = message.split(/[\r\n]/, 1)[0] ?? '';
+  if (title.length >= 100) return { title, description: message };
+  const newline = message.indexOf('\n');
+  return { title, description: newline < 0 ? '' : message.slice(newline + 1).replace(/\r?\n$/, '') };
+}
+
 export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext): JobVariable[] {
   const { job, pipeline, project, runner, token } = claimed;
   const server = serverUrlParts(ctx.externalUrl);
@@ -56,9 +68,7 @@ export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext)
   const segments = project.path.split('/');
   const namespace = segments.slice(0, -1).join('/');
   const message = pipeline.commitMessage ?? '';
-  const newline = message.indexOf('\n');
-  const title = newline < 0 ? message : message.slice(0, newline);
-  const description = newline < 0 ? '' : message.slice(newline + 1).replace(/^\n+/, '');
+  const { title, description } = commitTitleAndDescription(message);
   const spec = job.spec;
   const out: JobVariable[] = [];
   const add = (variable: JobVariable) => out.push(variable);

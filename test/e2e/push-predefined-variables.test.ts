@@ -74,7 +74,8 @@ describe('predefined variables of a pushed commit', () => {
     expect(vars).toMatchObject({
       CI_COMMIT_MESSAGE: 'Add the engine\n\nIt computes.\nSecond line.',
       CI_COMMIT_TITLE: 'Add the engine',
-      CI_COMMIT_DESCRIPTION: 'It computes.\nSecond line.',
+      // GitLab's Commit#description: the message without its first line (the blank line stays)
+      CI_COMMIT_DESCRIPTION: '\nIt computes.\nSecond line.',
       CI_COMMIT_AUTHOR: 'Ada Lovelace <ada@example.com>',
       CI_COMMIT_TIMESTAMP: '2024-05-01T10:00:00+02:00',
       GITLAB_USER_ID: String(tokenId),
