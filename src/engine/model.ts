@@ -111,7 +111,7 @@ export interface PipelineUser {
 export interface CommitInfo {
   authorName: string;
   authorEmail: string;
-  /** Author date, ISO 8601. */
+  /** Commit (committer) date, ISO 8601 with its offset. */
   timestamp: string;
   /** The annotated tag's message (tag pipelines), else "". */
   tagMessage: string;

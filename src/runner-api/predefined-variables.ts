@@ -165,7 +165,7 @@ export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext)
   add(v('CI_COMMIT_TITLE', title));
   add(v('CI_COMMIT_DESCRIPTION', description));
   add(v('CI_COMMIT_REF_PROTECTED', ctx.protectedRef ? 'true' : 'false'));
-  // The commit's author date (older pipelines without commit info: the pipeline's creation).
+  // The commit's committer date (older pipelines without commit info: the pipeline's creation).
   add(v('CI_COMMIT_TIMESTAMP', commit?.timestamp || iso8601(pipeline.createdAt)));
   if (commit) {
     add(v('CI_COMMIT_AUTHOR', `${commit.authorName} <${commit.authorEmail}>`));

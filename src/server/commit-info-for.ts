@@ -1,6 +1,6 @@
 // The commit facts a pipeline carries, read with git from the project's repository, whatever
 // brought the commit (git push, tarball, `run --dir`, API): the message (when the caller has
-// none, e.g. a push), the author and author date, the annotated tag's message, and the
+// none, e.g. a push), the author and the commit date, the annotated tag's message, and the
 // pipeline's user for GITLAB_USER_*:
 //   GITLAB_USER_ID     the pusher's API token id (0 when no token is known: run --dir, API)
 //   GITLAB_USER_LOGIN  the user name git sent with the token; else the author email's local part

@@ -45,7 +45,7 @@ seen:
   execFileSync('git', ['commit', '-q', '-F', '-'], {
     cwd: repo,
     input: 'Add the engine\n\nIt computes.\nSecond line.\n',
-    env: { ...process.env, GIT_AUTHOR_DATE: '2024-05-01T10:00:00+02:00', GIT_COMMITTER_DATE: '2024-05-01T10:00:00+02:00' },
+    env: { ...process.env, GIT_AUTHOR_DATE: '2024-04-30T09:00:00+02:00', GIT_COMMITTER_DATE: '2024-05-01T10:00:00+02:00' },
   });
   git('tag', '-a', 'v1.0', '-m', 'Release one');
 });
@@ -77,7 +77,7 @@ describe('predefined variables of a pushed commit', () => {
       // GitLab's Commit#description: the message without its first line (the blank line stays)
       CI_COMMIT_DESCRIPTION: '\nIt computes.\nSecond line.',
       CI_COMMIT_AUTHOR: 'Ada Lovelace <ada@example.com>',
-      CI_COMMIT_TIMESTAMP: '2024-05-01T10:00:00+02:00',
+      CI_COMMIT_TIMESTAMP: '2024-05-01T10:00:00+02:00', // the committer date, as GitLab's committed_date
       GITLAB_USER_ID: String(tokenId),
       GITLAB_USER_LOGIN: 'alice',
       GITLAB_USER_NAME: 'Ada Lovelace',
