@@ -2,8 +2,9 @@
 // brought the commit (git push, tarball, `run --dir`, API): the message (when the caller has
 // none, e.g. a push), the author and the commit date, the annotated tag's message, and the
 // pipeline's user for GITLAB_USER_*:
-//   GITLAB_USER_ID     the pusher's API token id (0 when no token is known: run --dir, API)
-//   GITLAB_USER_LOGIN  the user name git sent with the token; else the author email's local part
+//   GITLAB_USER_ID     the API token's id (git push, tarball upload); 0 without one (`run --dir`)
+//   GITLAB_USER_LOGIN  the user name git sent with the token (push), the token's name (tarball
+//                      upload); else the author email's local part
 //   GITLAB_USER_NAME   the commit author's name (API tokens carry no person)
 //   GITLAB_USER_EMAIL  the commit author's email
 import type { CommitInfo } from '../engine/model.js';
