@@ -17,7 +17,10 @@ describe('compiler fixtures', () => {
       const lint = planToLintJson(plan);
       // The engine stores the plan as JSON: it must survive a round trip unchanged.
       expect(JSON.parse(JSON.stringify(plan))).toStrictEqual(plan);
-      expect(plan.errors.map(formatDiagnostic).sort()).toEqual([...e.errors].sort());
+      // GitLab's messages exactly; our "did you mean" hints (their own lines) checked apart.
+      expect(plan.errors.map((d) => formatDiagnostic({ ...d, hints: undefined })).sort()).toEqual([...e.errors].sort());
+      const hints = plan.errors.flatMap((d) => formatDiagnostic(d).split('\n').slice(1));
+      expect(hints.sort()).toEqual([...(e.hints ?? [])].sort());
       expect(lint.valid).toBe(e.valid);
       for (const w of e.warnings ?? []) expect(plan.warnings.map((d) => d.message).some((m) => m.includes(w)), `warning containing "${w}" in ${JSON.stringify(plan.warnings)}`).toBe(true);
       if (e.stages) expect(plan.stages).toEqual(e.stages);

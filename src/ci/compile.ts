@@ -12,6 +12,7 @@ import type { CompileOptions, PipelinePlan, PlanJob, PlanVariable } from './plan
 import { resolveReferences } from './references.js';
 import { firstMatchingRule, type RuleEnv } from './rules.js';
 import { keyPos, valPos } from './source-map.js';
+import { missingScriptHints } from './did-you-mean.js';
 import { normalizeVariables, predefinedVariables, VariableScope } from './variables.js';
 import { Budget, isObj, LimitError, type Obj } from './values.js';
 import { loadYaml } from './yaml-load.js';
@@ -111,7 +112,7 @@ function compileInner(options: CompileOptions, configPath: string, diags: Diagno
         visible++; // already reported: its `extends` could not be resolved
         continue;
       }
-      diags.missing(pos, `jobs:${name} config should implement the script:, run:, or trigger: keyword`);
+      diags.missing(pos, `jobs:${name} config should implement the script:, run:, or trigger: keyword`, missingScriptHints({ root: cfg, name, value, rootKeywords: GLOBAL_KEYS }));
       continue;
     }
     if (name.length > 255) diags.error(pos, `jobs:${name} name is too long (maximum is 255 characters)`);

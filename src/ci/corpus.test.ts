@@ -18,6 +18,7 @@ const GITLAB_REJECTS: Record<string, string> = {
 
 /** gitlab-ci-local fixtures that exist to test an error; GitLab rejects them too. */
 const FIRECOW_INVALID: Record<string, string> = {
+  'cache-docker-mount/.gitlab-ci.yml': 'cache:key "maven/" (GitLab: cache:key config cannot contain the "/" character)',
   'cache-key-invalid-files/.gitlab-ci-empty.yml': 'cache:key:files needs one or two paths',
   'cache-key-invalid-files/.gitlab-ci-three.yml': 'cache:key:files needs one or two paths',
   'completion/.gitlab-ci.yml': 'includes a local file that does not exist',

@@ -12,10 +12,49 @@ export function resolveExtends(root: Obj, diags: Diagnostics, budget: Budget): {
   const done = new Set<string>();
   const failed = new Set<string>();
 
+  // GitLab walks the whole chain for every entry (nothing is memoised), so the depth limit does not
+  // depend on the order of the keys: an entry already merged is still as deep as its chain.
+  const heights = new Map<string, number>();
+  const parentsOf = (key: string): string[] => {
+    const v = out[key];
+    if (!isObj(v) || !has(v, 'extends')) return [];
+    const raw = v.extends;
+    return (typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : []).filter((p): p is string => typeof p === 'string' && has(out, p));
+  };
+  /** Extensible entries on the longest chain from `key` (0 when it has no `extends`). */
+  const height = (key: string, path: Set<string> = new Set()): number => {
+    const known = heights.get(key);
+    if (known !== undefined) return known;
+    const v = out[key];
+    if (!isObj(v) || !has(v, 'extends') || path.has(key) || path.size > MAX_NESTING + 1) return 0;
+    path.add(key);
+    const h = 1 + Math.max(0, ...parentsOf(key).map((p) => height(p, path)));
+    path.delete(key);
+    heights.set(key, h);
+    return h;
+  };
+  /** The entry `steps` down the longest chain from `key`. */
+  const deepest = (key: string, steps: number): string => {
+    let at = key;
+    for (let i = 0; i < steps; i++) {
+      const next = parentsOf(at).sort((a, b) => height(b) - height(a))[0];
+      if (next === undefined) break;
+      at = next;
+    }
+    return at;
+  };
+
   const extend = (key: string, ancestors: string[]): Obj | null => {
     const value = out[key];
     if (!isObj(value) || !has(value, 'extends')) return isObj(value) ? value : null;
-    if (done.has(key)) return value;
+    if (done.has(key)) {
+      // its chain, walked again from here, may reach past the limit
+      if (ancestors.length + height(key) <= MAX_NESTING + 1) return value;
+      const deep = deepest(key, MAX_NESTING + 1 - ancestors.length);
+      failed.add(key);
+      diags.error(keyPos(out[deep], 'extends'), `${deep}: nesting too deep in \`extends\``);
+      return null;
+    }
     if (failed.has(key)) return null;
     const at = keyPos(value, 'extends');
     const raw = value.extends;

@@ -4,9 +4,10 @@ import type { Diagnostics } from './diagnostics.js';
 import { DEFAULT_KEYS } from './job.js';
 import type { PipelinePlan } from './plan.js';
 import { validateRules } from './rules.js';
-import { keyPos, locOf, setLoc, valPos } from './source-map.js';
+import { locOf, setLoc, valPos } from './source-map.js';
 import { normalizeVariables, type YamlVariable } from './variables.js';
 import { copyObj, has, isObj, setKey, type Obj } from './values.js';
+import { reportUnknownKeys } from './did-you-mean.js';
 
 // `types` (the old name of `stages`) was removed from GitLab: it is a job name now, as in GitLab.
 export const GLOBAL_KEYS = ['default', 'include', 'before_script', 'image', 'services', 'after_script', 'variables', 'stages', 'cache', 'workflow'];
@@ -45,7 +46,7 @@ export function readGlobals(root: Obj, diags: Diagnostics): Globals {
     if (!isObj(d)) diags.error(valPos(root, 'default'), 'default config should be a hash');
     else {
       const unknown = Object.keys(d).filter((k) => !DEFAULT_KEYS.includes(k));
-      if (unknown.length) diags.error(keyPos(d, unknown[0]), `default config contains unknown keys: ${unknown.join(', ')}`);
+      reportUnknownKeys(diags, { obj: d, unknown, valid: DEFAULT_KEYS, where: 'default' });
       for (const k of Object.keys(d)) if (DEFAULT_KEYS.includes(k)) setKey(defaults, k, d[k]);
     }
   }
@@ -65,7 +66,7 @@ export function readGlobals(root: Obj, diags: Diagnostics): Globals {
     if (!isObj(w)) diags.error(valPos(root, 'workflow'), 'workflow config should be a hash');
     else {
       const unknown = Object.keys(w).filter((k) => !WORKFLOW_KEYS.includes(k));
-      if (unknown.length) diags.error(keyPos(w, unknown[0]), `workflow config contains unknown keys: ${unknown.join(', ')}`);
+      reportUnknownKeys(diags, { obj: w, unknown, valid: WORKFLOW_KEYS, where: 'workflow' });
       if (has(w, 'rules') && w.rules !== null) workflowRules = validateRules(w.rules, 'workflow:rules', WORKFLOW_RULE_KEYS, ['always', 'never'], diags, valPos(w, 'rules'));
       if (typeof w.name === 'string') workflowName = w.name;
       else if (has(w, 'name') && w.name !== null) diags.error(valPos(w, 'name'), 'workflow:name config should be a string');

@@ -11,6 +11,7 @@ import { expandVariables } from './variables.js';
 import { boundedJson, Budget, copyObj, deepMerge, has, isObj, type Obj } from './values.js';
 import { loadYaml } from './yaml-load.js';
 import { isBlank, readSource } from './read-source.js';
+import { reportUnknownKeys } from './did-you-mean.js';
 
 /** GitLab's `ci_max_includes` default; it also bounds the nesting (each level is one more include). */
 export const MAX_INCLUDES = 150;
@@ -102,7 +103,7 @@ function resolveEntry(entry: unknown, state: IncludeState, pos: Pos | undefined)
   }
   const unknown = Object.keys(entry).filter((k) => !INCLUDE_KEYS.includes(k));
   if (unknown.length) {
-    diags.error(keyPos(entry, unknown[0], pos), `include config contains unknown keys: ${unknown.join(', ')}`);
+    reportUnknownKeys(diags, { obj: entry, unknown, valid: INCLUDE_KEYS, where: 'include', fallback: pos });
     return [];
   }
   if (has(entry, 'rules')) {

@@ -62,7 +62,9 @@ export function instantiateJobs(input: InstantiateInput): JobInstance[] {
         { key: 'CI_JOB_NAME', value: inst.name },
         { key: 'CI_JOB_NAME_SLUG', value: refSlug(inst.name) },
         { key: 'CI_JOB_STAGE', value: tpl.stage },
-        ...(inst.parallel ? [{ key: 'CI_NODE_INDEX', value: String(inst.parallel.index) }, { key: 'CI_NODE_TOTAL', value: String(inst.parallel.total) }] : []),
+        // GitLab: CI_NODE_TOTAL is always set (1 without `parallel`), CI_NODE_INDEX only with it.
+        ...(inst.parallel ? [{ key: 'CI_NODE_INDEX', value: String(inst.parallel.index) }] : []),
+        { key: 'CI_NODE_TOTAL', value: String(inst.parallel?.total ?? 1) },
       ];
       const scope = new VariableScope([jobPredefined, variables], frame);
 

@@ -3,9 +3,11 @@
 import type { Diagnostics } from './diagnostics.js';
 import type { PlanArtifacts, PlanCache, PlanEnvironment, PlanImage, PlanRetry, PlanTrigger } from './plan.js';
 import { flattenList } from './rules.js';
-import { keyPos, valPos, type Pos } from './source-map.js';
+import { valPos, type Pos } from './source-map.js';
 import { normalizeVariables, scalarString } from './variables.js';
 import { has, isObj, type Obj } from './values.js';
+import { parseDuration } from '../util/duration.js';
+import { reportUnknownKeys } from './did-you-mean.js';
 
 export interface FieldCtx {
   diags: Diagnostics;
@@ -15,7 +17,7 @@ export interface FieldCtx {
 
 function unknownKeys(o: Obj, allowed: readonly string[], where: string, fc: FieldCtx, at: Pos | undefined): void {
   const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
-  if (unknown.length) fc.diags.error(keyPos(o, unknown[0], at), `${where} config contains unknown keys: ${unknown.join(', ')}`);
+  reportUnknownKeys(fc.diags, { obj: o, unknown, valid: allowed, where, fallback: at });
 }
 
 export function stringList(v: unknown, where: string, fc: FieldCtx, at: Pos | undefined, what = 'an array of strings'): string[] {
@@ -76,6 +78,10 @@ export function readArtifacts(v: unknown, fc: FieldCtx, at: Pos | undefined): Pl
   if (typeof when !== 'string' || !ARTIFACT_WHEN.includes(when)) fc.diags.error(valPos(v, 'when', at), `${where} when should be on_success, on_failure or always`);
   if (has(v, 'untracked') && typeof v.untracked !== 'boolean') fc.diags.error(valPos(v, 'untracked', at), `${where} untracked should be a boolean value`);
   const expire = v.expire_in === null || v.expire_in === undefined ? null : scalarString(v.expire_in);
+  // GitLab: a duration (ChronicDuration) or "never"; no variables here.
+  if (has(v, 'expire_in') && v.expire_in !== null && (expire === null || (expire.trim().toLowerCase() !== 'never' && parseDuration(expire) === null))) {
+    fc.diags.error(valPos(v, 'expire_in', at), `${where} expire in should be a duration`);
+  }
   return {
     name: v.name === null || v.name === undefined ? null : scalarString(v.name),
     paths: stringList(v.paths, `${where}:paths`, fc, valPos(v, 'paths', at)),
@@ -86,6 +92,19 @@ export function readArtifacts(v: unknown, fc: FieldCtx, at: Pos | undefined): Pl
     exposeAs: typeof v.expose_as === 'string' ? v.expose_as : null,
     reports,
   };
+}
+
+/** GitLab's KeyValidator: a cache key may not hold "/" (also URL-encoded) nor be "." or "..". */
+function cacheKeyProblem(key: string): string | null {
+  let path: string;
+  try {
+    path = decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    path = key.replace(/%2f/gi, '/'); // malformed escapes elsewhere: still catch an encoded "/"
+  }
+  if (path.includes('/')) return 'cannot contain the "/" character';
+  if (path === '.' || path === '..') return 'cannot be "." or ".."';
+  return null;
 }
 
 const CACHE_KEYS = ['key', 'untracked', 'paths', 'when', 'policy', 'unprotect', 'fallback_keys'];
@@ -114,7 +133,12 @@ export function readCache(v: unknown, fc: FieldCtx, at: Pos | undefined, expandK
     } else if (c.key !== undefined && c.key !== null) {
       const s = scalarString(c.key);
       if (s === null) fc.diags.error(valPos(c, 'key', pos), `${where}:key config should be a hash, a string or a symbol`);
-      else key = expandKey(s);
+      else {
+        // GitLab checks the key as written, URL-decoded (`%2F` is a "/" too), before any expansion.
+        const problem = cacheKeyProblem(s);
+        if (problem) fc.diags.error(valPos(c, 'key', pos), `${where}:key config ${problem}`);
+        key = expandKey(s);
+      }
     }
     const policy = c.policy ?? 'pull-push';
     if (typeof policy !== 'string' || !['pull-push', 'pull', 'push'].includes(policy)) {

@@ -10,10 +10,12 @@ import { normalizeVariables, scalarString, type YamlVariable } from './variables
 import { boundedJson, has, isObj, type Obj } from './values.js';
 import { parseDuration } from '../util/duration.js';
 import { lostUnresolvedReference } from './references.js';
+import { reportUnknownKeys } from './did-you-mean.js';
+import { applyJobInputs } from './job-inputs.js';
 
 export const JOB_KEYS = [
   'after_script', 'allow_failure', 'artifacts', 'before_script', 'cache', 'coverage', 'dast_configuration', 'dependencies',
-  'environment', 'except', 'extends', 'hooks', 'id_tokens', 'identity', 'image', 'inherit', 'interruptible',
+  'environment', 'except', 'extends', 'hooks', 'id_tokens', 'identity', 'image', 'inherit', 'inputs', 'interruptible',
   'manual_confirmation', 'needs', 'only', 'pages', 'parallel', 'publish', 'release', 'resource_group', 'retry', 'rules',
   'run', 'script', 'secrets', 'services', 'stage', 'start_in', 'tags', 'timeout', 'type', 'variables', 'when',
 ];
@@ -101,7 +103,7 @@ export function readNeeds(v: unknown, where: string, diags: Diagnostics, at: Pos
     }
     const allowed = ['job', 'artifacts', 'optional', 'parallel', 'pipeline', 'project', 'ref'];
     const unknown = Object.keys(n).filter((k) => !allowed.includes(k));
-    if (unknown.length) diags.error(keyPos(n, unknown[0], pos), `${where}:need config contains unknown keys: ${unknown.join(', ')}`);
+    reportUnknownKeys(diags, { obj: n, unknown, valid: allowed, where: `${where}:need`, fallback: pos });
     if (has(n, 'pipeline') || has(n, 'project')) {
       diags.warn(pos, `${where}: cross-project and parent-pipeline needs are not supported here and are ignored`);
       return;
@@ -121,14 +123,16 @@ export function readNeeds(v: unknown, where: string, diags: Diagnostics, at: Pos
   return out;
 }
 
-export function buildJobTemplate(name: string, raw: Obj, pos: Pos | undefined, defaults: Obj, diags: Diagnostics): JobTemplate {
+export function buildJobTemplate(name: string, written: Obj, pos: Pos | undefined, defaults: Obj, diags: Diagnostics): JobTemplate {
   const where = `jobs:${name}`;
+  // job inputs: `${{ job.inputs.X }}` replaced by their defaults (job-inputs.ts)
+  const raw = applyJobInputs(written, where, diags, pos);
   const fc: FieldCtx = { diags, where };
   // GitLab picks the job type first: `script`/`run` make a job, else `trigger` a bridge.
   const isBridge = !has(raw, 'script') && !has(raw, 'run') && has(raw, 'trigger');
   const allowedKeys = isBridge ? BRIDGE_KEYS : JOB_KEYS;
   const unknown = Object.keys(raw).filter((k) => !allowedKeys.includes(k));
-  if (unknown.length) diags.error(keyPos(raw, unknown[0], pos), `${where} config contains unknown keys: ${unknown.join(', ')}`);
+  reportUnknownKeys(diags, { obj: raw, unknown, valid: allowedKeys, where, fallback: pos });
   const at = (k: string): Pos | undefined => valPos(raw, k, pos);
 
   // inherit: default / variables
@@ -139,7 +143,7 @@ export function buildJobTemplate(name: string, raw: Obj, pos: Pos | undefined, d
     if (!isObj(inh)) diags.error(at('inherit'), `${where}:inherit config should be a hash`);
     else {
       const bad = Object.keys(inh).filter((k) => k !== 'default' && k !== 'variables');
-      if (bad.length) diags.error(keyPos(inh, bad[0], at('inherit')), `${where}:inherit config contains unknown keys: ${bad.join(', ')}`);
+      reportUnknownKeys(diags, { obj: inh, unknown: bad, valid: ['default', 'variables'], where: `${where}:inherit`, fallback: at('inherit') });
       for (const k of ['default', 'variables'] as const) {
         if (!has(inh, k)) continue;
         const v = inh[k];

@@ -3,14 +3,15 @@ import type { Diagnostic, PipelinePlan, PlanJob } from './plan.js';
 
 export interface LintJson {
   valid: boolean;
-  errors: { file: string; line: number; column: number; message: string }[];
+  /** `hints` (ours, e.g. "did you mean `script:`…?") only when there are some. */
+  errors: { file: string; line: number; column: number; message: string; hints?: { file: string; line: number; column: number; message: string }[] }[];
   warnings: { file: string; line: number; column: number; message: string }[];
   stages: string[];
   jobs: Record<string, unknown>[];
   workflow?: { created: false };
 }
 
-const diag = (d: Diagnostic) => ({ file: d.file, line: d.line, column: d.column, message: d.message });
+const diag = (d: Diagnostic) => ({ file: d.file, line: d.line, column: d.column, message: d.message, ...(d.hints?.length ? { hints: d.hints } : {}) });
 
 function jobJson(j: PlanJob): Record<string, unknown> {
   return {

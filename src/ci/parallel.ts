@@ -1,9 +1,10 @@
 // `parallel: N` (jobs "name 1/N" … "name N/N") and `parallel: matrix` (jobs "name: [a, b]"),
 // bounded to 200 jobs per definition as in GitLab.
 import type { Diagnostics } from './diagnostics.js';
-import { keyPos, valPos, type Pos } from './source-map.js';
+import { valPos, type Pos } from './source-map.js';
 import { scalarString } from './variables.js';
 import { isObj, type Obj } from './values.js';
+import { reportUnknownKeys } from './did-you-mean.js';
 
 export const MAX_PARALLEL = 200;
 
@@ -57,7 +58,7 @@ export function expandParallel(name: string, raw: unknown, where: string, diags:
     return single;
   }
   const unknown = Object.keys(raw).filter((k) => k !== 'matrix');
-  if (unknown.length) diags.error(keyPos(raw, unknown[0], at), `${where}:parallel config contains unknown keys: ${unknown.join(', ')}`);
+  reportUnknownKeys(diags, { obj: raw, unknown, valid: ['matrix'], where: `${where}:parallel`, fallback: at });
   const matrix = raw.matrix as unknown[];
   const combos = matrixCombinations(matrix, MAX_PARALLEL);
   const mpos = valPos(raw, 'matrix', at);

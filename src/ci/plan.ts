@@ -10,6 +10,13 @@ export interface SourcePosition {
 
 export interface Diagnostic extends SourcePosition {
   severity: 'error' | 'warning';
+  /** GitLab's message, as GitLab words it. */
+  message: string;
+  /** Ours on top, each where it applies: e.g. "did you mean `script:` instead of `scirpt:`?". */
+  hints?: DiagnosticHint[];
+}
+
+export interface DiagnosticHint extends SourcePosition {
   message: string;
 }
 
@@ -166,6 +173,16 @@ export interface CompileContext {
   defaultBranch: string;
   projectPath: string;
   commitMessage?: string;
+  /** The commit's author and date, the tag's message, the pipeline's user (CI_COMMIT_AUTHOR, GITLAB_USER_*…). */
+  commit?: {
+    authorName: string;
+    authorEmail: string;
+    timestamp: string;
+    tagMessage: string;
+    user: { id: number; login: string; name: string; email: string };
+  } | null;
+  /** The server and project as jobs see them (CI_SERVER_*, CI_API_V4_URL, CI_PROJECT_ID/URL/TITLE…); absent = unknown (lint). */
+  instance?: { serverUrl: string; projectId: number; projectTitle: string } | null;
   /** Files changed by the push, for `rules:changes` / `only:changes`; null = unknown (all match). */
   changedFiles: readonly string[] | null;
   /** Predefined, project, instance and pipeline variables visible to rules. */

@@ -8,6 +8,7 @@ import { keyPos, locOf, valPos, type Pos } from './source-map.js';
 import { expandVariables } from './variables.js';
 import { has, isObj, LimitError, type Obj } from './values.js';
 import { TOO_BIG } from './yaml-size.js';
+import { reportUnknownKeys } from './did-you-mean.js';
 
 export interface RuleEnv {
   ctx: CompileContext;
@@ -83,7 +84,7 @@ export function validateRules(raw: unknown, where: string, allowedKeys: readonly
       continue;
     }
     const unknown = Object.keys(rule).filter((k) => !allowedKeys.includes(k));
-    if (unknown.length) diags.error(keyPos(rule, unknown[0], pos), `${where}:rule config contains unknown keys: ${unknown.join(', ')}`);
+    reportUnknownKeys(diags, { obj: rule, unknown, valid: allowedKeys, where: `${where}:rule`, fallback: pos });
     if (has(rule, 'if')) {
       if (typeof rule.if !== 'string') diags.error(valPos(rule, 'if', pos), `${where}:rule if should be a string`);
       else if (compileIf(rule.if) instanceof ExpressionSyntaxError) diags.error(valPos(rule, 'if', pos), `${where}:rule if invalid expression syntax`);
@@ -182,7 +183,7 @@ export function normalizePolicy(raw: unknown, where: string, diags: Diagnostics,
     return null;
   }
   const unknown = Object.keys(raw).filter((k) => !POLICY_KEYS.includes(k));
-  if (unknown.length) diags.error(keyPos(raw, unknown[0], at), `${where} config contains unknown keys: ${unknown.join(', ')}`);
+  reportUnknownKeys(diags, { obj: raw, unknown, valid: POLICY_KEYS, where, fallback: at });
   for (const key of ['refs', 'variables', 'changes']) {
     if (!has(raw, key)) continue;
     const v = raw[key];

@@ -168,9 +168,56 @@ export function predefinedVariables(ctx: CompileContext, configPath: string): { 
   else if (ctx.source !== 'merge_request_event') vars.CI_COMMIT_BRANCH = ctx.ref;
   if (ctx.commitMessage !== undefined) {
     vars.CI_COMMIT_MESSAGE = ctx.commitMessage;
-    const title = ctx.commitMessage.split('\n')[0];
+    // GitLab's Commit#full_title / #description (the runner API computes the same)
+    const message = ctx.commitMessage;
+    const title = message.split(/[\r\n]/, 1)[0] ?? '';
+    const newline = message.indexOf('\n');
     vars.CI_COMMIT_TITLE = title;
-    vars.CI_COMMIT_DESCRIPTION = ctx.commitMessage.slice(title.length).replace(/^\n+/, '');
+    vars.CI_COMMIT_DESCRIPTION = title.length >= 100 ? message : newline < 0 ? '' : message.slice(newline + 1).replace(/\r?\n$/, '');
+  }
+  Object.assign(vars, instanceVariables(ctx));
+  const commit = ctx.commit;
+  if (commit) {
+    vars.CI_COMMIT_AUTHOR = `${commit.authorName} <${commit.authorEmail}>`;
+    vars.CI_COMMIT_TIMESTAMP = commit.timestamp;
+    if (ctx.isTag) vars.CI_COMMIT_TAG_MESSAGE = commit.tagMessage;
+    vars.GITLAB_USER_ID = String(commit.user.id);
+    vars.GITLAB_USER_LOGIN = commit.user.login;
+    vars.GITLAB_USER_NAME = commit.user.name;
+    vars.GITLAB_USER_EMAIL = commit.user.email;
   }
   return Object.entries(vars).map(([key, value]) => ({ key, value }));
+}
+
+/**
+ * Server and project variables GitLab has at pipeline creation, as the runner API sends them
+ * (src/runner-api/predefined-variables.ts computes the same from the same URL and project).
+ */
+function instanceVariables(ctx: CompileContext): Record<string, string> {
+  const inst = ctx.instance;
+  if (!inst?.serverUrl) return {};
+  let url: URL;
+  try {
+    url = new URL(inst.serverUrl);
+  } catch {
+    return {};
+  }
+  const protocol = url.protocol.replace(/:$/, '');
+  const base = url.origin + url.pathname.replace(/\/+$/, '');
+  const segments = ctx.projectPath.split('/');
+  return {
+    CI_SERVER_URL: base,
+    CI_SERVER_HOST: url.hostname,
+    CI_SERVER_PORT: url.port || (protocol === 'https' ? '443' : '80'),
+    CI_SERVER_PROTOCOL: protocol,
+    CI_SERVER_FQDN: url.host,
+    CI_SERVER_NAME: 'GitLab',
+    CI_API_V4_URL: `${base}/api/v4`,
+    CI_API_GRAPHQL_URL: `${base}/api/graphql`,
+    CI_PROJECT_ID: String(inst.projectId),
+    CI_PROJECT_URL: `${base}/${ctx.projectPath}`,
+    CI_PROJECT_TITLE: inst.projectTitle,
+    CI_PROJECT_ROOT_NAMESPACE: segments.length > 1 ? segments[0] : '',
+    CI_PROJECT_VISIBILITY: 'private',
+  };
 }

@@ -7,6 +7,7 @@
 import type { PipelinePlan } from '../ci/plan.js';
 import type {
   ApiToken,
+  CommitInfo,
   Artifact,
   CiVariable,
   FailureReason,
@@ -131,6 +132,7 @@ export interface CreatePipelineInput {
   beforeSha?: string;
   source: string;
   commitMessage?: string;
+  commit?: CommitInfo | null;
   variables?: PipelineVariable[];
   plan: PipelinePlan;
   parentPipelineId?: number | null;
@@ -156,6 +158,7 @@ export interface CreateFailedPipelineInput {
   beforeSha?: string;
   source: string;
   commitMessage?: string;
+  commit?: CommitInfo | null;
   variables?: PipelineVariable[];
   errors: PipelineConfigError[];
 }

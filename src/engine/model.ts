@@ -80,6 +80,8 @@ export interface Pipeline {
   /** Variables given when the pipeline was created (highest precedence). */
   variables: PipelineVariable[];
   commitMessage: string;
+  /** The commit's author, date and tag message, and who created the pipeline (null: unknown, older rows). */
+  commit?: CommitInfo | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -95,6 +97,25 @@ export interface Pipeline {
    * protected variables and CI_COMMIT_REF_PROTECTED for every job of the pipeline.
    */
   protected: boolean;
+}
+
+/** Who a pipeline is for (GITLAB_USER_*): the pusher's API token, else the commit's author. */
+export interface PipelineUser {
+  id: number;
+  login: string;
+  name: string;
+  email: string;
+}
+
+/** What git knows of a pipeline's commit (CI_COMMIT_AUTHOR, CI_COMMIT_TIMESTAMP, CI_COMMIT_TAG_MESSAGE). */
+export interface CommitInfo {
+  authorName: string;
+  authorEmail: string;
+  /** Commit (committer) date, ISO 8601 with its offset. */
+  timestamp: string;
+  /** The annotated tag's message (tag pipelines), else "". */
+  tagMessage: string;
+  user: PipelineUser;
 }
 
 /** One `.gitlab-ci.yml` error, where it is. */

@@ -140,7 +140,7 @@ describe('git smart HTTP', () => {
     await git(work, 'push', '-q', remote, 'main');
     const project = await t.coordinator.read.projectByPath('team/pushed');
     expect(project).not.toBeNull();
-    expect(t.pushes).toEqual([{ project, ref: 'main', isTag: false, sha: first, beforeSha: '0'.repeat(40) }]);
+    expect(t.pushes).toEqual([{ project, ref: 'main', isTag: false, sha: first, beforeSha: '0'.repeat(40), pusher: { tokenId: expect.any(Number), tokenName: expect.any(String), login: 'anyone' } }]);
     expect(await t.repos.resolve('team/pushed', 'refs/heads/main')).toBe(first);
 
     await writeFile(path.join(work, 'more.txt'), 'more');

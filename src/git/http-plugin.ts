@@ -42,6 +42,8 @@ export interface GitPushEvent {
   sha: string;
   /** Previous commit of the ref; zeros when the ref is new. */
   beforeSha: string;
+  /** Who pushed: the API token's id and name, and the user name git sent with it. */
+  pusher: { tokenId: number; tokenName: string; login: string };
 }
 
 export interface GitHttpPluginOptions {
@@ -91,14 +93,15 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
   }
 
   /** Checks the credentials for `service` on `projectPath`; returns the project and its repo. */
-  async function authorize(request: FastifyRequest, service: GitService, projectPath: string): Promise<{ project: Project; repo: string }> {
+  async function authorize(request: FastifyRequest, service: GitService, projectPath: string): Promise<{ project: Project; repo: string; pusher?: GitPushEvent['pusher'] }> {
     const credentials = parseBasicAuth(request.headers.authorization);
     if (!credentials) throw fail('unauthorized', 'HTTP Basic: Access denied');
     if (service === 'git-receive-pack') {
       const apiToken = await coordinator.authenticateApiToken(credentials.password);
       if (!apiToken) throw fail('forbidden', 'HTTP Basic: Access denied (pushing needs an API token)');
       const project = await coordinator.ensureProject(projectPath);
-      return { project, repo: await repos.ensure(project.path) };
+      const pusher = { tokenId: apiToken.id, tokenName: apiToken.name, login: credentials.username };
+      return { project, repo: await repos.ensure(project.path), pusher };
     }
     const project = await coordinator.read.projectByPath(projectPath);
     let allowed = false;
@@ -133,7 +136,7 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
 
   function rpc(service: GitService) {
     return async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
-      const { project, repo } = await authorize(request, service, projectPathOf(request.params));
+      const { project, repo, pusher } = await authorize(request, service, projectPathOf(request.params));
       const expected = `application/x-${service}-request`;
       if (request.headers['content-type']?.split(';')[0].trim().toLowerCase() !== expected) {
         throw fail('bad_request', `expected Content-Type ${expected}`);
@@ -160,7 +163,7 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
           finished = true;
           if (code !== 0) request.log.warn({ service, project: project.path, code, stderr }, 'git service failed');
           const refused = refusedRefMessages(reader.commands);
-          const after = code === 0 && options.onPush ? dispatchPushes(request, project, repo, reader.commands) : Promise.resolve([]);
+          const after = code === 0 && options.onPush ? dispatchPushes(request, { project, repo, pusher: pusher! }, reader.commands) : Promise.resolve([]);
           void after.then((lines) => output.finish(withoutRepeatedBlanks([...refused, ...lines])));
         });
       } else {
@@ -191,7 +194,11 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
     ];
   }
 
-  async function dispatchPushes(request: FastifyRequest, project: Project, repo: string, commands: RefUpdateCommand[]): Promise<string[]> {
+  async function dispatchPushes(
+    request: FastifyRequest,
+    { project, repo, pusher }: { project: Project; repo: string; pusher: GitPushEvent['pusher'] },
+    commands: RefUpdateCommand[],
+  ): Promise<string[]> {
     const lines: string[] = [];
     for (const command of commands) {
       const m = /^refs\/(heads|tags)\/(.+)$/.exec(command.ref);
@@ -207,6 +214,7 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
           isTag: m[1] === 'tags',
           sha: peeled || object,
           beforeSha: /^0+$/.test(command.oldSha) ? ZERO_SHA : command.oldSha,
+          pusher,
         });
         if (said) lines.push(...said);
       } catch (error) {

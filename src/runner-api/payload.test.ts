@@ -157,7 +157,7 @@ describe('buildJobPayload', () => {
       CI_JOB_STAGE: 'build', CI_JOB_URL: 'http://127.0.0.1:8080/grp/sub/demo/-/jobs/17', CI_JOB_STARTED_AT: '2026-01-02T03:04:05Z',
       CI_NODE_INDEX: '2', CI_NODE_TOTAL: '3', CI_PIPELINE_ID: '5', CI_PIPELINE_IID: '2', CI_PIPELINE_SOURCE: 'push',
       CI_COMMIT_SHA: SHA, CI_COMMIT_SHORT_SHA: 'aaaaaaaa', CI_COMMIT_REF_NAME: 'feature/x', CI_COMMIT_REF_SLUG: 'feature-x',
-      CI_COMMIT_BRANCH: 'feature/x', CI_COMMIT_TITLE: 'Title line', CI_COMMIT_DESCRIPTION: 'Body text', CI_COMMIT_REF_PROTECTED: 'false',
+      CI_COMMIT_BRANCH: 'feature/x', CI_COMMIT_TITLE: 'Title line', CI_COMMIT_DESCRIPTION: '\nBody text', CI_COMMIT_REF_PROTECTED: 'false',
       CI_SERVER_URL: 'http://127.0.0.1:8080', CI_SERVER_HOST: '127.0.0.1', CI_SERVER_PORT: '8080', CI_SERVER_PROTOCOL: 'http',
       CI_API_V4_URL: 'http://127.0.0.1:8080/api/v4', CI_PROJECT_ID: '3', CI_PROJECT_NAME: 'demo', CI_PROJECT_PATH: 'grp/sub/demo',
       CI_PROJECT_PATH_SLUG: 'grp-sub-demo', CI_PROJECT_NAMESPACE: 'grp/sub', CI_PROJECT_ROOT_NAMESPACE: 'grp',

@@ -49,6 +49,18 @@ export function environmentTier(name: string): string {
   return 'other';
 }
 
+/**
+ * GitLab's Commit#full_title and #description: the first line; the message without it (one
+ * trailing newline chomped, a blank second line kept), or the whole message when the title has
+ * 100 characters or more. Same rule as the compiler's (src/ci/variables.ts).
+ */
+export function commitTitleAndDescription(message: string): { title: string; description: string } {
+  const title = message.split(/[\r\n]/, 1)[0] ?? '';
+  if (title.length >= 100) return { title, description: message };
+  const newline = message.indexOf('\n');
+  return { title, description: newline < 0 ? '' : message.slice(newline + 1).replace(/\r?\n$/, '') };
+}
+
 export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext): JobVariable[] {
   const { job, pipeline, project, runner, token } = claimed;
   const server = serverUrlParts(ctx.externalUrl);
@@ -56,9 +68,7 @@ export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext)
   const segments = project.path.split('/');
   const namespace = segments.slice(0, -1).join('/');
   const message = pipeline.commitMessage ?? '';
-  const newline = message.indexOf('\n');
-  const title = newline < 0 ? message : message.slice(0, newline);
-  const description = newline < 0 ? '' : message.slice(newline + 1).replace(/^\n+/, '');
+  const { title, description } = commitTitleAndDescription(message);
   const spec = job.spec;
   const out: JobVariable[] = [];
   const add = (variable: JobVariable) => out.push(variable);
@@ -81,10 +91,9 @@ export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext)
   add(v('CI_JOB_STAGE', job.stage));
   if (spec.when === 'manual') add(v('CI_JOB_MANUAL', 'true'));
   if (pipeline.source === 'trigger') add(v('CI_PIPELINE_TRIGGERED', 'true'));
-  if (spec.parallel) {
-    add(v('CI_NODE_INDEX', spec.parallel.index));
-    add(v('CI_NODE_TOTAL', spec.parallel.total));
-  }
+  // GitLab: CI_NODE_TOTAL is always set (1 without `parallel`), CI_NODE_INDEX only with it.
+  if (spec.parallel) add(v('CI_NODE_INDEX', spec.parallel.index));
+  add(v('CI_NODE_TOTAL', spec.parallel?.total ?? 1));
   add(v('CI_BUILD_NAME', job.name));
   add(v('CI_BUILD_STAGE', job.stage));
   if (spec.environment) {
@@ -145,9 +154,10 @@ export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext)
   add(v('CI_COMMIT_BEFORE_SHA', pipeline.beforeSha || '0'.repeat(40)));
   add(v('CI_COMMIT_REF_NAME', pipeline.ref));
   add(v('CI_COMMIT_REF_SLUG', slugify(pipeline.ref)));
+  const commit = pipeline.commit ?? null;
   if (pipeline.isTag) {
     add(v('CI_COMMIT_TAG', pipeline.ref));
-    add(v('CI_COMMIT_TAG_MESSAGE', ''));
+    add(v('CI_COMMIT_TAG_MESSAGE', commit?.tagMessage ?? ''));
   } else {
     add(v('CI_COMMIT_BRANCH', pipeline.ref));
   }
@@ -155,7 +165,15 @@ export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext)
   add(v('CI_COMMIT_TITLE', title));
   add(v('CI_COMMIT_DESCRIPTION', description));
   add(v('CI_COMMIT_REF_PROTECTED', ctx.protectedRef ? 'true' : 'false'));
-  add(v('CI_COMMIT_TIMESTAMP', iso8601(pipeline.createdAt)));
+  // The commit's committer date (older pipelines without commit info: the pipeline's creation).
+  add(v('CI_COMMIT_TIMESTAMP', commit?.timestamp || iso8601(pipeline.createdAt)));
+  if (commit) {
+    add(v('CI_COMMIT_AUTHOR', `${commit.authorName} <${commit.authorEmail}>`));
+    add(v('GITLAB_USER_ID', commit.user.id));
+    add(v('GITLAB_USER_LOGIN', commit.user.login));
+    add(v('GITLAB_USER_NAME', commit.user.name));
+    add(v('GITLAB_USER_EMAIL', commit.user.email));
+  }
 
   // Runner (server-known).
   add(v('CI_RUNNER_ID', runner.id));

@@ -35,6 +35,7 @@ import { redactingLogger } from './log-redaction.js';
 import { SecretKeyError } from '../store/sql/secret-box.js';
 import { AppError } from '../util/errors.js';
 import { createCompilePool } from './compile-pool.js';
+import { commitInfoFor } from './commit-info-for.js';
 import { lintPlugin } from './lint-plugin.js';
 import { createMetrics } from './metrics.js';
 import { monitoringPlugin } from './monitoring-plugin.js';
@@ -121,13 +122,18 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
 
   const createPipelineFor: CreatePipelineFor = async (input) => {
     const repoPath = repos.pathFor(input.project.path);
+    const facts = await commitInfoFor({ repoPath, sha: input.sha, ref: input.ref, isTag: input.isTag, pusher: input.pusher });
     return pipelineFromCommit({
       coordinator,
+      commit: facts?.commit ?? null,
+      serverUrl: externalUrl() || undefined,
       files: projectFilesAt(repoPath, input.sha),
       changedFiles: await changedFiles(repoPath, input.beforeSha, input.sha),
       createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),
       lastCommitFor: (file) => lastCommitFor(repoPath, input.sha, file),
       ...input,
+      // a push brings no message: git has it (the same commit via `--dir` or a tarball does too)
+      commitMessage: input.commitMessage ?? facts?.message,
       compile: compiler.compile,
     });
   };

@@ -11,6 +11,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'gcd-intake-'));
 let server: DispatcherServer;
 let url = '';
 let token = '';
+let tokenId = 0;
 
 function tarball(files: Record<string, string>): Buffer {
   const dir = path.join(work, `src-${Math.random().toString(36).slice(2)}`);
@@ -31,7 +32,9 @@ const post = (body: Buffer, query: string, auth = true) =>
 beforeAll(async () => {
   server = await createServer(loadServerConfig({ flags: { dataDir: path.join(work, 'data'), logLevel: 'silent', webRoot: null } }));
   url = await server.start();
-  token = (await server.coordinator.createApiToken('t', 'user')).token;
+  const created = await server.coordinator.createApiToken('t', 'user');
+  token = created.token;
+  tokenId = created.apiToken.id;
 });
 afterAll(async () => {
   await server.close();
@@ -58,6 +61,9 @@ describe('POST /api/ui/pipelines', () => {
     expect(files.split('\n')).toContain('x.txt');
     const detail = await server.coordinator.read.pipeline(body.pipeline.id);
     expect(detail?.pipeline.variables).toEqual([{ key: 'K', value: 'V' }]);
+    // GITLAB_USER_ID / GITLAB_USER_LOGIN: the uploading token; the rest from the snapshot commit
+    expect(detail?.pipeline.commit?.user).toMatchObject({ id: tokenId, login: 't' });
+    expect(detail?.pipeline.commit?.timestamp).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
   it('answers 400 with file:line:col diagnostics for an invalid configuration, and creates nothing', async () => {

@@ -72,7 +72,7 @@ export async function intakePlugin(app: FastifyInstance, opts: IntakePluginOptio
     const project = await opts.coordinator.ensureProject(projectPath);
     await opts.repos.ensure(project.path);
     const snapshot = await importTarball({ repos: opts.repos, projectPath: project.path, tarball: body, ref });
-    const result = await opts.createPipelineFor({ project, ref, isTag, sha: snapshot.sha, beforeSha: snapshot.beforeSha, source, commitMessage: snapshot.message, variables });
+    const result = await opts.createPipelineFor({ project, ref, isTag, sha: snapshot.sha, beforeSha: snapshot.beforeSha, source, commitMessage: snapshot.message, variables, pusher: { tokenId: apiToken.id, login: apiToken.name } });
     if (!result.detail) return reply.code(200).send({ pipeline: null, reason: result.plan.workflow.created ? 'no jobs' : 'workflow:rules' });
     return reply.code(201).send({ pipeline: result.detail.pipeline, jobs: result.detail.jobs.map((j) => ({ id: j.id, name: j.name, stage: j.stage, status: j.status })) });
   });

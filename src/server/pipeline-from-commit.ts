@@ -7,7 +7,7 @@
 import { compile } from '../ci/index.js';
 import type { CompileOptions, Diagnostic, PipelinePlan, ProjectFiles } from '../ci/plan.js';
 import type { Coordinator, PipelineDetail } from '../engine/coordinator.js';
-import type { Pipeline, PipelineVariable, Project } from '../engine/model.js';
+import type { CommitInfo, Pipeline, PipelineVariable, Project } from '../engine/model.js';
 import { AppError } from '../util/errors.js';
 import { resolveFileCacheKeys, type LastCommitFor } from './cache-key-files.js';
 
@@ -32,6 +32,10 @@ export interface PipelineFromCommitInput {
   beforeSha?: string;
   source: string;
   commitMessage?: string;
+  /** The commit's author, date, tag message and the pipeline's user (read from git by the server). */
+  commit?: CommitInfo | null;
+  /** The server's external URL, for the CI_SERVER_* / CI_PROJECT_URL variables rules see. */
+  serverUrl?: string;
   variables?: PipelineVariable[];
   changedFiles?: readonly string[] | null;
   /** Record a failed pipeline (config_error, yaml_errors) when the configuration is invalid. */
@@ -48,7 +52,10 @@ export interface PipelineFromCommitInput {
 
 /** The server's commit -> pipeline entry point, as handed to the HTTP intake routes. */
 export type CreatePipelineFor = (
-  input: Omit<PipelineFromCommitInput, 'coordinator' | 'files' | 'createPipelineRef' | 'changedFiles' | 'lastCommitFor'>,
+  input: Omit<PipelineFromCommitInput, 'coordinator' | 'files' | 'createPipelineRef' | 'changedFiles' | 'commit' | 'serverUrl' | 'lastCommitFor'> & {
+    /** Who pushed (git push): GITLAB_USER_ID and GITLAB_USER_LOGIN; else the commit's author. */
+    pusher?: { tokenId: number; login: string };
+  },
 ) => Promise<PipelineFromCommitResult>;
 
 export interface PipelineFromCommitResult {
@@ -71,6 +78,8 @@ export async function planForCommit(input: Omit<PipelineFromCommitInput, 'create
       defaultBranch: input.project.defaultBranch,
       projectPath: input.project.path,
       commitMessage: input.commitMessage,
+      commit: input.commit ?? null,
+      instance: input.serverUrl ? { serverUrl: input.serverUrl, projectId: input.project.id, projectTitle: input.project.name } : null,
       changedFiles: input.changedFiles ?? null,
       variables,
     },
@@ -81,9 +90,9 @@ export async function pipelineFromCommit(input: PipelineFromCommitInput): Promis
   const compiled = await planForCommit(input);
   if (compiled.errors.length > 0) {
     const record = input.recordConfigError && input.files.read('.gitlab-ci.yml') !== undefined;
-    const { ref, isTag, sha, beforeSha, source, commitMessage, variables } = input;
+    const { ref, isTag, sha, beforeSha, source, commitMessage, commit, variables } = input;
     const failed = record
-      ? await input.coordinator.createFailedPipeline({ projectId: input.project.id, ref, isTag, sha, beforeSha, source, commitMessage, variables, errors: compiled.errors })
+      ? await input.coordinator.createFailedPipeline({ projectId: input.project.id, ref, isTag, sha, beforeSha, source, commitMessage, commit, variables, errors: compiled.errors })
       : null;
     throw new ConfigInvalidError(compiled.errors, failed);
   }
@@ -98,6 +107,7 @@ export async function pipelineFromCommit(input: PipelineFromCommitInput): Promis
     beforeSha: input.beforeSha,
     source: input.source,
     commitMessage: input.commitMessage,
+    commit: input.commit ?? null,
     variables: input.variables,
     plan,
     beforeCommit: (pipelineId) => input.createPipelineRef(pipelineId, input.sha),

@@ -26,7 +26,10 @@ export async function pipelineForPush(push: GitPushEvent, options: PushPipelineO
     options.log('push did not create a pipeline', error, push);
     if (!(error instanceof ConfigInvalidError)) return ['', `Could not create a pipeline for ${what} (server error; see the server log).`, ''];
     if (!error.pipeline) return []; // no .gitlab-ci.yml: nothing to run, nothing to say (as GitLab)
-    const errors = error.diagnostics.slice(0, MAX_ERROR_LINES).map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`);
+    // GitLab's message, then our "did you mean" hints (each at the unknown key).
+    const errors = error.diagnostics
+      .slice(0, MAX_ERROR_LINES)
+      .flatMap((d) => [`  ${d.file}:${d.line}:${d.column}: ${d.message}`, ...(d.hints ?? []).map((h) => `  ${h.file}:${h.line}:${h.column}: hint: ${h.message}`)]);
     if (error.diagnostics.length > MAX_ERROR_LINES) errors.push(`  … and ${error.diagnostics.length - MAX_ERROR_LINES} more`);
     return [
       '',

@@ -63,6 +63,7 @@ broken:
     const noScript = await runCli(['run', project('build:\n  scirpt: [echo hi]\n')]);
     expect(noScript.code).toBe(2);
     expect(noScript.stderr).toContain('.gitlab-ci.yml:1:1: error: jobs:build config should implement the script:, run:, or trigger: keyword');
+    expect(noScript.stderr).toContain('.gitlab-ci.yml:2:3: hint: did you mean `script:` instead of `scirpt:`?');
   });
 
   it('exits 0 with allowed failures and prints the documented --json shape only', async () => {

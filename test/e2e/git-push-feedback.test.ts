@@ -67,13 +67,15 @@ describe('git push feedback', () => {
   });
 
   it('prints the file:line:col errors of an invalid .gitlab-ci.yml and records the failed pipeline GitLab shows', async () => {
-    const sha = commit('.gitlab-ci.yml', 'build:\n  script: [make]\ntest:\n  script: [make test]\n  needs: [ghost]\n', 'invalid');
+    const sha = commit('.gitlab-ci.yml', 'build:\n  script: [make]\n  tgas: [x]\ntest:\n  script: [make test]\n  needs: [ghost]\n', 'invalid');
     const r = await push('main');
     // The branch is updated (as on GitLab); only the pipeline fails.
     expect(r.code).toBe(0);
     expect(execFileSync('git', ['-C', server.repos.pathFor('team/feedback'), 'rev-parse', 'refs/heads/main'], { encoding: 'utf8' }).trim()).toBe(sha);
     const errorLine = r.stderr.split('\n').find((l) => /^remote: +\.gitlab-ci\.yml:\d+:\d+: .*ghost/.test(l));
     expect(errorLine, r.stderr).toBeDefined();
+    // GitLab's message as it is, then our hint at the misspelt key
+    expect(r.stderr).toMatch(/remote: +\.gitlab-ci\.yml:3:3: jobs:build config contains unknown keys: tgas\s*\nremote: +\.gitlab-ci\.yml:3:3: hint: did you mean `tags:` instead of `tgas:`\?/);
     const m = /Pipeline #(\d+) failed for branch main: \.gitlab-ci\.yml is invalid \(config_error\)/.exec(r.stderr);
     expect(m, r.stderr).not.toBeNull();
     const id = Number(m![1]);
@@ -86,7 +88,9 @@ describe('git push feedback', () => {
     expect(view.pipeline).toMatchObject({ status: 'failed', sha, source: 'push', failureReason: 'config_error' });
     expect(view.jobs).toEqual([]);
     expect(view.pipeline.yamlErrors[0]).toMatchObject({ file: '.gitlab-ci.yml' });
-    expect(`  ${view.pipeline.yamlErrors[0].file}:${view.pipeline.yamlErrors[0].line}:${view.pipeline.yamlErrors[0].column}: ${view.pipeline.yamlErrors[0].message}`).toBe(errorLine!.replace(/^remote: /, '').trimEnd());
+    const ghost = view.pipeline.yamlErrors.find((e) => e.message.includes('ghost'))!;
+    expect(`  ${ghost.file}:${ghost.line}:${ghost.column}: ${ghost.message}`).toBe(errorLine!.replace(/^remote: /, '').trimEnd());
+    expect(view.pipeline.yamlErrors.map((e) => e.message)).toContain('jobs:build config contains unknown keys: tgas');
     const list = (await api('/pipelines')) as { pipelines?: { id: number; status: string }[] } | { id: number; status: string }[];
     const rows = Array.isArray(list) ? list : (list.pipelines ?? []);
     expect(rows.find((p) => p.id === id)?.status).toBe('failed');

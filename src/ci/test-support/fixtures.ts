@@ -16,6 +16,8 @@ export interface FixtureExpectation {
   valid: boolean;
   /** Exact list of `file:line:col: error: message` lines. */
   errors: string[];
+  /** Exact list of `file:line:col: hint: message` lines of the errors' hints (default: none). */
+  hints?: string[];
   /** Substrings, each expected in some warning. */
   warnings?: string[];
   stages?: string[];

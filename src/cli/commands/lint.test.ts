@@ -80,6 +80,8 @@ describe('lint command', () => {
     const r = await lintInProcess([dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('.gitlab-ci.yml:2:3: error: jobs:build config contains unknown keys: scirpt');
+    // GitLab's message as it is, then a hint at the unknown key
+    expect(r.stderr).toContain('.gitlab-ci.yml:2:3: error: jobs:build config contains unknown keys: scirpt\n.gitlab-ci.yml:2:3: hint: did you mean `script:` instead of `scirpt:`?\n');
     expect(r.stderr).toContain('.gitlab-ci.yml:5:11: error: test job: undefined need: nope');
     expect(r.stdout).toContain('invalid: ');
   });

@@ -27,6 +27,7 @@ export async function createFailedPipeline(ctx: EngineContext, input: CreateFail
       stages: [],
       variables: input.variables ?? [],
       commitMessage: input.commitMessage ?? '',
+      commit: input.commit ?? null,
       createdAt: now,
       startedAt: null,
       finishedAt: now,

@@ -46,6 +46,7 @@ export async function createPipeline(ctx: EngineContext, input: CreatePipelineIn
       stages: plan.stages,
       variables: input.variables ?? [],
       commitMessage: input.commitMessage ?? '',
+      commit: input.commit ?? null,
       createdAt: now,
       startedAt: null,
       finishedAt: null,

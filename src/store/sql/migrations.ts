@@ -141,6 +141,11 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX artifacts_expire_at ON artifacts (expire_at)`,
     ],
   },
+  {
+    version: 10,
+    name: "pipelines.commit_info: the commit's author, date, tag message and the pipeline's user (JSON)",
+    sql: [`ALTER TABLE pipelines ADD COLUMN commit_info text`],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

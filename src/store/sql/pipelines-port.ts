@@ -60,6 +60,7 @@ export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
           stages: JSON.stringify(p.stages),
           variables: sealList(box, p.variables, 'pipelines.variables'),
           commit_message: p.commitMessage,
+          commit_info: p.commit ? JSON.stringify(p.commit) : null,
           created_at: p.createdAt,
           started_at: p.startedAt,
           finished_at: p.finishedAt,

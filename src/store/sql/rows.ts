@@ -36,6 +36,7 @@ export function toPipeline(r: Selectable<PipelinesTable>, box: SecretBox): Pipel
     stages: JSON.parse(r.stages),
     variables: openList(box, r.variables, 'pipelines.variables'),
     commitMessage: r.commit_message,
+    commit: r.commit_info ? JSON.parse(r.commit_info) : null,
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,

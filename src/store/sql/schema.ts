@@ -25,6 +25,8 @@ export interface PipelinesTable {
   stages: string;
   variables: string;
   commit_message: string;
+  /** JSON CommitInfo, or null. */
+  commit_info: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
