@@ -4,28 +4,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../support/run-cli.js';
 import { docker, ensureBusyboxImage, labelledContainers, removeLabelledContainers, requireDocker } from '../support/docker-images.js';
+import { freeHostPort as freePort } from '../support/docker-engine.js';
 
 const haveDocker = await requireDocker('docker executor e2e (cli run --executor docker)');
 const work = mkdtempSync(path.join(tmpdir(), 'gcd-cli-docker-'));
 const IMAGE_A = 'gcd-test/busybox-a:latest';
 const IMAGE_B = 'gcd-test/busybox-b:latest';
 const IMAGE_BASH = 'gcd-test/busybox-bash:latest';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let n = 0;
 function project(yaml: string): string {

@@ -17,9 +17,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { requireDocker } from '../support/docker-engine.js';
+import { freeHostPort, requireDocker } from '../support/docker-engine.js';
 import { dockerClient, ensureNodeBaseImage, hasCommand } from '../support/stack-image.js';
-import { createPipelineFromDir, freePort, waitForPipelineOver, type PipelineDetailView } from '../support/dispatcher-process.js';
+import { createPipelineFromDir, waitForPipelineOver, type PipelineDetailView } from '../support/dispatcher-process.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const IMAGE = 'gcd-test/dispatcher:stack';
@@ -78,7 +78,7 @@ describe.skipIf(!docker)('the Docker stack', () => {
   const runnerConfig = async () => JSON.parse(await compose(['exec', '-T', 'runner', 'cat', '/home/gcd/.gitlab-ci-dispatcher/runner.json'])) as { runners: { id: number; token: string }[] };
 
   beforeAll(async () => {
-    port = await freePort();
+    port = await freeHostPort();
     url = `http://127.0.0.1:${port}`;
     await timed('base image', () => ensureNodeBaseImage());
     await timed('dispatcher image', () => compose(['build', 'dispatcher'], 900_000));
