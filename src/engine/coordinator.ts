@@ -150,18 +150,9 @@ export interface CreatePipelineInput {
 }
 
 /** A pipeline that failed on its configuration (GitLab: status failed, config_error, yaml_errors). */
-export interface CreateFailedPipelineInput {
-  projectId: number;
-  ref: string;
-  isTag: boolean;
-  sha: string;
-  beforeSha?: string;
-  source: string;
-  commitMessage?: string;
-  commit?: CommitInfo | null;
-  variables?: PipelineVariable[];
+export type CreateFailedPipelineInput = Omit<CreatePipelineInput, 'plan' | 'parentPipelineId' | 'parentJobId' | 'beforeCommit'> & {
   errors: PipelineConfigError[];
-}
+};
 
 export interface PipelineDetail {
   pipeline: Pipeline;
