@@ -1,7 +1,7 @@
 // The UI/CLI API over real HTTP against a real coordinator (SQLite), real trace and blob stores.
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { zipOf } from '../artifacts/test-support/zip-of.js';
 import { job as planJob, need, planOf } from '../engine/test-support/plan-builder.js';
 import type { Job, Runner } from '../engine/model.js';
 import { createApiHarness, readEvents, type ApiHarness } from './test-support/api-harness.js';
@@ -34,17 +34,6 @@ async function newPipeline(plan = planOf(['build', 'test', 'deploy'], [
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (res: Response): Promise<{ status: number; body: any }> => ({ status: res.status, body: await res.json() });
-
-function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), name);
-  zip.end();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 beforeAll(async () => {
   h = await createApiHarness({ anonymousRead: true });

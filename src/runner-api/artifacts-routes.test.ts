@@ -4,25 +4,13 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { zipOf } from '../artifacts/test-support/zip-of.js';
 import { sweepExpiredArtifacts } from '../artifacts/expiry-sweeper.js';
 import { job as planJob, need, planOf } from '../engine/test-support/plan-builder.js';
 import { checkJobPayload } from './test-support/json-schema-check.js';
 import { call, RunnerClient } from './test-support/runner-client.js';
 import { startRunnerApiTestServer, type RunnerApiTestServer } from './test-support/start-test-server.js';
 import type { JobPayload } from './protocol.js';
-
-function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), name);
-  zip.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
-}
 
 const artifacts = { name: null, paths: ['out/'], exclude: [], untracked: false, when: 'on_success' as const, expireIn: null, exposeAs: null, reports: { dotenv: ['build.env'] } };
 

@@ -11,7 +11,7 @@ import { open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import yazl from 'yazl';
+import { zipOf } from '../../src/artifacts/test-support/zip-of.js';
 import { RunnerClient } from '../../src/runner-api/test-support/runner-client.js';
 import { createServer, type DispatcherServer } from '../../src/server/create-server.js';
 import { loadServerConfig } from '../../src/server/config.js';
@@ -25,18 +25,6 @@ const mounted = (() => {
   console.warn(`[skip] disk-full fault test: cannot mount a tmpfs as the data directory (${(r.stderr || r.error?.message || '').trim()})`);
   return false;
 })();
-
-function zipOf(content: Buffer): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(content, 'out.bin', { compress: false });
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
-}
 
 /** Writes filler files into `dir` until the filesystem refuses (ENOSPC); returns the bytes written. */
 async function fill(dir: string): Promise<number> {
@@ -113,7 +101,7 @@ describe.skipIf(!mounted)('disk full under the data directory', () => {
         body: tarball,
       });
     const content = randomBytes(300 * 1024);
-    const zip = await zipOf(content);
+    const zip = await zipOf({ 'out.bin': content }, { compress: false });
 
     const whileFull = {
       trace: await client.patchTrace(j, head.length, chunk),

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { zipOf } from '../../src/artifacts/test-support/zip-of.js';
 import { job as planJob, planOf } from '../../src/engine/test-support/plan-builder.js';
 import type { EngineCoordinator } from '../../src/engine/create-coordinator.js';
 import { loadServerConfig } from '../../src/server/config.js';
@@ -42,17 +42,6 @@ let server: DispatcherServer;
 let coordinator: EngineCoordinator;
 let pg: ThrowawayDatabase | null = null;
 const routes: { method: string; url: string }[] = [];
-
-function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), name);
-  zip.end();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'gcd-fuzz-'));

@@ -2,24 +2,13 @@
 // not a zip at all. Each answers 422 with the reason (JSON), never a 500, and the server goes on.
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { zipOf } from '../../artifacts/test-support/zip-of.js';
 import { job as planJob, planOf } from '../../engine/test-support/plan-builder.js';
 import type { Job } from '../../engine/model.js';
 import { createApiHarness, type ApiHarness } from '../test-support/api-harness.js';
 
 let h: ApiHarness;
 let refs = 0;
-
-function zipOf(files: Record<string, string>, compress = true): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), name, { compress });
-  zip.end();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
 
 /** The zip with the compressed data of its first entry replaced by bytes inflate refuses. */
 function corruptFirstEntry(zip: Buffer): Buffer {
@@ -91,7 +80,7 @@ describe('broken artifact archives', () => {
   });
 
   it('a stored entry whose data is cut short: 422, and the server keeps answering', async () => {
-    const stored = await zipOf({ 'raw.bin': 'r'.repeat(4000) }, false);
+    const stored = await zipOf({ 'raw.bin': 'r'.repeat(4000) }, { compress: false });
     // Cut the stored data in half: the local header still claims 4000 bytes.
     const nameLength = stored.readUInt16LE(26);
     const start = 30 + nameLength + stored.readUInt16LE(28);
