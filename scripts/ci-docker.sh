@@ -2,9 +2,16 @@
 # starts Debian's dockerd (no bridge, no iptables: the tests use host networking) in the
 # background and stops it, by its PID, when the calling shell exits; an engine that was already
 # running is left alone.
-#   GCD_DOCKER_SOCKET  the engine's socket (default /var/run/docker.sock)
+#   GCD_DOCKER_SOCKET  the engine's socket (default: DOCKER_HOST's unix socket, else
+#                      /var/run/docker.sock); exported to the tests as DOCKER_HOST
 #   GCD_DOCKERD_LOG    where a started dockerd writes (default test-output/dockerd.log)
-GCD_DOCKER_SOCKET="${GCD_DOCKER_SOCKET:-/var/run/docker.sock}"
+if [ -z "${GCD_DOCKER_SOCKET:-}" ]; then
+  case "${DOCKER_HOST:-}" in
+    unix://*) GCD_DOCKER_SOCKET="${DOCKER_HOST#unix://}" ;;
+    *) GCD_DOCKER_SOCKET=/var/run/docker.sock ;;
+  esac
+fi
+export DOCKER_HOST="unix://$GCD_DOCKER_SOCKET"
 dockerd_pid=""
 
 docker_ping() { curl -fsS --max-time 2 --unix-socket "$GCD_DOCKER_SOCKET" http://localhost/_ping >/dev/null 2>&1; }

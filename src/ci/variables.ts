@@ -3,6 +3,8 @@ import type { Diagnostics } from './diagnostics.js';
 import type { CompileContext, PlanVariable } from './plan.js';
 import { isFloatKey, keyPos, valPos, type Pos } from './source-map.js';
 import { has, isObj } from './values.js';
+import { commitTitleAndDescription } from '../util/commit-message.js';
+import { serverUrlParts } from '../util/server-url.js';
 
 /** A scalar as GitLab's YAML (Ruby) prints it: 2.0 stays "2.0". */
 export function scalarString(v: unknown, parent?: unknown, key?: string): string | null {
@@ -168,12 +170,9 @@ export function predefinedVariables(ctx: CompileContext, configPath: string): { 
   else if (ctx.source !== 'merge_request_event') vars.CI_COMMIT_BRANCH = ctx.ref;
   if (ctx.commitMessage !== undefined) {
     vars.CI_COMMIT_MESSAGE = ctx.commitMessage;
-    // GitLab's Commit#full_title / #description (the runner API computes the same)
-    const message = ctx.commitMessage;
-    const title = message.split(/[\r\n]/, 1)[0] ?? '';
-    const newline = message.indexOf('\n');
+    const { title, description } = commitTitleAndDescription(ctx.commitMessage);
     vars.CI_COMMIT_TITLE = title;
-    vars.CI_COMMIT_DESCRIPTION = title.length >= 100 ? message : newline < 0 ? '' : message.slice(newline + 1).replace(/\r?\n$/, '');
+    vars.CI_COMMIT_DESCRIPTION = description;
   }
   Object.assign(vars, instanceVariables(ctx));
   const commit = ctx.commit;
@@ -196,21 +195,20 @@ export function predefinedVariables(ctx: CompileContext, configPath: string): { 
 function instanceVariables(ctx: CompileContext): Record<string, string> {
   const inst = ctx.instance;
   if (!inst?.serverUrl) return {};
-  let url: URL;
+  let server: ReturnType<typeof serverUrlParts>;
   try {
-    url = new URL(inst.serverUrl);
+    server = serverUrlParts(inst.serverUrl);
   } catch {
     return {};
   }
-  const protocol = url.protocol.replace(/:$/, '');
-  const base = url.origin + url.pathname.replace(/\/+$/, '');
+  const { base } = server;
   const segments = ctx.projectPath.split('/');
   return {
     CI_SERVER_URL: base,
-    CI_SERVER_HOST: url.hostname,
-    CI_SERVER_PORT: url.port || (protocol === 'https' ? '443' : '80'),
-    CI_SERVER_PROTOCOL: protocol,
-    CI_SERVER_FQDN: url.host,
+    CI_SERVER_HOST: server.host,
+    CI_SERVER_PORT: server.port,
+    CI_SERVER_PROTOCOL: server.protocol,
+    CI_SERVER_FQDN: server.fqdn,
     CI_SERVER_NAME: 'GitLab',
     CI_API_V4_URL: `${base}/api/v4`,
     CI_API_GRAPHQL_URL: `${base}/api/graphql`,

@@ -2,7 +2,7 @@
 // AbortSignal, or sync for the compiler's ProjectFiles reads. Streaming protocol traffic is
 // spawned directly by smart-http.ts.
 import { execFileSync, spawn } from 'node:child_process';
-import { AppError } from '../util/errors.js';
+import { AppError, INSUFFICIENT_STORAGE } from '../util/errors.js';
 
 export interface RunGitOptions {
   cwd?: string;
@@ -45,10 +45,10 @@ export class GitCommandError extends AppError {
     const full = /No space left on device|Disk quota exceeded/i.test(stderr);
     super(
       full ? 'insufficient_storage' : 'internal',
-      full ? 'insufficient storage on the server: try again later' : `git ${args.join(' ')} failed (${exitCode}): ${stderr.trim().slice(0, 500)}`,
+      full ? INSUFFICIENT_STORAGE.message : `git ${args.join(' ')} failed (${exitCode}): ${stderr.trim().slice(0, 500)}`,
       full ? { stderr: stderr.trim().slice(0, 500) } : undefined,
     );
-    if (full) this.retryAfterSeconds = 30;
+    if (full) this.retryAfterSeconds = INSUFFICIENT_STORAGE.retryAfterSeconds;
     this.name = 'GitCommandError';
   }
 }

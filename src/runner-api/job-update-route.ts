@@ -8,7 +8,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { UpdateJobInput } from '../engine/coordinator.js';
 import { badRequest, forbidden } from '../util/errors.js';
-import { formBodyHook } from './form-body.js';
 import { RunnerApiError } from './http-errors.js';
 import type { ResolvedRunnerApiOptions } from './options.js';
 import { HEADER, SERVER_FAILURE_REASONS, type JobState } from './protocol.js';
@@ -47,7 +46,7 @@ export function registerJobUpdateRoute(app: FastifyInstance, options: ResolvedRu
   const { coordinator } = options;
   const mismatches = new Map<number, number>();
 
-  app.put('/jobs/:id', { bodyLimit: 1024 * 1024, preValidation: formBodyHook }, async (request, reply) => {
+  app.put('/jobs/:id', { bodyLimit: 1024 * 1024 }, async (request, reply) => {
     const id = jobIdOf(request);
     const body = bodyOf(request);
     const token = jobTokenOf(request, body);

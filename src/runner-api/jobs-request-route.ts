@@ -8,7 +8,6 @@
 // the moment a job the runner can take becomes pending.
 import type { FastifyInstance } from 'fastify';
 import { forbidden } from '../util/errors.js';
-import { formBodyHook } from './form-body.js';
 import type { ResolvedRunnerApiOptions } from './options.js';
 import { buildJobPayload } from './payload.js';
 import { HEADER } from './protocol.js';
@@ -17,7 +16,7 @@ import { bodyOf, runnerInfoOf, runnerTokenOf } from './request-input.js';
 export function registerJobsRequestRoute(app: FastifyInstance, options: ResolvedRunnerApiOptions): void {
   const { coordinator } = options;
 
-  app.post('/jobs/request', { bodyLimit: 256 * 1024, preValidation: formBodyHook }, async (request, reply) => {
+  app.post('/jobs/request', { bodyLimit: 256 * 1024 }, async (request, reply) => {
     const body = bodyOf(request);
     const token = runnerTokenOf(request, body);
     const runner = token ? await coordinator.authenticateRunner(token) : null;

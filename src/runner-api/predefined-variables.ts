@@ -4,6 +4,8 @@
 import type { ClaimedJob } from '../engine/coordinator.js';
 import type { JobVariable } from './protocol.js';
 import { jobGroupName, slugify } from './slug.js';
+import { commitTitleAndDescription } from '../util/commit-message.js';
+import { serverUrlParts } from '../util/server-url.js';
 
 /** Version this coordinator reports as CI_SERVER_VERSION (the GitLab API level it mirrors). */
 export const SERVER_VERSION = { major: 17, minor: 11, patch: 0 };
@@ -28,14 +30,6 @@ const v = (key: string, value: string | number, extra: Partial<JobVariable> = {}
 
 const secret = { public: false, masked: true } as const;
 
-export function serverUrlParts(externalUrl: string) {
-  const url = new URL(externalUrl);
-  const protocol = url.protocol.replace(/:$/, '');
-  const port = url.port || (protocol === 'https' ? '443' : '80');
-  const base = url.origin + url.pathname.replace(/\/+$/, '');
-  return { url, protocol, port, host: url.hostname, fqdn: url.host, base };
-}
-
 /** "2024-05-01T10:00:00Z" (GitLab's iso8601, no fraction). */
 export const iso8601 = (iso: string) => new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -47,18 +41,6 @@ export function environmentTier(name: string): string {
   if (/(test|tst|int|ac(ce|)pt|qa|qc|control|quality)/.test(n)) return 'testing';
   if (/(dev|review|trunk)/.test(n)) return 'development';
   return 'other';
-}
-
-/**
- * GitLab's Commit#full_title and #description: the first line; the message without it (one
- * trailing newline chomped, a blank second line kept), or the whole message when the title has
- * 100 characters or more. Same rule as the compiler's (src/ci/variables.ts).
- */
-export function commitTitleAndDescription(message: string): { title: string; description: string } {
-  const title = message.split(/[\r\n]/, 1)[0] ?? '';
-  if (title.length >= 100) return { title, description: message };
-  const newline = message.indexOf('\n');
-  return { title, description: newline < 0 ? '' : message.slice(newline + 1).replace(/\r?\n$/, '') };
 }
 
 export function predefinedVariables(claimed: ClaimedJob, ctx: PredefinedContext): JobVariable[] {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { AppError } from '../util/errors.js';
 import { parseSecretKey } from './secret-key.js';
 import { DEFAULT_MONITORING_CIDRS, parseCidrList } from './monitoring-allowlist.js';
+import { MAX_PIPELINE_JOBS } from '../ci/compile.js';
 
 export interface ServerConfig {
   /** Where SQLite, git repos, artifacts and traces live. */
@@ -147,7 +148,7 @@ export function loadServerConfig(opts: {
     secretKey,
     compileTimeoutSeconds: toNumber('compileTimeoutSeconds', merged.compileTimeoutSeconds ?? 30, 0.01),
     compileMemoryMb: toNumber('compileMemoryMb', merged.compileMemoryMb ?? 512, 16),
-    maxPipelineJobs: Math.floor(toNumber('maxPipelineJobs', merged.maxPipelineJobs ?? 2000, 0)),
+    maxPipelineJobs: Math.floor(toNumber('maxPipelineJobs', merged.maxPipelineJobs ?? MAX_PIPELINE_JOBS, 0)),
     metricsAllowedCidrs: merged.metricsAllowedCidrs === undefined ? [...DEFAULT_MONITORING_CIDRS] : parseCidrList('metricsAllowedCidrs (GCD_METRICS_ALLOWED)', merged.metricsAllowedCidrs),
   };
 }

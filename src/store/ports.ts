@@ -231,7 +231,6 @@ export interface ArtifactsPort {
    * artifacts per ref and never expires a running pipeline's). At most `limit`.
    */
   expired(before: string, limit: number): Promise<Artifact[]>;
-  delete(id: number): Promise<void>;
   /** Deletes expired artifacts' records, remembering which job lost which file type. */
   removeExpired(ids: number[], at: string): Promise<void>;
   /** Jobs among `jobIds` whose archive artifact was removed by expiry. */

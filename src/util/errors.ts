@@ -80,12 +80,16 @@ export function httpStatusOf(error: unknown): number {
  */
 export function knownAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
-  if (isStorageFull(error)) {
-    const e = new AppError('insufficient_storage', 'insufficient storage on the server: try again later');
-    e.retryAfterSeconds = 30;
-    return e;
-  }
-  return null;
+  return isStorageFull(error) ? insufficientStorage() : null;
+}
+
+/** The disk under the data directory is full: a passing outage (507, retry in 30 s). */
+export const INSUFFICIENT_STORAGE = { message: 'insufficient storage on the server: try again later', retryAfterSeconds: 30 } as const;
+
+export function insufficientStorage(details?: unknown): AppError {
+  const e = new AppError('insufficient_storage', INSUFFICIENT_STORAGE.message, details);
+  e.retryAfterSeconds = INSUFFICIENT_STORAGE.retryAfterSeconds;
+  return e;
 }
 
 /** 503 (database away or locked) and 507 (disk full): passing, worth a retry, logged as warnings. */

@@ -22,6 +22,7 @@ mkdirSync(dataDir);
 const mounted = (() => {
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dataDir], { encoding: 'utf8' });
   if (r.status === 0) return true;
+  if (process.env.GCD_REQUIRE_FAULTS === '1') throw new Error(`disk-full fault test: GCD_REQUIRE_FAULTS=1 but a tmpfs cannot be mounted (${(r.stderr || r.error?.message || '').trim()})`);
   console.warn(`[skip] disk-full fault test: cannot mount a tmpfs as the data directory (${(r.stderr || r.error?.message || '').trim()})`);
   return false;
 })();

@@ -33,7 +33,7 @@ victim:
     when: [stuck_or_timeout_failure]
   script:
     - echo "start $CI_JOB_NAME $CI_JOB_ID" >> "$RUN_LOG"
-    - if [ ! -e "$MARK" ]; then touch "$MARK"; sleep 60; fi
+    - if [ ! -e "$MARK" ]; then touch "$MARK"; sleep 8; fi
     - echo "end $CI_JOB_NAME $CI_JOB_ID" >> "$RUN_LOG"
 after:
   stage: two
@@ -127,6 +127,8 @@ describe('kill -9 of a runner in the middle of a job', () => {
     const sweptAfterMs = Date.now() - killedAt;
     await killGroup(second.child, 'SIGTERM');
 
+    // The killed shell would have written its `end` line 8 s after it started: give it the time.
+    await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 9000 - Date.now())));
     const ran = await lines(logFile);
     const starts = ran.filter((l) => l.startsWith('start ')).map((l) => l.split(' ').slice(1).join(' '));
     const killed = view.jobs.find((j) => j.id === victimId)!;

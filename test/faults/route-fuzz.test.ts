@@ -164,7 +164,7 @@ async function send(state: FuzzState, rng: Rng, route: { method: string; url: st
     if (res.status >= 500 && INTENDED_5XX[`${route.method} ${route.url}`] !== res.status) tally.failures.push(`${res.status} ${route.method} ${req.path.slice(0, 200)} [${req.note}]`);
   } catch (error) {
     // The server closes the connection on purpose after refusing an oversized body (413).
-    if (size > 64 * 1024) tally.statuses.set(-1, (tally.statuses.get(-1) ?? 0) + 1);
+    if (size > 64 * 1024 && (error as Error).name !== 'AbortError') tally.statuses.set(-1, (tally.statuses.get(-1) ?? 0) + 1);
     else tally.failures.push(`no answer (${(error as Error).message}) ${route.method} ${req.path.slice(0, 200)} [${req.note}]`);
   } finally {
     clearTimeout(timer);

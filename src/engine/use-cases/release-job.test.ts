@@ -54,7 +54,7 @@ describe('a claim whose answer fails on a database outage', () => {
     const real = base.store;
     const store: Store = {
       ...real,
-      artifacts: { ...real.artifacts, byJobs: (ids) => (down ? Promise.reject(outage()) : real.artifacts.byJobs(ids)) },
+      variables: { ...real.variables, list: (projectId) => (down ? Promise.reject(outage()) : real.variables.list(projectId)) },
       jobs: { ...real.jobs, byTokenHash: (hash) => (down ? Promise.reject(outage()) : real.jobs.byTokenHash(hash)) },
       queue: {
         ...real.queue,

@@ -202,9 +202,7 @@ async function describeClaim(ctx: EngineContext, job: Job, runner: Runner, token
     await finishJob(ctx, job, { status: 'failed', failureReason: 'missing_dependency_failure' }, ['running']);
     return MISSING;
   }
-  const deps = resolved.jobs;
-  const ids = deps.map((d) => d.id);
-  const [archives, dotenv] = await Promise.all([ctx.store.artifacts.byJobs(ids), ctx.store.artifacts.dotenv(ids)]);
+  const { jobs: deps, artifacts: archives, dotenv } = resolved;
   // protected variables only for a pipeline created on a protected ref (the flag the claim matched on)
   const vars = [...instanceVars, ...projectVars].filter((v) => scope.pipeline.protected || !v.protected);
   return {

@@ -2,6 +2,7 @@
 // authenticateRunner is served from an in-memory cache (positive and negative answers, TTL
 // bounded so other nodes' changes are seen), invalidated here on update/delete/reset.
 import { AppError, forbidden, notFound } from '../../util/errors.js';
+import { MAX_ROW_ID } from '../../util/input.js';
 import { hashToken, randomToken, TOKEN_PREFIX } from '../../util/tokens.js';
 import type { EngineContext } from '../context.js';
 import type { CreateRunnerInput, IssuedRunnerToken, RegisterRunnerInput, RunnerInfoInput } from '../coordinator.js';
@@ -41,7 +42,7 @@ export class RunnerCache {
 }
 
 /** Largest value the store's integer column holds. */
-const MAX_TIMEOUT = 2_147_483_647;
+const MAX_TIMEOUT = MAX_ROW_ID; // an int32 column, as row ids
 
 /**
  * The one check of a runner's maximum_timeout, for every route that sets it (runner registration,

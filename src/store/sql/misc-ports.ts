@@ -107,9 +107,6 @@ export function artifactsPort(db: Kysely<Database>, box: SecretBox): ArtifactsPo
       const rows = await db.selectFrom('removed_artifacts').select('job_id').where('job_id', 'in', jobIds).where('file_type', '=', 'archive').execute();
       return new Set(rows.map((r) => num(r.job_id)));
     },
-    async delete(id) {
-      await db.deleteFrom('artifacts').where('id', '=', id).execute();
-    },
     async setDotenv(jobId, vars) {
       await db.deleteFrom('job_dotenv').where('job_id', '=', jobId).execute();
       if (vars.length)

@@ -1,6 +1,6 @@
 // CI_COMMIT_TITLE / CI_COMMIT_DESCRIPTION as GitLab's Commit#full_title and #description.
 import { describe, expect, it } from 'vitest';
-import { commitTitleAndDescription } from './predefined-variables.js';
+import { commitTitleAndDescription } from './commit-message.js';
 
 describe('commit title and description', () => {
   it('title is the first line; description the rest, blank line kept, one trailing newline chomped', () => {
