@@ -64,7 +64,7 @@ export function createPlainTextConverter(): PlainTextConverter {
     },
     end() {
       const unfinished = pending !== '';
-      let out = unfinished ? take(pending) : '';
+      const out = unfinished ? take(pending) : '';
       pending = '';
       if (!unfinished) return out + flush();
       // The unfinished last line keeps its lack of a newline.

@@ -1,9 +1,8 @@
 // Unit tests of the log's search and row layout (web/src/log/log-search.ts, log-layout.ts).
 import { describe, expect, it } from 'vitest';
 import { PLAIN } from '../../web/src/log/ansi.js';
-import { fixedLayout, textColumns, wrappedLayout, wrappedLines } from '../../web/src/log/log-layout.js';
+import { anchorLine, fixedLayout, textColumns, wrappedLayout, wrappedLines } from '../../web/src/log/log-layout.js';
 import { findMatches, markSpans } from '../../web/src/log/log-search.js';
-import { anchorLine } from '../../web/src/log/log-view.js';
 
 describe('findMatches', () => {
   it('finds every match, case-insensitive, on the text without escapes', () => {

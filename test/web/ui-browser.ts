@@ -13,6 +13,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Job, Runner } from '../../src/engine/model.js';
 import { createApiHarness, type ApiHarness } from '../../src/api/test-support/api-harness.js';
 
+// Browser globals used inside page.evaluate callbacks (the tests are type-checked without the DOM lib).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any, window: any;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
 export const CHROMIUM = '/usr/bin/chromium';
 export const haveBrowser = existsSync(CHROMIUM);
 if (!haveBrowser) {

@@ -7,6 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { job as planJob, need, planOf } from '../../src/engine/test-support/plan-builder.js';
 import { claimAll, finish, haveBrowser, overflowX, runAll, shots, startUi, until, VIEWPORTS, type UiEnv } from './ui-browser.js';
 
+// Browser globals used inside page.evaluate callbacks (the tests are type-checked without the DOM lib).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any, localStorage: any;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
 const MATRIX = ['unit-tests: [18, mac]', 'unit-tests: [18, linux]', 'unit-tests: [20, mac]', 'unit-tests: [20, linux]'];
 const PARALLEL = ['test 1/3', 'test 2/3', 'test 3/3'];
 
@@ -43,12 +48,12 @@ describe.skipIf(!haveBrowser)('pipeline graph', () => {
   const crossings = (page: Page) =>
     page.evaluate(() => {
       const graph = document.querySelector('[data-testid=pipeline-graph]')!.getBoundingClientRect();
-      const cards = [...document.querySelectorAll<HTMLElement>('[data-testid=pipeline-graph] [data-card]')].map((c) => {
+      const cards = [...document.querySelectorAll('[data-testid=pipeline-graph] [data-card]')].map((c) => {
         const r = c.getBoundingClientRect();
         return { key: c.dataset.card!, left: r.left - graph.left + 1, right: r.right - graph.left - 1, top: r.top - graph.top + 1, bottom: r.bottom - graph.top - 1 };
       });
       const bad: string[] = [];
-      const paths = [...document.querySelectorAll<SVGPathElement>('svg.graph-links path')];
+      const paths = [...document.querySelectorAll('svg.graph-links path')];
       for (const p of paths) {
         const len = p.getTotalLength();
         for (let at = 0; at <= len; at += 3) {
@@ -135,7 +140,7 @@ describe.skipIf(!haveBrowser)('pipeline graph', () => {
 
         await page.click('[data-testid=group-by-needs]');
         await page.waitForSelector('[data-testid=pipeline-graph][data-group-by=needs]');
-        const cols = await page.locator('.stage').evaluateAll((els) => els.map((e) => [...e.querySelectorAll<HTMLElement>(':scope > [data-card], :scope > .job-group > [data-card]')].map((c) => c.dataset.card)));
+        const cols = await page.locator('.stage').evaluateAll((els) => els.map((e) => [...e.querySelectorAll(':scope > [data-card], :scope > .job-group > [data-card]')].map((c) => c.dataset.card)));
         const col = (key: string) => cols.findIndex((c) => c.includes(key));
         expect(col('lint')).toBe(0);
         expect(col('compile')).toBe(0);

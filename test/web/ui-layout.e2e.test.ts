@@ -8,6 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { job as planJob, need, planOf } from '../../src/engine/test-support/plan-builder.js';
 import { haveBrowser, overflowX, runAll, shots, startUi, VIEWPORTS, type UiEnv } from './ui-browser.js';
 
+// Browser globals used inside page.evaluate callbacks (the tests are type-checked without the DOM lib).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any, window: any, getComputedStyle: any;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
 const WIDTHS = [
   { name: 'w320', width: 320, height: 640 },
   ...VIEWPORTS,
@@ -48,7 +53,7 @@ describe.skipIf(!haveBrowser)('layout from 320 to 1440 px', () => {
   const offenders = (page: Page) =>
     page.evaluate(() => {
       const out: string[] = [];
-      for (const el of document.querySelectorAll<HTMLElement>('body *')) {
+      for (const el of document.querySelectorAll('body *')) {
         const r = el.getBoundingClientRect();
         if (r.width > 0 && r.right > window.innerWidth + 0.5) {
           let clipped = false;
@@ -68,7 +73,7 @@ describe.skipIf(!haveBrowser)('layout from 320 to 1440 px', () => {
       ([scopeSel, sel]) => {
         const bad: string[] = [];
         for (const s of document.querySelectorAll(scopeSel)) {
-          const boxes = [...s.querySelectorAll<HTMLElement>(sel)].filter((e) => e.getClientRects().length > 0).map((e) => ({ e, r: e.getBoundingClientRect() }));
+          const boxes = [...s.querySelectorAll(sel)].filter((e) => e.getClientRects().length > 0).map((e) => ({ e, r: e.getBoundingClientRect() }));
           for (let i = 0; i < boxes.length; i++)
             for (let j = i + 1; j < boxes.length; j++) {
               const a = boxes[i];

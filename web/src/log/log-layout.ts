@@ -62,3 +62,9 @@ export function wrappedLines(columns: number, width: number): number {
   if (width <= 0) return 1;
   return Math.max(1, Math.ceil(columns / width));
 }
+
+/** The line index of a `#L<n>` hash, or null. */
+export function anchorLine(hash: string): number | null {
+  const m = /^#L(\d{1,9})$/.exec(hash);
+  return m && Number(m[1]) > 0 ? Number(m[1]) - 1 : null;
+}

@@ -1,7 +1,7 @@
 // Search over the whole log (every line, folded or not, not only the rows on screen): the matches
 // as (line, start, end) on the line's plain text (escapes removed), case-insensitive, and the
 // spans of a line cut so that the matches can be marked.
-import { stripAnsi, type Span } from './ansi';
+import { stripAnsi, type Span } from './ansi.js';
 
 export interface Match {
   /** Index of the line in LogModel.lines. */
@@ -30,6 +30,7 @@ export function findMatches(lines: readonly { text: string }[], query: string, m
 }
 
 export interface MarkedSpan extends Span {
+  text: string;
   /** 0 = not a match, 1 = a match, 2 = the current match. */
   mark: 0 | 1 | 2;
 }

@@ -8,7 +8,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { API, stream } from '../api';
 import type { Job } from '../types';
 import { parseAnsi, stripAnsi, type Span } from './ansi';
-import { fixedLayout, textColumns, wrappedLayout, wrappedLines } from './log-layout';
+import { anchorLine, fixedLayout, textColumns, wrappedLayout, wrappedLines } from './log-layout';
 import { LogModel, type LogLine } from './log-model';
 import { LogRow } from './log-row';
 import { findMatches, MAX_MATCHES } from './log-search';
@@ -31,12 +31,6 @@ export type TimestampMode = 'dim' | 'hide';
 interface Props {
   jobId: number;
   onStatus?: (job: Job) => void;
-}
-
-/** The line index of a `#L<n>` hash, or null. */
-export function anchorLine(hash: string): number | null {
-  const m = /^#L(\d{1,9})$/.exec(hash);
-  return m && Number(m[1]) > 0 ? Number(m[1]) - 1 : null;
 }
 
 export function LogView({ jobId, onStatus }: Props) {

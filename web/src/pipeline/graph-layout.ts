@@ -6,8 +6,8 @@
 // right edge into the gap after its column, along that gap, across each column in between through
 // a gap between two cards (or below its last card), and into the target card's left edge from
 // the gap before its column. A link inside one column runs in the gap on its left.
-import type { Job, PipelineDetail } from '../types';
-import { groupJobs, latestJobs, type JobGroup } from './job-groups';
+import type { Job, PipelineDetail } from '../types.js';
+import { groupJobs, latestJobs, type JobGroup } from './job-groups.js';
 
 export type GroupBy = 'stage' | 'needs';
 

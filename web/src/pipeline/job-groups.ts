@@ -2,7 +2,7 @@
 // … are one group ("test 3", "unit-tests 4") whose status is the most telling of its jobs. Jobs keep
 // a stable order: the order their first attempt was created in (the .gitlab-ci.yml order), so a
 // retry (a new attempt, a higher id) never moves a job.
-import type { Job, Status } from '../types';
+import type { Job, Status } from '../types.js';
 
 /** The group a job belongs to: its name without ` i/N` (parallel) or `: [a, b]` (matrix). */
 export function groupName(name: string): string {
