@@ -91,6 +91,9 @@ describe.skipIf(!haveBrowser)('pipeline graph', () => {
         await unit.click();
         expect(await unit.getAttribute('aria-expanded')).toBe('true');
         await expect(page.locator('[data-group="unit-tests"] .job-child .job-name').allTextContents()).resolves.toEqual(MATRIX);
+        // Full names, not cut off.
+        const cut = await page.locator('.job-child .job-name').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+        expect(cut).toEqual([]);
         await page.click('[data-testid="group-test"]');
         await expect(page.locator('[data-group="test"] .job-child .job-name').allTextContents()).resolves.toEqual(PARALLEL);
         // Open, the links reach the jobs themselves.
