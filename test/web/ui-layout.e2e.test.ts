@@ -131,6 +131,7 @@ describe.skipIf(!haveBrowser)('layout from 320 to 1440 px', () => {
       const hint = page.locator(`[id="${hintId}"]`);
       expect(await hint.textContent()).toBe('Sign in to retry this job');
       expect(await hint.isVisible()).toBe(true);
+      expect(await retry.getAttribute('aria-label')).toBe('Retry lint');
       // Pressing it does nothing (no request, no error).
       await page.keyboard.press('Enter');
       expect(await page.locator('.job-card[data-job-name=lint]').getAttribute('data-status')).toBe('failed');

@@ -33,6 +33,7 @@ function bigLog(): string {
 describe.skipIf(!haveBrowser)('job log tools', () => {
   let env: UiEnv;
   let jobId: number;
+  let hugeId: number;
 
   beforeAll(async () => {
     env = await startUi();
@@ -41,6 +42,12 @@ describe.skipIf(!haveBrowser)('job log tools', () => {
     const job = jobs.get('big')!;
     jobId = job.id;
     await finish(env, job, 'success', bigLog());
+    // Over 1 MiB: the page loads only the tail at first.
+    await env.h.coordinator.createPipeline({ projectId: env.h.project.id, ref: 'huge', isTag: false, sha: 'e'.repeat(40), source: 'push', plan: planOf(['build'], [planJob('huge', { stage: 'build' })]), commitMessage: 'Huge log' });
+    const huge = (await claimAll(env)).get('huge')!;
+    hugeId = huge.id;
+    const lines = Array.from({ length: 40_000 }, (_, i) => (i === 7 ? 'the early-needle line' : `filler line ${i} of a log over one MiB`));
+    await finish(env, huge, 'success', `${lines.join('\n')}\n`);
   }, 120_000);
   afterAll(async () => env?.close(), 60_000);
 
@@ -95,6 +102,17 @@ describe.skipIf(!haveBrowser)('job log tools', () => {
         await page.fill('[data-testid=log-search]', 'no such text anywhere');
         await until('no results', async () => (await page.textContent('[data-testid=log-search-count]')) === 'No results');
         await page.fill('[data-testid=log-search]', '');
+      });
+
+      it('searches a log over 1 MiB whole: loads the part before the tail and finds its line', async () => {
+        await page.goto(`${env.h.url}/jobs/${hugeId}`);
+        const log = page.locator('[data-testid=job-log]');
+        await page.waitForSelector('text=Load the complete log');
+        expect(Number(await log.getAttribute('data-lines'))).toBeLessThan(40_000);
+        await page.fill('[data-testid=log-search]', 'early-needle');
+        await until('the count', async () => (await page.textContent('[data-testid=log-search-count]')) === '1 of 1');
+        await page.waitForSelector('.log-line[data-line="8"] mark.log-match.current');
+        expect(Number(await log.getAttribute('data-lines'))).toBe(40_000);
       });
 
       it('links lines: a click sets #L<n>, opening #L<n> scrolls there', async () => {

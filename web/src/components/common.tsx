@@ -67,8 +67,8 @@ let hintIds = 0;
 
 /**
  * A button that runs an async action, disables itself meanwhile and reports a failure. Disabled by
- * `disabled`, it stays focusable (`aria-disabled`) and its `title` becomes a hint shown on hover and
- * keyboard focus and tied to it by `aria-describedby`, so keyboard users learn why.
+ * `disabled`, it stays focusable (`aria-disabled`) and its `reason` (else its `title`) becomes a hint
+ * shown on hover and keyboard focus and tied to it by `aria-describedby`, so keyboard users learn why.
  */
 export function ActionButton(props: {
   action: () => Promise<unknown>;
@@ -77,6 +77,8 @@ export function ActionButton(props: {
   title?: string;
   confirm?: string;
   disabled?: boolean;
+  /** Why it is disabled (default: `title`). */
+  reason?: string;
   onError?: (e: Error) => void;
   'data-testid'?: string;
 }) {
@@ -99,14 +101,15 @@ export function ActionButton(props: {
   };
   if (props.disabled) {
     if (!hintId.current) hintId.current = `action-hint-${++hintIds}`;
+    const reason = props.reason ?? props.title;
     return (
       <span class="action-wrap">
-        <button type="button" class={props.class ?? 'btn'} aria-label={props.title} aria-disabled="true" aria-describedby={props.title ? hintId.current : undefined} onClick={click} data-testid={props['data-testid']}>
+        <button type="button" class={props.class ?? 'btn'} aria-label={props.title} aria-disabled="true" aria-describedby={reason ? hintId.current : undefined} onClick={click} data-testid={props['data-testid']}>
           {props.children}
         </button>
-        {props.title ? (
+        {reason ? (
           <span class="disabled-hint" role="tooltip" id={hintId.current}>
-            {props.title}
+            {reason}
           </span>
         ) : null}
       </span>

@@ -40,7 +40,8 @@ export function JobCard({ job, child, ...p }: CardProps & { job: Job; child?: bo
       {action ? (
         <ActionButton
           class="job-action"
-          title={p.canAct ? action.title : action.hint}
+          title={action.title}
+          reason={action.hint}
           disabled={!p.canAct}
           action={() => p.onAction(job, action!.verb)}
           data-testid={`${action.verb}-${job.name}`}
