@@ -15,6 +15,7 @@ declare const document: any, window: any, getComputedStyle: any;
 
 const WIDTHS = [
   { name: 'w320', width: 320, height: 640 },
+  { name: 'w768', width: 768, height: 1024 },
   ...VIEWPORTS,
 ];
 

@@ -174,10 +174,17 @@ export function LogView({ jobId, onStatus }: Props) {
     if (changed) setFolds(open);
     else setVersion((v) => v + 1);
   };
+  // A new search goes to its first match once there is one (the whole log may still be loading).
+  const searched = useRef('');
   useEffect(() => {
+    if (query === searched.current) return;
     setCurrent(0);
-    if (matches.length) goTo(matches[0].line);
-  }, [query]);
+    if (!query) searched.current = '';
+    else if (matches.length) {
+      searched.current = query;
+      goTo(matches[0].line);
+    }
+  }, [query, matches]);
   const next = (step: 1 | -1) => {
     if (!matches.length) return;
     const i = (current + step + matches.length) % matches.length;
