@@ -11,8 +11,9 @@ import { parseAnsi, stripAnsi, type Span } from './ansi';
 import { anchorLine, fixedLayout, textColumns, wrappedLayout, wrappedLines } from './log-layout';
 import { LogModel, type LogLine } from './log-model';
 import { LogRow } from './log-row';
-import { findMatches, MAX_MATCHES } from './log-search';
+import { MAX_MATCHES } from './log-search';
 import { LogToolbar } from './log-toolbar';
+import { useLogSearch } from './use-log-search';
 import { completeUtf8Length } from './utf8';
 import './log.css';
 
@@ -46,9 +47,6 @@ export function LogView({ jobId, onStatus }: Props) {
     const stored = localStorage.getItem('gcd.wrap');
     return stored ? stored === '1' : window.innerWidth < 700;
   });
-  const [input, setInput] = useState('');
-  const [query, setQuery] = useState('');
-  const [current, setCurrent] = useState(0);
   const [target, setTarget] = useState<number | null>(() => anchorLine(location.hash));
   const scroller = useRef<HTMLDivElement>(null);
   const probe = useRef<HTMLSpanElement>(null);
@@ -139,25 +137,6 @@ export function LogView({ jobId, onStatus }: Props) {
   const lineAt = (r: number): { index: number; line: LogLine } => (r >= rows.length ? { index: -1, line: pending! } : { index: rows[r], line: m.lines[rows[r]] });
   const depthOf = (line: LogLine) => (line.header >= 0 ? m.sections[line.header].depth : line.section >= 0 ? m.sections[line.section].depth + 1 : 0);
 
-  // Search over every loaded line; a search wants the whole log, so load it.
-  useEffect(() => {
-    const t = setTimeout(() => setQuery(input), input ? 150 : 0);
-    return () => clearTimeout(t);
-  }, [input]);
-  useEffect(() => {
-    if (query && truncated) setFull(true);
-  }, [query, truncated]);
-  const matches = useMemo(() => (query ? findMatches(m.lines, query) : []), [query, version, m]);
-  const marksByLine = useMemo(() => {
-    const out = new Map<number, [number, number, boolean][]>();
-    matches.forEach((x, i) => {
-      const list = out.get(x.line) ?? [];
-      list.push([x.start, x.end, i === current]);
-      out.set(x.line, list);
-    });
-    return out;
-  }, [matches, current]);
-
   /** Unfolds the sections around line `index` and scrolls it into view. */
   const goTo = (index: number) => {
     follow.current = false;
@@ -174,23 +153,7 @@ export function LogView({ jobId, onStatus }: Props) {
     if (changed) setFolds(open);
     else setVersion((v) => v + 1);
   };
-  // A new search goes to its first match once there is one (the whole log may still be loading).
-  const searched = useRef('');
-  useEffect(() => {
-    if (query === searched.current) return;
-    setCurrent(0);
-    if (!query) searched.current = '';
-    else if (matches.length) {
-      searched.current = query;
-      goTo(matches[0].line);
-    }
-  }, [query, matches]);
-  const next = (step: 1 | -1) => {
-    if (!matches.length) return;
-    const i = (current + step + matches.length) % matches.length;
-    setCurrent(i);
-    goTo(matches[i].line);
-  };
+  const search = useLogSearch({ model: m, version, truncated, loadFull: () => setFull(true), goTo });
 
   // `#L<n>`: opened with the page (once its line is loaded), set by clicking a line number,
   // followed when the hash changes.
@@ -334,7 +297,7 @@ export function LogView({ jobId, onStatus }: Props) {
         depth={depthOf(line)}
         duration={header >= 0 ? m.duration(header) : null}
         spans={spansOf(index, line)}
-        marks={marksByLine.get(index) ?? []}
+        marks={search.marksByLine.get(index) ?? []}
         top={layout.top(r)}
         height={layout.heightOf(r)}
         showTime={showTime}
@@ -360,12 +323,12 @@ export function LogView({ jobId, onStatus }: Props) {
         truncated={truncated}
         tailKiB={Math.round(TAIL_BYTES / 1024)}
         onLoadFull={() => setFull(true)}
-        search={input}
-        onSearch={setInput}
-        matches={query ? matches.length : null}
-        capped={matches.length >= MAX_MATCHES}
-        current={current}
-        onNext={next}
+        search={search.input}
+        onSearch={search.setInput}
+        matches={search.query ? search.matches.length : null}
+        capped={search.matches.length >= MAX_MATCHES}
+        current={search.current}
+        onNext={search.next}
         hasTimestamps={hasTimestamps}
         timestamps={timestamps}
         onTimestamps={(mode) => {
