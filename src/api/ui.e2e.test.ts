@@ -227,11 +227,14 @@ describe.skipIf(!haveBrowser)('web UI in Chromium', () => {
     await until('big to finish', async () => (await status('big')) === 'success');
     await page.goto(`${h.url}/jobs/${await jobId('big')}`);
     const log = page.locator('[data-testid=job-log]');
-    // Over 1 MiB: the tail is loaded first, the rest on request.
+    // Over 1 MiB: the tail is loaded first, the rest on request. A finished log opens at the top.
+    await until('the tail', async () => Number(await log.getAttribute('data-lines')) > 1000);
+    await page.click('[data-testid=log-bottom]');
     await page.waitForSelector('.log-line:has-text("line 20000 of a long log")');
     expect(Number(await log.getAttribute('data-lines'))).toBeLessThan(20_000);
     await page.click('text=Load the complete log');
     await until('the whole log', async () => Number(await log.getAttribute('data-lines')) >= 20_000);
+    await page.click('[data-testid=log-bottom]');
     await page.waitForSelector('.log-line:has-text("line 20000 of a long log")');
     expect(await page.locator('.log-line').count()).toBeLessThan(300);
     // Runner timestamps are split off and shown dimmed, or hidden on request.

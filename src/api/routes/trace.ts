@@ -7,17 +7,34 @@
 //        ──► (job finished) pump to the end, send `end`, close
 //   Client gone / server closing ──► closed (unsubscribe, stop the watch timer).
 // While open, coordinator.watchTrace(job) is renewed every 8 s so the runner sends the log often.
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Job } from '../../engine/model.js';
 import { FINISHED_JOB_STATUSES } from '../../engine/model.js';
 import { AppError, badRequest, notFound } from '../../util/errors.js';
 import { parseId, type ApiContext } from '../context.js';
 import { jobView } from '../views.js';
-import { maskerForJob, readMasked } from '../trace-mask.js';
+import { maskerForJob, readMasked, type TraceMasker } from '../trace-mask.js';
+import { createPlainTextConverter } from '../trace-plain.js';
+import type { TraceStore } from '../../engine/trace-store.js';
 
 const CHUNK = 64 * 1024;
 const MAX_RANGE = 16 * 1024 * 1024;
 const WATCH_RENEW_MS = 8_000;
+const PLAIN_CHUNK = 1024 * 1024;
+
+/** The whole trace as clean plain text (see trace-plain.ts), masked, read and sent 1 MiB at a time. */
+async function* plainTrace(traces: TraceStore, jobId: number, size: number, masker: TraceMasker): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  const plain = createPlainTextConverter();
+  for (let at = 0; at < size; at += PLAIN_CHUNK) {
+    const buf = await readMasked(traces, jobId, at, Math.min(size, at + PLAIN_CHUNK), masker);
+    const out = plain.push(decoder.decode(buf, { stream: true }));
+    if (out) yield out;
+  }
+  const rest = plain.push(decoder.decode()) + plain.end();
+  if (rest) yield rest;
+}
 
 export const isFinished = (job: Job) => FINISHED_JOB_STATUSES.includes(job.status);
 
@@ -67,10 +84,22 @@ export function traceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return job;
   };
 
-  app.get<{ Params: { id: string } }>('/jobs/:id/trace', async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { format?: string } }>('/jobs/:id/trace', async (request, reply) => {
     await ctx.require(request, 'read');
+    const format = request.query.format;
+    if (format !== undefined && format !== 'raw' && format !== 'plain') throw badRequest('format must be "raw" or "plain"');
     const job = await load(parseId(request.params.id));
     const size = await traces.size(job.id);
+    if (format === 'plain') {
+      // What a reader sees: no escape codes, section markers or runner timestamps. No ranges.
+      reply.header('content-type', 'text/plain; charset=utf-8');
+      reply.header('x-job-status', job.status);
+      reply.header('x-trace-complete', String(isFinished(job)));
+      reply.header('cache-control', 'no-store');
+      reply.header('x-content-type-options', 'nosniff');
+      const masker = await maskerForJob(coordinator, job);
+      return reply.send(Readable.from(plainTrace(traces, job.id, size, masker)));
+    }
     reply.header('content-type', 'text/plain; charset=utf-8');
     reply.header('x-trace-size', String(size));
     reply.header('x-job-status', job.status);

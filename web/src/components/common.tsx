@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { linkClick } from '../router';
+import './action-button.css';
 
 export function Link(props: { href: string; class?: string; children: ComponentChildren; title?: string; 'data-testid'?: string }) {
   return (
@@ -62,7 +63,13 @@ export function Loading() {
   return <div class="loading">Loading…</div>;
 }
 
-/** A button that runs an async action, disables itself meanwhile and reports a failure. */
+let hintIds = 0;
+
+/**
+ * A button that runs an async action, disables itself meanwhile and reports a failure. Disabled by
+ * `disabled`, it stays focusable (`aria-disabled`) and its `reason` (else its `title`) becomes a hint
+ * shown on hover and keyboard focus and tied to it by `aria-describedby`, so keyboard users learn why.
+ */
 export function ActionButton(props: {
   action: () => Promise<unknown>;
   children: ComponentChildren;
@@ -70,13 +77,17 @@ export function ActionButton(props: {
   title?: string;
   confirm?: string;
   disabled?: boolean;
+  /** Why it is disabled (default: `title`). */
+  reason?: string;
   onError?: (e: Error) => void;
   'data-testid'?: string;
 }) {
   const [busy, setBusy] = useState(false);
+  const hintId = useRef('');
   const click = async (e: Event) => {
     e.preventDefault();
     e.stopPropagation();
+    if (props.disabled) return;
     if (props.confirm && !window.confirm(props.confirm)) return;
     setBusy(true);
     try {
@@ -88,8 +99,24 @@ export function ActionButton(props: {
       setBusy(false);
     }
   };
+  if (props.disabled) {
+    if (!hintId.current) hintId.current = `action-hint-${++hintIds}`;
+    const reason = props.reason ?? props.title;
+    return (
+      <span class="action-wrap">
+        <button type="button" class={props.class ?? 'btn'} aria-label={props.title} aria-disabled="true" aria-describedby={reason ? hintId.current : undefined} onClick={click} data-testid={props['data-testid']}>
+          {props.children}
+        </button>
+        {reason ? (
+          <span class="disabled-hint" role="tooltip" id={hintId.current}>
+            {reason}
+          </span>
+        ) : null}
+      </span>
+    );
+  }
   return (
-    <button type="button" class={props.class ?? 'btn'} title={props.title} aria-label={props.title} disabled={busy || props.disabled} onClick={click} data-testid={props['data-testid']}>
+    <button type="button" class={props.class ?? 'btn'} title={props.title} aria-label={props.title} disabled={busy} onClick={click} data-testid={props['data-testid']}>
       {props.children}
     </button>
   );

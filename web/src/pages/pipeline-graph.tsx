@@ -1,10 +1,11 @@
-// The pipeline graph: one column per stage, one card per job (latest attempt), and the `needs`
-// links drawn as SVG curves between the cards, measured after layout.
+// The pipeline graph: columns by stage or by dependency layer (pipeline/graph-layout.ts), one card
+// per job (latest attempt) or per group of parallel/matrix jobs (pipeline/job-groups.ts), and the
+// `needs` links drawn as SVG paths through the gaps, measured after layout.
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { ActionButton, Icon, Link } from '../components/common';
-import { StatusIcon, statusLabel } from '../components/status';
+import { graphColumns, needLinks, pathOf, routeLink, type Box, type ColumnBoxes, type GroupBy } from '../pipeline/graph-layout';
+import { GroupCard, JobCard } from '../pipeline/job-card';
 import type { Job, PipelineDetail } from '../types';
-import { clockDuration, secondsSince } from '../util/format';
+import '../pipeline/graph.css';
 
 interface Props {
   detail: PipelineDetail;
@@ -19,64 +20,55 @@ interface LinkPath {
   d: string;
 }
 
-const FINISHED = ['success', 'failed', 'canceled', 'skipped'];
-const CANCELABLE = ['pending', 'running', 'created', 'waiting_for_resource', 'scheduled'];
-
-/** Needs links by job name, from explicit edges (ids of any attempt) and the jobs' own `needs`. */
-export function needLinks(detail: PipelineDetail): [string, string][] {
-  const nameOf = new Map(detail.jobs.map((j) => [j.id, j.name]));
-  const seen = new Set<string>();
-  const out: [string, string][] = [];
-  const add = (from: string | undefined, to: string | undefined) => {
-    if (!from || !to || from === to) return;
-    const k = `${from}\u0000${to}`;
-    if (seen.has(k)) return;
-    seen.add(k);
-    out.push([from, to]);
-  };
-  for (const e of detail.edges) if (e.explicit) add(nameOf.get(e.needsJobId), nameOf.get(e.jobId));
-  const names = new Set(detail.jobs.map((j) => j.name));
-  for (const j of detail.jobs) if (!j.retried && j.needs) for (const n of j.needs) if (names.has(n)) add(n, j.name);
-  return out;
-}
-
 export function PipelineGraph({ detail, now, canAct, onAction }: Props) {
-  const jobs = detail.jobs.filter((j) => !j.retried).sort((a, b) => a.stageIndex - b.stageIndex || a.id - b.id);
-  const stages = detail.pipeline.stages.length ? detail.pipeline.stages : [...new Set(jobs.map((j) => j.stage))];
-  const byStage = stages.map((stage) => ({ stage, jobs: jobs.filter((j) => j.stage === stage) })).filter((s) => s.jobs.length > 0);
-  const links = needLinks(detail);
+  const [by, setBy] = useState<GroupBy>(() => (localStorage.getItem('gcd.groupBy') === 'needs' ? 'needs' : 'stage'));
+  const [open, setOpen] = useState<Set<string>>(new Set());
+  const columns = graphColumns(detail, by);
   const box = useRef<HTMLDivElement>(null);
   const [paths, setPaths] = useState<LinkPath[]>([]);
   const [size, setSize] = useState({ w: 0, h: 0 });
   const [hover, setHover] = useState<string | null>(null);
-  const layoutKey = jobs.map((j) => `${j.name}:${j.status}`).join('|') + links.length;
+
+  // A link ends at the job's card, or at its group's card while the group is closed.
+  const endpoint = new Map<string, string>();
+  for (const c of columns) for (const g of c.groups) for (const j of g.jobs) endpoint.set(j.name, g.jobs.length > 1 && !open.has(g.name) ? g.name : j.name);
+  const links: [string, string][] = [];
+  const seen = new Set<string>();
+  for (const [from, to] of needLinks(detail)) {
+    const a = endpoint.get(from);
+    const b = endpoint.get(to);
+    if (!a || !b || a === b || seen.has(`${a}\u0000${b}`)) continue;
+    seen.add(`${a}\u0000${b}`);
+    links.push([a, b]);
+  }
+  const layoutKey = `${by}|${[...open].join(',')}|${columns.map((c) => c.groups.map((g) => `${g.name}:${g.status}:${g.jobs.length}`).join(',')).join('/')}|${links.length}`;
 
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
     const measure = () => {
       const base = el.getBoundingClientRect();
-      const rect = (name: string) => el.querySelector<HTMLElement>(`[data-job-name="${CSS.escape(name)}"]`)?.getBoundingClientRect();
+      const rel = (r: DOMRect): Box => ({ left: r.left - base.left, right: r.right - base.left, top: r.top - base.top, bottom: r.bottom - base.top });
+      const cols: ColumnBoxes[] = [];
+      const where = new Map<string, { col: number; box: Box }>();
+      el.querySelectorAll<HTMLElement>('.stage').forEach((stage, i) => {
+        const r = rel(stage.getBoundingClientRect());
+        const cards: Box[] = [];
+        stage.querySelectorAll<HTMLElement>('[data-card]').forEach((card) => {
+          const b = rel(card.getBoundingClientRect());
+          cards.push(b);
+          where.set(card.dataset.card!, { col: i, box: b });
+        });
+        cols.push({ left: r.left, right: r.right, cards: cards.sort((x, y) => x.top - y.top) });
+      });
       const next: LinkPath[] = [];
+      const sources = [...new Set(links.map(([f]) => f))];
       for (const [from, to] of links) {
-        const a = rect(from);
-        const b = rect(to);
+        const a = where.get(from);
+        const b = where.get(to);
         if (!a || !b) continue;
-        const y1 = a.top + a.height / 2 - base.top;
-        const y2 = b.top + b.height / 2 - base.top;
-        if (b.left > a.right) {
-          // The usual case: a later column. Leave from the right edge, arrive at the left edge.
-          const x1 = a.right - base.left;
-          const x2 = b.left - base.left;
-          const dx = Math.max(24, (x2 - x1) / 2);
-          next.push({ from, to, d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}` });
-        } else {
-          // Same column (or an earlier one): loop around the left side.
-          const x1 = a.left - base.left;
-          const x2 = b.left - base.left;
-          const dx = 22 + Math.min(40, Math.abs(y2 - y1) / 6);
-          next.push({ from, to, d: `M${x1},${y1} C${x1 - dx},${y1} ${x2 - dx},${y2} ${x2},${y2}` });
-        }
+        const shift = ((sources.indexOf(from) % 5) - 2) * 3;
+        next.push({ from, to, d: pathOf(routeLink(cols, a.col, a.box, b.col, b.box, shift)) });
       }
       setPaths(next);
       setSize({ w: el.scrollWidth, h: el.scrollHeight });
@@ -87,55 +79,52 @@ export function PipelineGraph({ detail, now, canAct, onAction }: Props) {
     return () => ro.disconnect();
   }, [layoutKey]);
 
-  const related = (name: string) => hover !== null && (hover === name || links.some(([f, t]) => (f === hover && t === name) || (t === hover && f === name)));
+  const hot = (key: string) => hover !== null && (hover === key || links.some(([f, t]) => (f === hover && t === key) || (t === hover && f === key)));
+  const choose = (next: GroupBy) => {
+    localStorage.setItem('gcd.groupBy', next);
+    setBy(next);
+  };
+  const toggle = (name: string) => {
+    const next = new Set(open);
+    if (next.has(name)) next.delete(name);
+    else next.add(name);
+    setOpen(next);
+  };
+  const cardProps = { now, canAct, hot, onHover: setHover, onAction };
 
   return (
-    <div class="graph-scroll">
-      <div class="graph" ref={box} data-testid="pipeline-graph">
-        <svg class="graph-links" width={size.w} height={size.h} aria-hidden="true">
-          {paths.map((p) => (
-            <path key={`${p.from}>${p.to}`} d={p.d} class={hover && (p.from === hover || p.to === hover) ? 'link hot' : 'link'} data-from={p.from} data-to={p.to} />
+    <div class="graph-panel">
+      <div class="graph-options" role="group" aria-label="Group jobs by">
+        <span class="small muted">Group jobs by</span>
+        <div class="segmented">
+          <button type="button" class={by === 'stage' ? 'active' : ''} aria-pressed={by === 'stage'} onClick={() => choose('stage')} data-testid="group-by-stage">
+            Stage
+          </button>
+          <button type="button" class={by === 'needs' ? 'active' : ''} aria-pressed={by === 'needs'} onClick={() => choose('needs')} data-testid="group-by-needs">
+            Job dependencies
+          </button>
+        </div>
+      </div>
+      <div class="graph-scroll">
+        <div class={`graph graph-by-${by}`} ref={box} data-testid="pipeline-graph" data-group-by={by}>
+          <svg class="graph-links" width={size.w} height={size.h} aria-hidden="true">
+            {paths.map((p) => (
+              <path key={`${p.from}>${p.to}`} d={p.d} class={hover && (p.from === hover || p.to === hover) ? 'link hot' : 'link'} data-from={p.from} data-to={p.to} />
+            ))}
+          </svg>
+          {columns.map((col) => (
+            <section class="stage" key={col.key} data-stage={col.title ?? undefined} data-column={col.key}>
+              <h3 class="stage-name">{col.title ?? '\u00a0'}</h3>
+              {col.groups.map((g) =>
+                g.jobs.length > 1 ? (
+                  <GroupCard key={`g:${g.name}`} group={g} open={open.has(g.name)} onToggle={() => toggle(g.name)} {...cardProps} />
+                ) : (
+                  <JobCard key={g.jobs[0].id} job={g.jobs[0]} {...cardProps} />
+                ),
+              )}
+            </section>
           ))}
-        </svg>
-        {byStage.map(({ stage, jobs: stageJobs }) => (
-          <section class="stage" key={stage} data-stage={stage}>
-            <h3 class="stage-name">{stage}</h3>
-            {stageJobs.map((job) => {
-              const duration = job.duration ?? (job.status === 'running' ? secondsSince(job.startedAt, now) : null);
-              let action: { verb: 'play' | 'retry' | 'cancel'; title: string } | null = null;
-              if (job.status === 'manual') action = { verb: 'play', title: `Run ${job.name}` };
-              else if (CANCELABLE.includes(job.status)) action = { verb: 'cancel', title: `Cancel ${job.name}` };
-              else if (FINISHED.includes(job.status) && job.status !== 'skipped') action = { verb: 'retry', title: `Retry ${job.name}` };
-              return (
-                <div
-                  key={job.id}
-                  class={`job-card${related(job.name) ? ' hot' : ''}`}
-                  data-job-name={job.name}
-                  data-status={job.status}
-                  onMouseEnter={() => setHover(job.name)}
-                  onMouseLeave={() => setHover(null)}
-                >
-                  <Link href={`/jobs/${job.id}`} class="job-link" title={`${job.name} - ${statusLabel(job.status, job.allowFailure)}`}>
-                    <StatusIcon status={job.status} allowFailure={job.allowFailure} />
-                    <span class="job-name">{job.name}</span>
-                    <span class="job-duration">{duration !== null ? clockDuration(duration) : job.status === 'manual' ? 'manual' : ''}</span>
-                  </Link>
-                  {action ? (
-                    <ActionButton
-                      class="job-action"
-                      title={canAct ? action.title : 'Sign in to act'}
-                      disabled={!canAct}
-                      action={() => onAction(job, action!.verb)}
-                      data-testid={`${action.verb}-${job.name}`}
-                    >
-                      {Icon[action.verb]}
-                    </ActionButton>
-                  ) : null}
-                </div>
-              );
-            })}
-          </section>
-        ))}
+        </div>
       </div>
     </div>
   );
