@@ -1,7 +1,7 @@
 // Admin sessions of this process only, for `run`: its own user gets full control of the UI
 // without a token to copy. `run` prints a sign-in link with a one-time code; opening it (from
 // loopback) exchanges the code for a session secret in an HttpOnly cookie. Codes and secrets are
-// random (32 bytes), kept only as SHA-256 hashes in memory, and die with the process: nothing is
+// random (18 bytes for a code, 32 for a session), kept only as SHA-256 hashes in memory, and die with the process: nothing is
 // written to the data directory, so a later `serve` on it knows none of them.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiToken } from '../engine/model.js';
@@ -16,7 +16,7 @@ export interface LocalSessions {
 }
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
-const random = () => randomBytes(32).toString('base64url');
+const random = (bytes: number) => randomBytes(bytes).toString('base64url');
 
 export function createLocalSessions(opts: { name?: string; now?: () => Date } = {}): LocalSessions {
   const codes = new Set<string>();
@@ -24,7 +24,7 @@ export function createLocalSessions(opts: { name?: string; now?: () => Date } = 
   const identity: ApiToken = { id: 0, name: opts.name ?? 'this run', scope: 'admin', createdAt: (opts.now?.() ?? new Date()).toISOString() };
   return {
     issueCode() {
-      const code = random();
+      const code = random(18);
       codes.add(hash(code));
       return code;
     },
@@ -32,7 +32,7 @@ export function createLocalSessions(opts: { name?: string; now?: () => Date } = 
       // Looked up by hash: the time taken tells nothing about the stored codes.
       const h = hash(code);
       if (!codes.delete(h)) return null;
-      const secret = random();
+      const secret = random(32);
       sessions.add(hash(secret));
       return secret;
     },

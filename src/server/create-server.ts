@@ -202,7 +202,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       return { sha: snap.sha, message: snap.message };
     },
     readTrace: (jobId, start = 0) => traces.read(jobId, start),
-    signInLink: (to) => (localSessions ? `${baseUrl}/api/ui/session/local?code=${localSessions.issueCode()}&to=${encodeURIComponent(to)}` : `${baseUrl}${to}`),
+    signInLink: (to) => (localSessions ? `${baseUrl}/api/ui/session/local?code=${localSessions.issueCode()}&to=${encodeURIComponent(to).replace(/%2F/g, "/")}` : `${baseUrl}${to}`),
     sweepExpiredArtifacts: () => sweeper?.sweepNow() ?? Promise.resolve(0),
     async start() {
       await app.listen({ host: config.host, port: config.port });
