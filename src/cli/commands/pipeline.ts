@@ -49,7 +49,7 @@ export function tarDirectory(dir: string): string {
 const seconds = (s: number | null | undefined) => (typeof s === 'number' ? `${s.toFixed(1)}s` : '');
 
 export const registerPipeline: RegisterCommand = (program: Command, setExit) => {
-  const pipeline = program.command('pipeline').description('create and manage pipelines on a server');
+  const pipeline = program.command('pipeline').description('create and manage pipelines on a server').addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher pipeline create --dir . --project team/app --ref main\n');
 
   addConnectionOptions(
     pipeline
