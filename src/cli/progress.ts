@@ -26,6 +26,7 @@ const ICON: Record<ShownStatus, string> = {
 const COLOR: Partial<Record<ShownStatus | 'header', string>> = {
   success: '32', failed: '31', warning: '33', running: '34', pending: '33', canceled: '90', canceling: '90', skipped: '90', manual: '36', header: '1',
 };
+const FINISHED_PIPELINE = new Set<Pipeline['status']>(['success', 'failed', 'canceled', 'skipped', 'manual']);
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export function formatDuration(ms: number): string {
@@ -61,6 +62,8 @@ export function createProgressReporter(opts: ReporterOptions) {
   let frame = 0;
   let timer: NodeJS.Timeout | null = null;
   let following = false;
+  let lastStatus: Pipeline['status'] | null = null;
+  let ownId = 0;
   let traceChain = Promise.resolve();
 
   const duration = (j: Job) => (j.startedAt ? formatDuration((j.finishedAt ? Date.parse(j.finishedAt) : Date.now()) - Date.parse(j.startedAt)) : '');
@@ -107,6 +110,14 @@ export function createProgressReporter(opts: ReporterOptions) {
     drawnLines = lines.length;
   };
 
+  const summary = (pipeline: Pipeline, all: Job[], interrupted: boolean) => {
+    const current = all.filter((j) => !j.retried);
+    const took = pipeline.finishedAt ? ` in ${formatDuration(Date.parse(pipeline.finishedAt) - Date.parse(pipeline.startedAt ?? pipeline.createdAt))}` : '';
+    const label = interrupted ? 'canceled' : pipelineLabel(pipeline.status, current);
+    const tone: ShownStatus = interrupted ? 'canceled' : label === 'passed with warnings' ? 'warning' : pipeline.status;
+    return `Pipeline #${pipeline.id} ${paint(tone, label)}${took}: ${countsLabel(current)}\n`;
+  };
+
   const streamTrace = (jobId: number, length: number) => {
     const job = jobs.get(jobId);
     if (!out || !opts.verbose || !job) return;
@@ -126,6 +137,7 @@ export function createProgressReporter(opts: ReporterOptions) {
   return {
     start(pipeline: Pipeline, initial: Job[], info: StartInfo = {}) {
       stages = pipeline.stages;
+      ownId = pipeline.id;
       for (const j of initial) jobs.set(j.id, j);
       if (!out) return;
       const count = initial.filter((j) => !j.retried).length;
@@ -140,7 +152,14 @@ export function createProgressReporter(opts: ReporterOptions) {
       timer.unref();
     },
     update(event: CoordinatorEvent) {
-      if (event.type !== 'job') return;
+      if (event.type === 'pipeline' && event.pipeline.id === ownId && following && out) {
+        // A pipeline retried from the UI ends again: its new verdict.
+        const before = lastStatus;
+        lastStatus = event.pipeline.status;
+        if (before !== lastStatus && FINISHED_PIPELINE.has(lastStatus)) out.write(summary(event.pipeline, [...jobs.values()], false));
+        return;
+      }
+      if (event.type !== 'job' || event.job.pipelineId !== ownId) return;
       const before = jobs.get(event.job.id);
       jobs.set(event.job.id, event.job);
       if (!out) return;
@@ -151,18 +170,18 @@ export function createProgressReporter(opts: ReporterOptions) {
     trace(jobId: number, length: number) {
       streamTrace(jobId, length);
     },
-    /** The final view and the summary: "Pipeline #N passed with warnings in 3.2s: 10 success, 2 allowed to fail". */
-    finish(pipeline: Pipeline, finalJobs: Job[]) {
+    /**
+     * The final view and the summary: "Pipeline #N passed with warnings in 3.2s: 10 success, 2
+     * allowed to fail". `interrupted` (Ctrl-C): the pipeline was canceled, whatever its jobs did.
+     */
+    finish(pipeline: Pipeline, finalJobs: Job[], o: { interrupted?: boolean } = {}) {
       if (timer) clearInterval(timer);
       timer = null;
       for (const j of finalJobs) jobs.set(j.id, j);
+      lastStatus = pipeline.status;
       if (!out) return;
       if (live) draw();
-      const current = finalJobs.filter((j) => !j.retried);
-      const took = pipeline.finishedAt ? ` in ${formatDuration(Date.parse(pipeline.finishedAt) - Date.parse(pipeline.startedAt ?? pipeline.createdAt))}` : '';
-      const label = pipelineLabel(pipeline.status, current);
-      const tone: ShownStatus = label === 'passed with warnings' ? 'warning' : pipeline.status;
-      out.write(`\nPipeline #${pipeline.id} ${paint(tone, label)}${took}: ${countsLabel(current)}\n`);
+      out.write(`\n${summary(pipeline, finalJobs, Boolean(o.interrupted))}`);
     },
     /** From now on one line per job status change (the UI of `run --keep` may retry or play jobs). */
     follow() {

@@ -188,7 +188,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     }
 
     const finalJobs = [...jobs.values()].filter((j) => !j.retried).sort((a, b) => a.stageIndex - b.stageIndex || a.id - b.id);
-    reporter.finish(pipeline, finalJobs);
+    reporter.finish(pipeline, finalJobs, { interrupted: canceledByUser });
     if (opts.json) {
       opts.stdout.write(`${JSON.stringify(summaryJson(pipeline, finalJobs))}\n`);
     } else if (!canceledByUser) {

@@ -89,6 +89,7 @@ flip:
       await until('flip to pass in the graph', async () => (await card.getAttribute('data-status')) === 'success', 90_000);
       // run --keep reports what the UI did, one line per change.
       await until('run to report the retried job', () => /✔ success\s+flip/.test(stdout));
+      await until('run to report the new verdict', () => /^Pipeline #\d+ passed in [\d.]+s: 2 success$/m.test(stdout));
 
       // The link worked once; an anonymous caller cannot act.
       const again = await fetch(link!, { redirect: 'manual' });
