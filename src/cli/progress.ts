@@ -64,6 +64,7 @@ export function createProgressReporter(opts: ReporterOptions) {
   let following = false;
   let lastStatus: Pipeline['status'] | null = null;
   let ownId = 0;
+  let headerLines = 0;
   let traceChain = Promise.resolve();
 
   const duration = (j: Job) => (j.startedAt ? formatDuration((j.finishedAt ? Date.parse(j.finishedAt) : Date.now()) - Date.parse(j.startedAt)) : '');
@@ -89,7 +90,8 @@ export function createProgressReporter(opts: ReporterOptions) {
     const width = (out.columns && out.columns > 0 ? out.columns : 80) - 1;
     const lines = layoutLiveView({
       stages: stageRows(),
-      maxLines: rows - 1,
+      // the header (and its UI address) stays on screen above the view
+      maxLines: rows - 1 - headerLines,
       jobLine: (j) => line(j, true),
       stageLine: (s) => paint('header', s.name),
       collapsedLine: (s) => {
@@ -141,8 +143,10 @@ export function createProgressReporter(opts: ReporterOptions) {
       for (const j of initial) jobs.set(j.id, j);
       if (!out) return;
       const count = initial.filter((j) => !j.retried).length;
-      out.write(`${paint('header', `Pipeline #${pipeline.id} for ${pipeline.ref}`)} (${count} job${count === 1 ? '' : 's'})\n`);
-      if (info.uiUrl) out.write(`  UI: ${info.uiUrl}\n`);
+      const header = [`Pipeline #${pipeline.id} for ${pipeline.ref} (${count} job${count === 1 ? '' : 's'})`, ...(info.uiUrl ? [`  UI: ${info.uiUrl}`] : [])];
+      const columns = out.columns && out.columns > 0 ? out.columns : 80;
+      headerLines = header.reduce((n, l) => n + Math.max(1, Math.ceil([...l].length / columns)), 0);
+      out.write(`${paint('header', header[0])}\n${header.slice(1).map((l) => `${l}\n`).join('')}`);
       if (!live) return;
       draw();
       timer = setInterval(() => {

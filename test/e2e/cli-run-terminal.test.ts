@@ -46,7 +46,7 @@ const JOBS = ['compile', 'assets', 'docs', ...Array.from({ length: 8 }, (_, i) =
 
 let n = 0;
 /** Runs `run` in a fresh tmux window of the given size; returns the scrollback and screen. */
-async function runInTerminal(rows: number): Promise<{ lines: string[]; exit: string }> {
+async function runInTerminal(rows: number): Promise<{ lines: string[]; exit: string; screens: string[][] }> {
   const dir = path.join(work, `p${++n}`);
   mkdirSync(dir);
   writeFileSync(path.join(dir, '.gitlab-ci.yml'), YAML);
@@ -56,14 +56,16 @@ async function runInTerminal(rows: number): Promise<{ lines: string[]; exit: str
   const command = `${path.join(repo, 'node_modules', '.bin', 'tsx')} ${path.join(repo, 'src', 'cli', 'main.ts')} run ${dir} --concurrency 3; echo $? > ${exitFile}`;
   tmux('-f', conf, 'new-session', '-d', '-s', `t${n}`, '-x', '100', '-y', String(rows), command);
   const end = Date.now() + 100_000;
+  const screens: string[][] = []; // what the terminal showed while the pipeline ran
   while (!existsSync(exitFile) || readFileSync(exitFile, 'utf8') === '') {
     if (Date.now() > end) throw new Error(`run did not end: ${tmux('capture-pane', '-p', '-t', `t${n}`)}`);
+    screens.push(tmux('capture-pane', '-p', '-t', `t${n}`).split('\n'));
     await new Promise((r) => setTimeout(r, 200));
   }
   const lines = tmux('capture-pane', '-p', '-t', `t${n}`, '-S', '-', '-E', '-').split('\n').map((l) => l.trimEnd());
   tmux('kill-session', '-t', `t${n}`);
   while (lines.length && (lines[lines.length - 1] === '' || lines[lines.length - 1].startsWith('Pane is dead'))) lines.pop();
-  return { lines, exit: readFileSync(exitFile, 'utf8').trim() };
+  return { lines, exit: readFileSync(exitFile, 'utf8').trim(), screens };
 }
 
 const jobLine = (name: string) => new RegExp(`^ {2}\\S \\w+ +${name.replace(/[/]/g, '\\/')}( |$)`);
@@ -71,13 +73,21 @@ const duplicates = (lines: string[]) => lines.filter((l, i) => l.trim() !== '' &
 
 describe.skipIf(!haveTmux)('run in a terminal (tmux)', () => {
   it('at 100×12 the live view fits: no table re-printed into the scrollback', async () => {
-    const { lines, exit } = await runInTerminal(12);
+    const { lines, exit, screens } = await runInTerminal(12);
     const text = lines.join('\n');
     expect(exit, text).toBe('0');
+    // While jobs run, the header and the UI address stay on screen above the view.
+    const running = screens.filter((sc) => sc.some((l) => / running /.test(l)) && !sc.some((l) => /^Pipeline #\d+ passed/.test(l)));
+    expect(running.length).toBeGreaterThan(3);
+    for (const sc of running) {
+      expect(sc[0], sc.join('\n')).toMatch(/^Pipeline #\d+ for main \(15 jobs\)$/);
+      expect(sc[1], sc.join('\n')).toMatch(/^ {2}UI: http:\/\/127\.0\.0\.1:\d+\//);
+    }
     expect(lines.filter((l) => /^Pipeline #\d+ for main \(15 jobs\)$/.test(l)), text).toHaveLength(1);
     expect(lines.filter((l) => /^ {2}UI: http:\/\/127\.0\.0\.1:\d+\//.test(l)), text).toHaveLength(1);
-    // Everything the user can scroll back to: the header, one view, the summary.
-    expect(lines.length, text).toBeLessThanOrEqual(2 + 11 + 2);
+    // Everything the user can scroll back to: the header, one view (below the header, which stays
+    // on screen while the pipeline runs), the summary.
+    expect(lines.length, text).toBeLessThanOrEqual(2 + 9 + 2);
     expect(duplicates(lines), text).toEqual([]);
     for (const name of JOBS) expect(lines.filter((l) => jobLine(name).test(l)).length, `${name}\n${text}`).toBeLessThanOrEqual(1);
     expect(text).toMatch(/^Pipeline #\d+ passed with warnings in [\d.]+s: 13 success, 2 allowed to fail$/m);
