@@ -19,7 +19,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY schema schema
 COPY web web
 COPY src src
-RUN npm run build && npm run build:web --if-present && npm prune --omit=dev --no-audit --no-fund
+# `build` is the server (tsc) and the web UI (vite)
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE_IMAGE}
 RUN if ! command -v git >/dev/null 2>&1; then \

@@ -9,8 +9,7 @@ cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --loglevel=error || exit 1
 # gitlab-ci-local (the compiler's oracle) with the Node 22 it needs, apart from the project's modules.
 npm ci --prefix tools/gitlab-ci-local --no-audit --no-fund --loglevel=error || echo 'gitlab-ci-local not installed: the differential test will be skipped'
-npm run build || exit 1
-npm run build:web || exit 1
+npm run build || exit 1   # the server (tsc) and the web UI (vite)
 checks=0
 npm run typecheck || checks=1
 npm run lint || checks=1

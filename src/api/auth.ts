@@ -7,12 +7,18 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { ApiToken } from '../engine/model.js';
 import { AppError, forbidden, unauthorized } from '../util/errors.js';
+import type { LocalSessions } from './local-sessions.js';
 
 export const COOKIE_NAME = 'gcd_token';
 
 export interface AuthOptions {
   anonymousRead: boolean;
+  /** `run`'s own admin sessions (cookie `gcd_local_<port>`, set by a sign-in link it prints). */
+  localSessions?: LocalSessions;
 }
+
+/** The cookie of a local session: one name per port, as cookies are shared by every port of a host. */
+export const localCookieName = (request: FastifyRequest) => `gcd_local_${request.socket.localPort ?? 0}`;
 
 export interface Caller {
   token: ApiToken | null;
@@ -52,11 +58,16 @@ function presentedToken(request: FastifyRequest): { token: string; via: 'header'
 const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
 
 /** The caller of this request (memoised per request). A presented but unknown token is a 401. */
-export function callerOf(request: FastifyRequest, coordinator: Coordinator): Promise<Caller> {
+export function callerOf(request: FastifyRequest, coordinator: Coordinator, auth?: AuthOptions): Promise<Caller> {
   let p = callers.get(request);
   if (!p) {
     p = (async () => {
       const presented = presentedToken(request);
+      if (presented?.via !== 'header' && auth?.localSessions) {
+        const secret = parseCookies(request.headers.cookie)[localCookieName(request)];
+        const local = secret ? auth.localSessions.lookup(secret) : null;
+        if (local) return { token: local, via: 'cookie' };
+      }
       if (!presented) return { token: null, via: null };
       const token = await coordinator.authenticateApiToken(presented.token);
       if (!token) {
@@ -74,7 +85,7 @@ export function callerOf(request: FastifyRequest, coordinator: Coordinator): Pro
 export type Access = 'read' | 'act' | 'admin';
 
 export async function requireAccess(request: FastifyRequest, coordinator: Coordinator, auth: AuthOptions, access: Access): Promise<Caller> {
-  const caller = await callerOf(request, coordinator);
+  const caller = await callerOf(request, coordinator, auth);
   if (access === 'read') {
     if (!caller.token && !auth.anonymousRead) throw unauthorized('sign in with a token to read');
     return caller;
@@ -90,6 +101,11 @@ export function setTokenCookie(reply: FastifyReply, token: string | null, secure
   const attrs = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(secure ? ['Secure'] : [])];
   if (token === null) reply.header('set-cookie', `${COOKIE_NAME}=; Max-Age=0; ${attrs.join('; ')}`);
   else reply.header('set-cookie', `${COOKIE_NAME}=${encodeURIComponent(token)}; Max-Age=${30 * 24 * 3600}; ${attrs.join('; ')}`);
+}
+
+/** Sets the cookie of a local session: for this browser session only (no Max-Age). */
+export function setLocalSessionCookie(request: FastifyRequest, reply: FastifyReply, secret: string): void {
+  reply.header('set-cookie', `${localCookieName(request)}=${encodeURIComponent(secret)}; Path=/; HttpOnly; SameSite=Strict`);
 }
 
 export function isAppError(e: unknown): e is AppError {

@@ -1,7 +1,7 @@
 // JSON shapes of the UI/CLI API. Plain domain objects plus derived fields (durations, online
 // state), minus what must never leave the server: masked variable values, token hashes, the
 // values of pipeline and play variables (keys only).
-import type { Artifact, CiVariable, Job, Pipeline, Project, Runner, RunnerManager } from '../engine/model.js';
+import { allowsFailure, type Artifact, type CiVariable, type Job, type Pipeline, type Project, type Runner, type RunnerManager } from '../engine/model.js';
 
 /** A runner counts as online when it was in contact within this many ms (GitLab: 2 hours). */
 export const ONLINE_WINDOW_MS = 2 * 60 * 60 * 1000;
@@ -70,7 +70,7 @@ export function jobView(j: Job, now = Date.now()): JobView {
     stageIndex: j.stageIndex,
     status: j.status,
     when: j.spec.when,
-    allowFailure: j.spec.allowFailure,
+    allowFailure: allowsFailure(j),
     manual: j.spec.when === 'manual',
     needs: j.spec.needs ? j.spec.needs.map((n) => n.job) : null,
     attempt: j.attempt,

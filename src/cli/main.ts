@@ -10,7 +10,21 @@ export async function main(argv: string[]): Promise<number> {
     .description('Run .gitlab-ci.yml pipelines; a GitLab runner API v4 coordinator without GitLab')
     .version('0.1.0')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  $ gitlab-ci-dispatcher run                  # run ./.gitlab-ci.yml here, with the built-in runner',
+        '  $ gitlab-ci-dispatcher run --keep           # and keep its web UI (the printed link signs you in)',
+        '  $ gitlab-ci-dispatcher lint examples/basic  # check a .gitlab-ci.yml, list the jobs it creates',
+        '  $ gitlab-ci-dispatcher serve --port 8080    # the server for a team and its gitlab-runners',
+        '',
+        'Every command has --help with an example: gitlab-ci-dispatcher help run',
+        '',
+      ].join('\n'),
+    );
   let exitCode = 0;
   const setExit = (code: number) => {
     exitCode = code;

@@ -7,7 +7,7 @@ import { ConfigInvalidError } from '../server/pipeline-from-commit.js';
 import { forkRunnerProcess, type RunnerProcess } from './runner-process.js';
 import { formatDiagnostic } from '../ci/index.js';
 import type { PipelinePlan } from '../ci/plan.js';
-import type { Job, Pipeline } from '../engine/model.js';
+import { allowsFailure, type Job, type Pipeline } from '../engine/model.js';
 import { createProgressReporter } from './progress.js';
 import { selectJobs } from './select-jobs.js';
 import { lastLines } from './log-text.js';
@@ -46,7 +46,8 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
   const userUmask = process.umask(0o077);
   const config = loadServerConfig({ flags: { dataDir: opts.dataDir, host: '127.0.0.1', port: opts.port, longPollSeconds: 30, logLevel: 'silent' }, env: process.env });
   // Local runs: the runner reports (and learns of cancels) every second, not every 30.
-  const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 } });
+  // Its own user gets full control of the UI through a sign-in link (server.signInLink).
+  const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 }, localSignIn: true });
   // Forked now so that it loads while the snapshot and the pipeline are made (forked any earlier,
   // its loading slows the server's own by as much as it saves).
   let runner: RunnerProcess | null = opts.externalRunners ? null : forkRunnerProcess();
@@ -95,7 +96,10 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     }
     const pipelineId = result.detail.pipeline.id;
     const reporter = createProgressReporter({ out: opts.json ? null : opts.stdout, verbose: opts.verbose, readTrace: (id, start) => server.readTrace(id, start) });
-    reporter.start(result.detail.pipeline, result.detail.jobs);
+    // The UI address now, while the pipeline runs: a link that signs its opener in as admin.
+    const uiUrl = server.signInLink(`/pipelines/${pipelineId}`);
+    reporter.start(result.detail.pipeline, result.detail.jobs, { uiUrl });
+    if (opts.json && opts.keep) opts.stderr.write(`UI: ${uiUrl}\n`);
 
     let pipeline: Pipeline = result.detail.pipeline;
     const jobs = new Map<number, Job>(result.detail.jobs.map((j) => [j.id, j]));
@@ -175,29 +179,50 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
         };
       });
     }
-    unsubscribe();
-    if (runner) await runner.stop({ abort: canceledByUser });
-    runner = null;
+    // With --keep the built-in runner stays: a job retried or played from the UI runs to its end.
+    const keeping = opts.keep && !canceledByUser;
+    if (!keeping) unsubscribe();
+    if (runner && !keeping) {
+      await runner.stop({ abort: canceledByUser });
+      runner = null;
+    }
 
     const finalJobs = [...jobs.values()].filter((j) => !j.retried).sort((a, b) => a.stageIndex - b.stageIndex || a.id - b.id);
-    reporter.finish(pipeline, finalJobs);
+    reporter.finish(pipeline, finalJobs, { interrupted: canceledByUser });
     if (opts.json) {
       opts.stdout.write(`${JSON.stringify(summaryJson(pipeline, finalJobs))}\n`);
-    } else {
-      for (const job of finalJobs.filter((j) => j.status === 'failed' && !j.spec.allowFailure)) {
+    } else if (!canceledByUser) {
+      // Canceled by Ctrl-C: the jobs did not fail, their logs are not the news.
+      for (const job of finalJobs.filter((j) => j.status === 'failed' && !allowsFailure(j))) {
         const text = (await server.readTrace(job.id, 0)).toString('utf8');
         opts.stdout.write(`\n--- last lines of ${job.name} ---\n${lastLines(text, 30)}\n`);
       }
     }
-    if (opts.keep && !canceledByUser) {
-      opts.stderr.write(`Serving the UI and API at ${url} — press Ctrl-C to stop.\n`);
+    let verdict = pipeline.status;
+    if (keeping) {
+      reporter.follow();
+      opts.stderr.write(`Serving the UI and API at ${url} — press Ctrl-C to stop.\n  Sign in to act on this run (the link works once): ${server.signInLink(`/pipelines/${pipelineId}`)}\n`);
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        if (interrupted) resolve();
+        wake = () => {
+          if (interrupted || runnerFailure) resolve();
+        };
+        wake();
       });
+      unsubscribe();
+      if (runnerFailure) opts.stderr.write(`${runnerFailure}.\n`);
+      // The verdict is the pipeline's last state (a job retried from the UI may have passed);
+      // what still runs at Ctrl-C is canceled, as during the run.
+      const latest = await server.coordinator.read.pipeline(pipelineId);
+      verdict = latest?.pipeline.status ?? verdict;
+      if (!FINISHED.has(verdict)) {
+        await server.coordinator.cancelPipeline(pipelineId);
+        if (runner) await runner.stop({ abort: true });
+        runner = null;
+        verdict = 'canceled';
+      }
     }
     if (canceledByUser) return 130;
-    return pipeline.status === 'success' || pipeline.status === 'manual' || pipeline.status === 'skipped' ? 0 : 1;
+    return verdict === 'success' || verdict === 'manual' || verdict === 'skipped' ? 0 : 1;
   } finally {
     process.off('SIGINT', onSigint);
     if (runner) await runner.stop({ abort: true }).catch(() => undefined);
@@ -235,7 +260,7 @@ function summaryJson(pipeline: Pipeline, jobs: Job[]) {
       name: j.name,
       stage: j.stage,
       status: j.status,
-      allow_failure: j.spec.allowFailure,
+      allow_failure: allowsFailure(j),
       exit_code: j.exitCode,
       failure_reason: j.failureReason,
       duration: seconds(j.startedAt, j.finishedAt),

@@ -253,3 +253,14 @@ export interface JobEdge {
   artifacts: boolean;
   optional: boolean;
 }
+
+/**
+ * `allow_failure` as GitLab reports it: with `allow_failure: exit_codes`, true once the job has
+ * failed with one of those codes (false before it ran, and for any other code); otherwise the
+ * job's `allow_failure`. A failed job that allows failure "passed with warnings".
+ */
+export function allowsFailure(j: { status: JobStatus; exitCode: number | null; spec: Pick<PlanJob, 'allowFailure' | 'allowFailureExitCodes'> }): boolean {
+  const codes = j.spec.allowFailureExitCodes;
+  if (j.status === 'failed' && codes) return j.exitCode !== null && codes.includes(j.exitCode);
+  return j.spec.allowFailure;
+}

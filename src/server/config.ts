@@ -64,6 +64,7 @@ const ENV: Record<string, keyof ServerConfig> = {
   GCD_COMPILE_MEMORY_MB: 'compileMemoryMb',
   GCD_MAX_PIPELINE_JOBS: 'maxPipelineJobs',
   GCD_METRICS_ALLOWED: 'metricsAllowedCidrs',
+  GCD_WEB_ROOT: 'webRoot',
 };
 
 const isLoopback = (host: string) => host === '127.0.0.1' || host === '::1' || host === 'localhost';

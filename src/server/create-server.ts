@@ -24,6 +24,7 @@ import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
 import { apiPlugin } from '../api/plugin.js';
 import { webStaticPlugin } from '../api/static.js';
+import { createLocalSessions } from '../api/local-sessions.js';
 import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
 import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';
@@ -58,6 +59,11 @@ export interface DispatcherServer {
   importDirectory(input: { project: Project; dir: string; committedOnly: boolean; ref: string }): Promise<{ sha: string; message: string }>;
   /** Bytes of a job's trace from `start`. */
   readTrace(jobId: number, start?: number): Promise<Buffer>;
+  /**
+   * With `localSignIn`: a URL that signs its opener in as admin (once, from loopback) and goes to
+   * `to` (a path); without it, the plain URL of `to`. Known after start().
+   */
+  signInLink(to: string): string;
 }
 
 export interface CreateServerOptions {
@@ -65,6 +71,8 @@ export interface CreateServerOptions {
   engine?: Partial<EngineConfig>;
   /** Called for every route as it is added (tests enumerate the route table this way). */
   onRoute?: (route: RouteOptions) => void;
+  /** `run`: admin sessions for this process's own user, opened by links from signInLink(). */
+  localSignIn?: boolean;
 }
 
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<DispatcherServer> {
@@ -117,6 +125,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   let baseUrl = config.externalUrl ?? '';
   const externalUrl = () => baseUrl;
 
+  const localSessions = options.localSignIn ? createLocalSessions() : null;
+
   // Every compile runs in a worker thread with a time and memory budget (warm from here on).
   const compiler = createCompilePool({ timeoutMs: config.compileTimeoutSeconds * 1000, maxMemoryMb: config.compileMemoryMb, limits: { jobsPerPipeline: config.maxPipelineJobs } });
 
@@ -156,7 +166,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     coordinator,
     traces,
     blobs,
-    auth: { anonymousRead: config.anonymousRead },
+    auth: { anonymousRead: config.anonymousRead, ...(localSessions ? { localSessions } : {}) },
     createPipelineFor,
     repos,
   });
@@ -172,7 +182,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         log: (message, error) => app.log.warn({ err: error, project: push.project.path, ref: push.ref }, message),
       }),
   });
-  if (config.webRoot && existsSync(config.webRoot)) await app.register(webStaticPlugin, { root: config.webRoot });
+  // Also without a build: then "/" says how to build the UI.
+  if (config.webRoot) await app.register(webStaticPlugin, { root: config.webRoot });
 
   let sweeper: ExpirySweeperHandle | null = null;
   let bridges: ReturnType<typeof startBridgeWorker> | null = null;
@@ -191,6 +202,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       return { sha: snap.sha, message: snap.message };
     },
     readTrace: (jobId, start = 0) => traces.read(jobId, start),
+    signInLink: (to) => (localSessions ? `${baseUrl}/api/ui/session/local?code=${localSessions.issueCode()}&to=${encodeURIComponent(to).replace(/%2F/g, "/")}` : `${baseUrl}${to}`),
     sweepExpiredArtifacts: () => sweeper?.sweepNow() ?? Promise.resolve(0),
     async start() {
       await app.listen({ host: config.host, port: config.port });

@@ -96,7 +96,7 @@ with-bash:
     const r = await runCli(['run', dir, '--verbose', ...dockerArgs], { timeoutMs: 90_000 });
     const out = r.stdout;
     expect(r.code, out + r.stderr).toBe(0);
-    expect(out).toMatch(/Pipeline #\d+ success .*3 success/);
+    expect(out).toMatch(/Pipeline #\d+ passed .*3 success/);
     expect(out).toContain('[in-a] Using Docker executor with image gcd-test/busybox-a:latest');
     expect(out).toContain('[in-a] before: hello from a');
     expect(out).toContain('[in-a] no marker in a');

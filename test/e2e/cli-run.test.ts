@@ -73,6 +73,11 @@ flaky:
   stage: a
   allow_failure: true
   script: [exit 1]
+codes:
+  stage: a
+  allow_failure:
+    exit_codes: [3, 4]
+  script: [exit 3]
 after:
   stage: b
   script: [echo done]
@@ -89,6 +94,13 @@ after:
     expect(Object.keys(flaky).sort()).toEqual(['allow_failure', 'duration', 'exit_code', 'failure_reason', 'name', 'stage', 'status']);
     expect(flaky).toMatchObject({ status: 'failed', allow_failure: true, exit_code: 1, failure_reason: 'script_failure', stage: 'a' });
     expect(s.jobs.find((j: { name: string }) => j.name === 'after').status).toBe('success');
+    // allow_failure: exit_codes matched: reported allowed, as GitLab does
+    expect(s.jobs.find((j: { name: string }) => j.name === 'codes')).toMatchObject({ status: 'failed', allow_failure: true, exit_code: 3 });
+    // counted as GitLab does: the pipeline passed with warnings, nothing failed
+    const text = await runCli(['run', dir]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Pipeline #\d+ passed with warnings in [\d.]+s: 1 success, 2 allowed to fail$/m);
+    expect(text.stdout).not.toContain('--- last lines');
   });
 
   it('--job runs only the named job and what it needs; --variable reaches the job', async () => {
@@ -217,7 +229,8 @@ slow:
     process.kill(pid, 'SIGINT');
     const r = await running;
     expect(r.code).toBe(130);
-    expect(r.stdout).toMatch(/canceled/);
+    expect(r.stdout).toMatch(/^Pipeline #\d+ canceled( in [\d.]+s)?: 1 canceled$/m);
+    expect(r.stdout).not.toMatch(/failed|--- last lines/);
     const child = Number(readFileSync(path.join(marker, 'child'), 'utf8'));
     const shell = Number(readFileSync(path.join(marker, 'shell'), 'utf8'));
     expect(await gone(child)).toBe(true);

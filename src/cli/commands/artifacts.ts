@@ -7,7 +7,7 @@ import type { RegisterCommand } from './types.js';
 import { addConnectionOptions, ClientError, clientAction, createClient } from '../client.js';
 
 export const registerArtifacts: RegisterCommand = (program: Command, setExit) => {
-  const artifacts = program.command('artifacts').description("download a job's artifacts from a server");
+  const artifacts = program.command('artifacts').description("download a job's artifacts from a server").addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher artifacts download 42 --path coverage/index.html\n');
   addConnectionOptions(
     artifacts
       .command('download')

@@ -6,7 +6,7 @@ import { cleanLog } from '../log-text.js';
 import { readSse } from '../sse.js';
 
 export const registerJob: RegisterCommand = (program: Command, setExit) => {
-  const job = program.command('job').description('job logs and actions on a server');
+  const job = program.command('job').description('job logs and actions on a server').addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher job logs 42 -f\n');
 
   addConnectionOptions(
     job

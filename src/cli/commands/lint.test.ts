@@ -86,6 +86,15 @@ describe('lint command', () => {
     expect(r.stdout).toContain('invalid: ');
   });
 
+  it('a YAML syntax error is the only news: no "workflow:rules" reason after it', async () => {
+    const dir = project('syntax', { '.gitlab-ci.yml': 'build:\n  script: [echo hi\n  stage: x\n' });
+    const r = await lintInProcess([dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\.gitlab-ci\.yml:\d+:\d+: error: yaml syntax error/);
+    expect(r.stdout + r.stderr).not.toContain('workflow:rules');
+    expect(r.stdout).toContain('invalid: 0 job(s)');
+  });
+
   it('--json prints the documented object; --ref/--tag/--source/--variable drive rules', async () => {
     const dir = project('json', {
       '.gitlab-ci.yml': [

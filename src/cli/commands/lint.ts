@@ -81,6 +81,7 @@ export const registerLint: RegisterCommand = (program: Command, setExit) => {
     .option('--projects-dir <dir>', 'directory standing in for `include: project` (<dir>/<group/project>/<file>)')
     .option('--components-dir <dir>', 'directory standing in for `include: component` (<dir>/<group/project>/templates/<name>.yml)')
     .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher lint\n  $ gitlab-ci-dispatcher lint examples/basic --ref v1.2.0 --tag --source web --json\n')
     .action((dir: string, opts: Record<string, unknown>) => {
       const root = path.resolve(dir);
       if (!existsSync(root)) {
@@ -119,7 +120,8 @@ export const registerLint: RegisterCommand = (program: Command, setExit) => {
         process.stdout.write(`${JSON.stringify(planToLintJson(plan), null, 2)}\n`);
       } else {
         for (const d of [...plan.errors, ...plan.warnings]) process.stderr.write(`${formatDiagnostic(d)}\n`);
-        process.stdout.write(planTable(plan));
+        // An invalid file creates nothing: no table, and no "workflow:rules" reason after a syntax error.
+        if (plan.errors.length === 0 || plan.jobs.length > 0) process.stdout.write(planTable(plan));
         const summary = `${plan.jobs.length} job(s) in ${new Set(plan.jobs.map((j) => j.stage)).size} stage(s); ${plan.errors.length} error(s), ${plan.warnings.length} warning(s)`;
         process.stdout.write(`${plan.errors.length === 0 ? 'valid' : 'invalid'}: ${summary}\n`);
       }

@@ -49,7 +49,7 @@ export function tarDirectory(dir: string): string {
 const seconds = (s: number | null | undefined) => (typeof s === 'number' ? `${s.toFixed(1)}s` : '');
 
 export const registerPipeline: RegisterCommand = (program: Command, setExit) => {
-  const pipeline = program.command('pipeline').description('create and manage pipelines on a server');
+  const pipeline = program.command('pipeline').description('create and manage pipelines on a server').addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher pipeline create --dir . --project team/app --ref main\n');
 
   addConnectionOptions(
     pipeline
@@ -123,7 +123,7 @@ export const registerPipeline: RegisterCommand = (program: Command, setExit) => 
       const p = detail.pipeline;
       process.stdout.write(`Pipeline #${p.id} ${p.status} — ${p.ref} ${p.sha.slice(0, 8)} (${p.source}) ${seconds(p.duration)}\n`);
       const jobs = detail.jobs.filter((j) => !j.retried);
-      process.stdout.write(table([['JOB', 'ID', 'STAGE', 'STATUS', 'DURATION'], ...jobs.map((j) => [j.name, j.id, j.stage, j.status + (j.status === 'failed' && j.allowFailure ? ' (allowed)' : ''), seconds(j.duration)])]));
+      process.stdout.write(table([['JOB', 'ID', 'STAGE', 'STATUS', 'DURATION'], ...jobs.map((j) => [j.name, j.id, j.stage, j.status + (j.status === 'failed' && j.allowFailure ? ' (allowed to fail)' : ''), seconds(j.duration)])]));
     }),
   );
 

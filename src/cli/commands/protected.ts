@@ -26,7 +26,8 @@ const projectPath = (opts: Record<string, unknown>) => `/projects/${encodeURICom
 export const registerProtected: RegisterCommand = (program: Command, setExit) => {
   const prot = program
     .command('protected')
-    .description("a project's protected branches and tags (protected variables and ref_protected runners only serve their pipelines)");
+    .description("a project's protected branches and tags (protected variables and ref_protected runners only serve their pipelines)")
+    .addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher protected add --project team/app --branch "release/*"\n');
 
   addConnectionOptions(
     prot

@@ -40,14 +40,14 @@ export const registerRun: RegisterCommand = (program: Command, setExit) => {
     .option('--data <dir>', 'state directory (default: DIR/.gitlab-ci-dispatcher)')
     .option('--external-runners', 'start no built-in runner; print how to register a gitlab-runner')
     .option('--keep', 'keep serving the UI and API after the pipeline ends')
-    .option('--port <port>', 'port to listen on (default: a free port)', '0')
+    .option('--port <port>', 'port to listen on (default: a free port)')
     .option('--json', 'print one JSON summary object on stdout at the end')
     .option('--verbose', 'stream every job log, prefixed with the job name')
     .option('--executor <name>', 'shell or docker (default: docker when the pipeline uses image:/services: and a Docker engine answers)')
     .option('--docker-image <image>', 'docker executor: the image of jobs without image:', 'alpine:latest')
     .option('--docker-network-mode <mode>', 'docker executor: bridge (a network per job) or host', 'bridge')
     .option('--docker-pull-policy <policies>', 'docker executor: if-not-present (default), always, never; comma-separated to try in order', 'if-not-present')
-    .addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher run examples/basic --variable DEPLOY_ENV=staging\n')
+    .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher run examples/basic --variable DEPLOY_ENV=staging\n  $ gitlab-ci-dispatcher run --keep          # then open the printed UI link: retry, play, cancel\n  $ gitlab-ci-dispatcher run --job test --verbose\n')
     .action(async (dir: string, opts: Record<string, unknown>) => {
       const root = path.resolve(dir);
       if (!existsSync(root)) {
@@ -69,6 +69,12 @@ export const registerRun: RegisterCommand = (program: Command, setExit) => {
         setExit(2);
         return;
       }
+      const port = opts.port === undefined ? 0 : Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        process.stderr.write(`error: --port must be a port number (0-65535), got "${String(opts.port)}"\n`);
+        setExit(2);
+        return;
+      }
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency expects a positive integer');
       const options: RunOptions = {
@@ -84,7 +90,7 @@ export const registerRun: RegisterCommand = (program: Command, setExit) => {
         concurrency,
         externalRunners: Boolean(opts.externalRunners),
         keep: Boolean(opts.keep),
-        port: Number(opts.port),
+        port,
         json: Boolean(opts.json),
         verbose: Boolean(opts.verbose),
         executor: executor as RunOptions['executor'],

@@ -42,7 +42,7 @@ const positiveNumber = (v: string) => {
 };
 
 export const registerRunnerCommand: RegisterCommand = (program: Command, setExit) => {
-  const runner = program.command('runner').description('the built-in runner (shell or docker executor): register it, run it');
+  const runner = program.command('runner').description('the built-in runner (shell or docker executor): register it, run it').addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher runner register --url http://127.0.0.1:8080 --registration-token <token>\n  $ gitlab-ci-dispatcher runner run\n');
 
   runner
     .command('register')
@@ -62,6 +62,11 @@ export const registerRunnerCommand: RegisterCommand = (program: Command, setExit
     .option('--docker-pull-policy <policies>', 'docker executor: always (default), if-not-present, never; comma-separated to try in order', policyList)
     .option('--docker-allowed-pull-policies <policies>', 'docker executor: the policies image:pull_policy may ask for (default: the pull policy)', policyList)
     .option('--docker-wait-for-services-timeout <seconds>', 'docker executor: how long to wait for services (default 30)', Number)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ gitlab-ci-dispatcher runner register --url http://127.0.0.1:8080 --registration-token <token> --tag-list linux,docker\n' +
+        '  $ gitlab-ci-dispatcher runner register --url http://127.0.0.1:8080 --token glrt-… --executor docker --docker-image alpine:3.20\n',
+    )
     .action(async (opts: Record<string, unknown>) => {
       try {
         const url = String(opts.url);
@@ -132,6 +137,7 @@ export const registerRunnerCommand: RegisterCommand = (program: Command, setExit
     .option('--min-free-memory-mb <mb>', 'refuse new jobs while free memory is below this', positiveNumber)
     .option('--poll-interval <ms>', 'pause after an empty poll, in ms', positiveInt)
     .option('--debug', 'log every request')
+    .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher runner run                      # the runners of the config file\n  $ gitlab-ci-dispatcher runner run --url http://127.0.0.1:8080 --token glrt-… --concurrent 4 --listen 127.0.0.1:9252\n')
     .action(async (opts: Record<string, unknown>) => {
       const { createRunner, consoleLogger } = await import('../../runner/index.js');
       const logger = consoleLogger({ verbose: Boolean(opts.debug) });

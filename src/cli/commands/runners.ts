@@ -14,7 +14,7 @@ interface RunnerView {
 }
 
 export const registerRunners: RegisterCommand = (program: Command, setExit) => {
-  const runners = program.command('runners').description('list and manage runners on a server');
+  const runners = program.command('runners').description('list and manage runners on a server').addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher runners list --json\n');
 
   addConnectionOptions(runners.command('list').description('list runners').option('--json', 'JSON output')
     .addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher runners list\n')).action(

@@ -15,7 +15,7 @@ interface VariableView {
 }
 
 export const registerVariables: RegisterCommand = (program: Command, setExit) => {
-  const variables = program.command('variables').description('instance and project CI/CD variables on a server');
+  const variables = program.command('variables').description('instance and project CI/CD variables on a server').addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher variables set DEPLOY_TOKEN s3cret --project team/app --masked\n');
 
   addConnectionOptions(variables.command('list').description('list variables (instance, or --project)').option('--project <path>', 'project path or id').option('--json', 'JSON output')
     .addHelpText('after', '\nExample:\n  $ gitlab-ci-dispatcher variables list --project team/app\n')).action(

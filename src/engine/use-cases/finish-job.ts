@@ -5,7 +5,7 @@ import { inTx, type EngineContext, type Effects } from '../context.js';
 import { advance, enqueue, lockScope, makePending, refreshPipeline, type PipelineScope } from '../flow.js';
 import { shouldRetry } from '../graph.js';
 import { newJobRow } from '../new-job.js';
-import type { FailureReason, Job, JobStatus } from '../model.js';
+import { allowsFailure, type FailureReason, type Job, type JobStatus } from '../model.js';
 
 export interface FinishInput {
   status: 'success' | 'failed' | 'canceled';
@@ -132,8 +132,7 @@ async function finishOne(
   const status = job.status === 'canceling' ? 'canceled' : input.status;
   const exitCode = input.exitCode ?? null;
   const failureReason = status === 'failed' ? (input.failureReason ?? 'script_failure') : null;
-  let allowFailure = job.spec.allowFailure;
-  if (status === 'failed' && job.spec.allowFailureExitCodes) allowFailure = exitCode !== null && job.spec.allowFailureExitCodes.includes(exitCode);
+  const allowFailure = allowsFailure({ status, exitCode, spec: job.spec });
   const wasPending = job.status === 'pending';
   const done = await tx.jobs.transition(job.id, [job.status], {
     status,

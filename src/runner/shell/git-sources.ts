@@ -109,7 +109,10 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   const submodules = (o.vars.get('GIT_SUBMODULE_STRATEGY') ?? 'none').trim();
   // The remote URL is set whenever it will be used (fetch, submodules); it has no credentials.
   if (!fetched || submodules === 'normal' || submodules === 'recursive') {
-    script.git(['remote', 'set-url', 'origin', remote], ['remote', 'add', 'origin', remote]);
+    // A fresh repository has no origin yet: `add` it (a `set-url` first would log git's
+    // "error: No such remote 'origin'" in every fresh checkout).
+    if (existing) script.git(['remote', 'set-url', 'origin', remote], ['remote', 'add', 'origin', remote]);
+    else script.git(['remote', 'add', 'origin', remote]);
   }
   if (fetched) script.echo(`Commit ${git.sha.slice(0, 8)} of pipeline ${pipelineRef![1]} is already fetched; skipping the fetch`);
   else script.git(fetchArgs);
