@@ -24,3 +24,9 @@ export function useSession(): Session | null {
 
 export const canAct = (s: Session | null) => !!s?.authenticated;
 export const isAdmin = (s: Session | null) => s?.scope === 'admin';
+
+/** The sign-in page, returning to the current page afterwards. */
+export function signInHref(): string {
+  const here = location.pathname + location.search + location.hash;
+  return here === '/' || location.pathname.startsWith('/sign-in') ? '/sign-in' : `/sign-in?back=${encodeURIComponent(here)}`;
+}

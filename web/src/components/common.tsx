@@ -1,6 +1,7 @@
 // Small shared pieces: links, data loading, buttons that call the API, error boxes.
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { onReconnect } from '../connection';
 import { linkClick } from '../router';
 
 export function Link(props: { href: string; class?: string; children: ComponentChildren; title?: string; 'data-testid'?: string }) {
@@ -46,6 +47,8 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
     return () => ac.abort();
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
+  // the server was away: whatever changed meanwhile is in a fresh read
+  useEffect(() => onReconnect(reload), [reload]);
   return { data, error, loading, reload, set: setData };
 }
 
