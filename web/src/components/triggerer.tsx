@@ -11,10 +11,11 @@ export const sourceLabel = (source: string) => SOURCE[source] ?? source;
 
 export function Triggerer({ pipeline, compact = false }: { pipeline: Pipeline; compact?: boolean }) {
   const user = pipeline.commit?.user;
-  const who = user ? user.name || user.login : null;
+  // a token's pipeline (push, API, web) is that token's; else the commit's author
+  const who = user ? (user.id ? user.login : user.name || user.login) : null;
   const initial = (who ?? pipeline.source).slice(0, 1).toUpperCase();
   return (
-    <span class="triggerer" data-testid="triggerer" title={`${sourceLabel(pipeline.source)}${who ? ` by ${who}${user && user.login !== who ? ` (@${user.login})` : ''}` : ''}`}>
+    <span class="triggerer" data-testid="triggerer" title={`${sourceLabel(pipeline.source)}${who ? ` by ${who}` : ''}${user && user.name && user.name !== who ? ` (commit by ${user.name})` : ''}`}>
       <span class="avatar avatar-sm" aria-hidden="true">
         {initial}
       </span>

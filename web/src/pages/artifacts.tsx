@@ -69,6 +69,7 @@ export function ArtifactsBrowser(props: { jobId: number; artifacts: Artifact[]; 
         </div>
       ) : null}
       {artifacts.length ? (
+        <div class="table-scroll">
         <table class="table compact">
           <thead>
             <tr>
@@ -101,6 +102,7 @@ export function ArtifactsBrowser(props: { jobId: number; artifacts: Artifact[]; 
             ))}
           </tbody>
         </table>
+        </div>
       ) : null}
       {archive ? <ZipBrowser jobId={jobId} artifact={archive} location={props.location} /> : null}
     </div>
