@@ -1,6 +1,6 @@
 // The UI's client of /api/ui: JSON reads, actions (with X-Requested-With so the session cookie is
 // accepted), and server-sent event streams that reconnect by themselves.
-import { reportDown, reportUp } from './connection';
+import { reportDown, reportUp, streamOpened } from './connection';
 
 export const API = '/api/ui';
 
@@ -65,6 +65,7 @@ export function stream(url: () => string, handlers: Record<string, (data: any) =
   let source: EventSource | null = null;
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = streamOpened();
   const open = () => {
     if (closed) return;
     source = new EventSource(API + url());
@@ -87,6 +88,7 @@ export function stream(url: () => string, handlers: Record<string, (data: any) =
   };
   open();
   return () => {
+    if (!closed) done();
     closed = true;
     clearTimeout(timer);
     source?.close();

@@ -46,6 +46,25 @@ function schedule(): void {
   }, 2000);
 }
 
+let streams = 0;
+/** Event streams open now (they notice a lost server by themselves). */
+export function streamOpened(): () => void {
+  streams++;
+  return () => void streams--;
+}
+
+// Pages without an event stream (projects, runners, admin) learn of a lost server from a light
+// check every 10 s while the tab is visible.
+if (typeof window !== 'undefined') {
+  setInterval(() => {
+    if (streams > 0 || state === 'offline' || document.visibilityState !== 'visible') return;
+    fetch('/api/ui/session', { credentials: 'same-origin', cache: 'no-store' }).then(
+      (res) => (res.status >= 502 && res.status <= 504 ? reportDown() : undefined),
+      () => reportDown(),
+    );
+  }, 10_000);
+}
+
 export function onReconnect(fn: () => void): () => void {
   reconnectListeners.add(fn);
   return () => void reconnectListeners.delete(fn);

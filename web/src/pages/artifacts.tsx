@@ -35,6 +35,49 @@ function relative(iso: string, now: number): string {
   return `in ${Math.round(h / 24)} days`;
 }
 
+/** The job page's side block: GitLab's "Job artifacts" with the expiry, Keep, Download and Browse. */
+export function ArtifactsSideBlock(props: { jobId: number; artifacts: Artifact[]; canAct: boolean; onChange: () => void }) {
+  const now = useTicker(60_000);
+  const soonest = props.artifacts.map((a) => a.expireAt).filter((x): x is string => !!x).sort()[0];
+  const archive = props.artifacts.find((a) => a.fileType === 'archive');
+  const keep = async () => {
+    await send('POST', `/jobs/${props.jobId}/artifacts/keep`);
+    props.onChange();
+  };
+  return (
+    <div class="side-block" data-testid="side-artifacts">
+      <h4>Job artifacts</h4>
+      <p class="small muted side-expiry">
+        {soonest ? (
+          <>
+            {Date.parse(soonest) > now ? 'Removed ' : 'Expired '}
+            <time dateTime={soonest} title={localTime(soonest)}>
+              {relative(soonest, now)}
+            </time>
+          </>
+        ) : (
+          'Kept: never expire'
+        )}
+      </p>
+      <div class="row-gap">
+        {soonest ? (
+          <ActionButton class="btn btn-sm" action={keep} disabled={!props.canAct} title={props.canAct ? 'Keep these artifacts: they will not expire' : 'Sign in to keep the artifacts'}>
+            Keep
+          </ActionButton>
+        ) : null}
+        {archive ? (
+          <a class="btn btn-sm" href={`${base(props.jobId, archive)}/download`} download>
+            {Icon.download} Download
+          </a>
+        ) : null}
+        <Link href={artifactHref(props.jobId, null)} class="btn btn-sm">
+          Browse
+        </Link>
+      </div>
+    </div>
+  );
+}
+
 export function ArtifactsBrowser(props: { jobId: number; artifacts: Artifact[]; location?: ArtifactLocation; canAct: boolean; onChange: () => void }) {
   const { jobId, artifacts } = props;
   const now = useTicker(60_000);

@@ -10,8 +10,8 @@ import { LogView } from '../log/log-view';
 import { navigate } from '../router';
 import { canAct, useSession } from '../session';
 import type { Job, JobDetail } from '../types';
-import { formatBytes, formatDuration, liveDuration, localTime, secondsSince, shortSha, timeAgo } from '../util/format';
-import { ArtifactsBrowser, type ArtifactLocation } from './artifacts';
+import { formatDuration, liveDuration, localTime, secondsSince, shortSha, timeAgo } from '../util/format';
+import { ArtifactsBrowser, ArtifactsSideBlock, type ArtifactLocation } from './artifacts';
 
 const ACTIVE = ['pending', 'running', 'created', 'waiting_for_resource', 'scheduled', 'canceling'];
 const CANCELABLE = ['pending', 'running', 'created', 'waiting_for_resource', 'scheduled'];
@@ -175,19 +175,7 @@ export function JobPage({ id, tab = 'log', artifactPath }: { id: number; tab?: s
               </>
             ) : null}
           </dl>
-          {d.artifacts.length ? (
-            <div class="side-block">
-              <h4>Artifacts</h4>
-              {d.artifacts.map((a) => (
-                <div class="row-gap small" key={a.id}>
-                  <a href={`/api/ui/jobs/${job.id}/artifacts/${a.id}/download`} download>
-                    {Icon.download} {a.fileType}
-                  </a>
-                  <span class="muted">{formatBytes(a.size)}</span>
-                </div>
-              ))}
-            </div>
-          ) : null}
+          {d.artifacts.length ? <ArtifactsSideBlock jobId={job.id} artifacts={d.artifacts} canAct={signedIn} onChange={detail.reload} /> : null}
           {d.attempts.length > 1 ? (
             <div class="side-block">
               <h4>Attempts</h4>
