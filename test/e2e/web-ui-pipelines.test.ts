@@ -94,11 +94,12 @@ describe.skipIf(!haveBrowser)('web UI: pipelines, artifacts, errors (Chromium)',
   const jobOf = async (pipelineId: number, name: string) => (await jobsOf(pipelineId)).find((j) => j.name === name)!;
   const noOverflow = async (page: Page, what: string) => {
     // the page content (not the shared top bar, which the layout work owns) fits the viewport
-    const { main, width, wide } = await page.evaluate(() => {
+    // (a string: this file is type-checked without the DOM library)
+    const { main, width, wide } = (await page.evaluate(`(() => {
       const w = window.innerWidth;
       const over = [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > w + 0.5).slice(0, 5);
-      return { main: document.querySelector('main')!.scrollWidth, width: w, wide: over.map((e) => `${e.tagName.toLowerCase()}.${e.className}`).join(', ') };
-    });
+      return { main: document.querySelector('main').scrollWidth, width: w, wide: over.map((e) => e.tagName.toLowerCase() + '.' + e.className).join(', ') };
+    })()`)) as { main: number; width: number; wide: string };
     expect(main, `${what}: main is ${main}px wide in a ${width}px viewport (${wide})`).toBeLessThanOrEqual(width);
   };
 
@@ -343,7 +344,7 @@ describe.skipIf(!haveBrowser)('web UI: pipelines, artifacts, errors (Chromium)',
       await until('the folder URL', () => new URL(p.url()).pathname === `/jobs/${compile.id}/artifacts/browse/out/`);
       await p.waitForSelector('[data-testid="entry-out/hello.txt"]');
       // rows (.., sub/, hello.txt) are separated by one line each, the folder rows too (they used to lose theirs)
-      const cells = await p.locator('[data-testid=zip-listing] tr:not(:last-child) td').evaluateAll((tds) => tds.map((td) => [getComputedStyle(td).display, getComputedStyle(td).borderBottomWidth]));
+      const cells = (await p.evaluate(`[...document.querySelectorAll('[data-testid=zip-listing] tr:not(:last-child) td')].map((td) => [getComputedStyle(td).display, getComputedStyle(td).borderBottomWidth])`)) as string[][];
       expect(cells.length).toBeGreaterThanOrEqual(2);
       for (const c of cells) expect(c).toEqual(['table-cell', '1px']);
       await p.click('[data-testid="dir-out/sub/"]');
