@@ -379,6 +379,24 @@ describe.skipIf(!haveBrowser)('web UI: pipelines, artifacts, errors (Chromium)',
       await shot('artifacts-kept');
     });
 
+    it("cancels and retries a pipeline from its row in the list", async () => {
+      const p = page();
+      const sha = (await server.repos.resolve(PROJECT, 'refs/heads/main'))!;
+      const made = await server.createPipelineFor({ project: await project(), ref: 'main', isTag: false, sha, source: 'api' });
+      const id = made.detail!.pipeline.id;
+      const status = async () => (await server.coordinator.read.pipeline(id))!.pipeline.status;
+      await until('unit to run', async () => (await jobOf(id, 'unit')).status === 'running');
+      await p.goto(`${url}/projects/${encodeURIComponent(PROJECT)}`);
+      await p.click(`[data-testid=row-cancel-${id}]`);
+      await until('the pipeline to be canceled', async () => (await status()) === 'canceled');
+      await p.waitForSelector(`tr[data-pipeline="${id}"] .ci-badge[data-status=canceled]`);
+      released.add(id);
+      await p.click(`[data-testid=row-retry-${id}]`);
+      await until('the retried pipeline to pass', async () => (await status()) === 'success');
+      await p.waitForSelector(`tr[data-pipeline="${id}"] .ci-badge[data-display=warning]`);
+      expect(await p.locator(`[data-testid=row-retry-${id}]`).count()).toBe(0);
+    });
+
     it('answers unknown pipelines, jobs and pages with a not-found page and a way back', async () => {
       const p = page();
       for (const [where, text] of [

@@ -16,7 +16,9 @@ export function useSession(): Session | null {
   const [s, setS] = useState(current);
   useEffect(() => {
     listeners.add(setS);
-    if (!current) refreshSession().catch(() => {});
+    // the session may have arrived between this component's render and now
+    if (current) setS(current);
+    else refreshSession().catch(() => {});
     return () => void listeners.delete(setS);
   }, []);
   return s;
