@@ -28,6 +28,8 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
   const [tick, setTick] = useState(0);
   const loader = useRef(load);
   loader.current = load;
+  const shown = useRef(false);
+  shown.current = data !== undefined;
   useEffect(() => {
     const ac = new AbortController();
     setLoading(true);
@@ -40,8 +42,10 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
       },
       (err: Error) => {
         if (ac.signal.aborted) return;
-        setError(err);
         setLoading(false);
+        // the server is away (the shell says so): keep showing what we have, re-read once it is back
+        if (err instanceof TypeError && shown.current) return;
+        setError(err);
       },
     );
     return () => ac.abort();
