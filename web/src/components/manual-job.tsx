@@ -1,8 +1,8 @@
 // What a job that has not run shows instead of an empty log: a manual job explains itself and
 // offers Run with variables (GitLab's "This job requires a manual action"); a created, skipped
 // or scheduled job says why it has no log yet.
-import { useState } from 'preact/hooks';
-import { send } from '../api';
+import { useEffect, useState } from 'preact/hooks';
+import { send, stream } from '../api';
 import { signInHref } from '../session';
 import type { Job, JobDetail } from '../types';
 import { localTime } from '../util/format';
@@ -13,6 +13,8 @@ export function ManualJobPanel({ detail, signedIn, onDone }: { detail: JobDetail
   const job = detail.job;
   const [vars, setVars] = useState<{ key: string; value: string }[]>([{ key: '', value: '' }]);
   const [error, setError] = useState<Error>();
+  // played from elsewhere (the graph, another tab, the CLI): show the run
+  useEffect(() => stream(() => `/events?job=${job.id}`, { job: (j: Job) => j.status !== 'manual' && onDone() }), [job.id]);
   const play = async () => {
     const variables = vars.filter((v) => v.key.trim() !== '').map((v) => ({ key: v.key.trim(), value: v.value }));
     await send('POST', `/jobs/${job.id}/play`, { variables });
