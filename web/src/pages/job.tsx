@@ -137,7 +137,7 @@ export function JobPage({ id, tab = 'log', artifactPath }: { id: number; tab?: s
             {job.failureReason ? (
               <>
                 <dt>Failure reason</dt>
-                <dd class="danger" data-testid="failure-reason">
+                <dd class={job.allowFailure ? 'warning-text' : 'danger'} data-testid="failure-reason">
                   {job.failureReason.replace(/_/g, ' ')}
                 </dd>
               </>
@@ -182,7 +182,7 @@ export function JobPage({ id, tab = 'log', artifactPath }: { id: number; tab?: s
               <ol class="attempts">
                 {d.attempts.map((a) => (
                   <li key={a.id} class={a.id === job.id ? 'current' : ''}>
-                    <StatusIcon status={a.status} size={14} />
+                    <StatusIcon status={a.status} allowFailure={job.allowFailure} size={14} />
                     <Link href={`/jobs/${a.id}`}>#{a.id}</Link>
                     <span class="muted small">{timeAgo(a.createdAt, now)}</span>
                   </li>
