@@ -310,6 +310,13 @@ describe.skipIf(!haveBrowser)('web UI: pipelines, artifacts, errors (Chromium)',
       await p.goBack();
       await until('back on the jobs tab', () => new URL(p.url()).pathname === `/pipelines/${id}/jobs`);
       await p.waitForSelector('[data-testid=jobs-table]');
+      // the job's own page: orange badge, reason, title and favicon
+      await p.click('[data-testid=jobs-table] tr[data-job=flaky] a.strong');
+      await p.waitForSelector('[data-testid=job-title]:has-text("flaky")');
+      expect(await p.locator('.page-head .ci-badge').getAttribute('data-display')).toBe('warning');
+      expect(await p.locator('[data-testid=failure-reason]').getAttribute('class')).toBe('warning-text');
+      expect(await p.title()).toContain('warning');
+      expect(await p.locator('link[rel=icon]').getAttribute('data-status')).toBe('warning');
     });
 
     it("explains a manual job and plays it with a variable", async () => {
