@@ -17,6 +17,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { projectRoutes } from './routes/projects.js';
 import { protectedRefRoutes } from './routes/protected-refs.js';
+import { runPipelineRoutes, type StartPipeline } from './routes/run-pipeline.js';
 import { runnerRoutes } from './routes/runners.js';
 import { sessionRoutes } from './routes/session.js';
 import { traceRoutes } from './routes/trace.js';
@@ -30,6 +31,8 @@ export interface ApiPluginOptions {
   /** Passed by server/ for a pipeline-creation route of its own; not used by these routes. */
   createPipelineFor?: unknown;
   repos?: unknown;
+  /** Starts a pipeline for a ref (the UI's "Run pipeline"); without it that route is a 404. */
+  startPipeline?: StartPipeline;
   /** Called with the plugin's instance after the built-in routes, to add more (e.g. create pipeline). */
   extraRoutes?: (app: FastifyInstance, helpers: { require: ReturnType<typeof makeContext>['require'] }) => void;
 }
@@ -84,6 +87,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
   sessionRoutes(app, ctx);
   projectRoutes(app, ctx);
   pipelineRoutes(app, ctx);
+  runPipelineRoutes(app, ctx, options.startPipeline);
   jobRoutes(app, ctx);
   traceRoutes(app, ctx);
   artifactRoutes(app, ctx);

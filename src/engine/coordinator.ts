@@ -13,6 +13,7 @@ import type {
   FailureReason,
   Job,
   JobEdge,
+  JobStatus,
   Pipeline,
   PipelineConfigError,
   PipelineVariable,
@@ -222,6 +223,8 @@ export interface Coordinator {
   appendTrace(job: Job, offset: number, data: Buffer): Promise<AppendTraceResult>;
   /** Records an uploaded artifact (the blob is already stored). */
   addArtifact(input: Omit<Artifact, 'id' | 'createdAt'>): Promise<Artifact>;
+  /** GitLab's "Keep": the job's artifacts no longer expire; returns them (not found: unknown job). */
+  keepArtifacts(jobId: number): Promise<Artifact[]>;
 
   // --- pipelines and actions (api/, cli/, git/) ---
   /** The project at `path`; a new one gets a protected-branch rule for `defaultBranch` (default `main`). */
@@ -252,6 +255,8 @@ export interface Coordinator {
     projects(): Promise<Project[]>;
     pipeline(id: number): Promise<PipelineDetail | null>;
     pipelines(query: ListPipelinesQuery): Promise<Pipeline[]>;
+    /** Counts of the pipeline's current jobs per stage, status and allow_failure (mini graphs). */
+    jobSummary(pipelineId: number): Promise<{ stageIndex: number; status: JobStatus; allowFailure: boolean; count: number }[]>;
     /** Every direct child pipeline of `parentId` (trigger: include), oldest first; `name` narrows. */
     childPipelines(parentId: number, name?: string): Promise<Pipeline[]>;
     /** Every running trigger (bridge) job, oldest first. */
@@ -260,6 +265,7 @@ export interface Coordinator {
     pipelineAncestors(id: number): Promise<Pipeline[]>;
     job(id: number): Promise<Job | null>;
     artifacts(jobId: number): Promise<Artifact[]>;
+    artifactsOfJobs(jobIds: number[]): Promise<Artifact[]>;
     runners(): Promise<{ runner: Runner; managers: RunnerManager[] }[]>;
     variables(projectId: number | null): Promise<CiVariable[]>;
     /** The project's protected branch and tag rules, oldest first. */

@@ -117,6 +117,10 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     updateJob: (job, input) => updateJob(ctx, job, input),
     appendTrace: (job, offset, data) => appendTrace(ctx, job, offset, data),
     addArtifact: (input) => store.artifacts.insert({ ...input, createdAt: ctx.now() }),
+    async keepArtifacts(jobId) {
+      if (!(await store.jobs.byId(jobId))) throw notFound(`job ${jobId} not found`);
+      return store.artifacts.keep(jobId);
+    },
 
     ensureProject: (path, defaultBranch = 'main') => protectedRefs.ensureProject(ctx, path, defaultBranch),
     createPipeline: (input) => createPipeline(ctx, input),
@@ -151,11 +155,13 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
         return { pipeline, project, jobs, edges };
       },
       pipelines: (q) => store.pipelines.list(q),
+      jobSummary: (pipelineId) => store.jobs.summary(pipelineId),
       childPipelines: (parentId, name) => store.pipelines.children(parentId, name === undefined ? {} : { name }),
       runningTriggerJobs: () => store.jobs.runningTriggers(),
       pipelineAncestors: (id) => store.pipelines.ancestors(id),
       job: (id) => store.jobs.byId(id),
       artifacts: (jobId) => store.artifacts.byJob(jobId),
+      artifactsOfJobs: (jobIds) => store.artifacts.byJobs(jobIds),
       async runners() {
         const [list, managers] = await Promise.all([store.runners.list(), store.runners.managers()]);
         return list.map((runner) => ({ runner, managers: managers.filter((m) => m.runnerId === runner.id) }));

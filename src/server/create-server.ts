@@ -30,6 +30,7 @@ import type { ServerConfig } from './config.js';
 import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';
 import { intakePlugin } from './intake-plugin.js';
 import { pipelineForPush } from './push-pipeline.js';
+import { startPipelineForRef } from './start-pipeline.js';
 import { startBridgeWorker } from './bridge-jobs.js';
 import { loadSecretKey, SECRET_KEY_FILE } from './secret-key.js';
 import { redactingLogger } from './log-redaction.js';
@@ -169,6 +170,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     auth: { anonymousRead: config.anonymousRead, ...(localSessions ? { localSessions } : {}) },
     createPipelineFor,
     repos,
+    startPipeline: (input) => startPipelineForRef(input, { repos, createPipelineFor }),
   });
   await app.register(intakePlugin, { coordinator, repos, createPipelineFor });
   await app.register(lintPlugin, { coordinator, compile: compiler.compile });

@@ -83,3 +83,48 @@ describe('POST /api/ui/pipelines', () => {
     expect((await post(tarball({ '.gitlab-ci.yml': 'a:\n  script: ["true"]\n' }), 'project=../etc')).status).toBe(400);
   });
 });
+
+describe('the commit message of an upload', () => {
+  it('is "Import of tarball" by default and the given message (pipeline create --dir of a git work tree) otherwise', async () => {
+    const files = { '.gitlab-ci.yml': 'a:\n  script: ["true"]\n' };
+    const plain = (await (await post(tarball(files), 'project=grp/msg')).json()) as { pipeline: { commitMessage: string } };
+    expect(plain.pipeline.commitMessage).toBe('Import of tarball');
+    const titled = (await (await post(tarball({ ...files, 'b.txt': 'changed' }), `project=grp/msg&message=${encodeURIComponent('Fix the flaky test\n\nBody text')}`)).json()) as { pipeline: { id: number; commitMessage: string; sha: string } };
+    expect(titled.pipeline.commitMessage).toBe('Fix the flaky test\n\nBody text');
+    const subject = execFileSync('git', ['-C', server.repos.pathFor('grp/msg'), 'log', '-1', '--format=%s', titled.pipeline.sha], { encoding: 'utf8' }).trim();
+    expect(subject).toBe('Fix the flaky test');
+  });
+});
+
+describe('POST /api/ui/projects/:project/pipelines (Run pipeline)', () => {
+  const run = (project: string, body: unknown, auth = true) =>
+    fetch(`${url}/api/ui/projects/${encodeURIComponent(project)}/pipelines`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  it('starts a web pipeline for the ref with variables and the caller as its user', async () => {
+    const up = (await (await post(tarball({ '.gitlab-ci.yml': 'a:\n  script: ["true"]\nweb-only:\n  script: ["true"]\n  rules: [{ if: $CI_PIPELINE_SOURCE == "web" }]\n' }), 'project=grp/run&ref=dev')).json()) as { pipeline: { sha: string } };
+    const r = await run('grp/run', { ref: 'dev', variables: [{ key: 'DEPLOY', value: 'yes' }] });
+    expect(r.status).toBe(201);
+    const body = (await r.json()) as { pipeline: { id: number; ref: string; sha: string; source: string; variables: { key: string }[] }; jobs: { name: string }[] };
+    expect(body.pipeline).toMatchObject({ ref: 'dev', sha: up.pipeline.sha, source: 'web', variables: [{ key: 'DEPLOY' }] });
+    expect(body.jobs.map((j) => j.name).sort()).toEqual(['a', 'web-only']);
+    const detail = await server.coordinator.read.pipeline(body.pipeline.id);
+    expect(detail?.pipeline.variables).toEqual([{ key: 'DEPLOY', value: 'yes' }]);
+    expect(detail?.pipeline.commit?.user).toMatchObject({ id: tokenId, login: 't' });
+  });
+
+  it('refuses without a token, for an unknown ref, bad variables or a bad ref, with 4xx', async () => {
+    expect((await run('grp/run', { ref: 'dev' }, false)).status).toBe(401);
+    const unknown = await run('grp/run', { ref: 'nope' });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { message: string }).message).toMatch(/no branch or tag "nope"/);
+    expect((await run('grp/run', { ref: '' })).status).toBe(400);
+    expect((await run('grp/run', { ref: '--upload-pack=x' })).status).toBe(400);
+    expect((await run('grp/run', { ref: 'dev', variables: [{ key: '1 bad', value: 'x' }] })).status).toBe(400);
+    expect((await run('grp/run', { ref: 'dev', variables: 'K=V' })).status).toBe(400);
+    expect((await run('no/such', { ref: 'dev' })).status).toBe(404);
+  });
+});

@@ -2,7 +2,8 @@
 // `pipeline create --dir|--tar`). The body is the archive (tar or tar.gz), streamed to a temp
 // file, committed into the project's repository, compiled and turned into a pipeline.
 // Query: project (path, created on first use), ref (default main), tag=1, source (default api),
-// variable=K=V (repeatable). Needs an API token (Authorization: Bearer, or PRIVATE-TOKEN).
+// variable=K=V (repeatable), message (the commit message to record, e.g. the work tree's HEAD
+// commit's with `--dir`; default "Import of tarball"). Needs an API token (Authorization: Bearer, or PRIVATE-TOKEN).
 // Answers 201 {pipeline, jobs}, 200 {pipeline: null, reason} when rules create nothing,
 // 400 {error, message, diagnostics} for an invalid .gitlab-ci.yml.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -66,12 +67,13 @@ export async function intakePlugin(app: FastifyInstance, opts: IntakePluginOptio
     const isTag = query.tag === '1' || query.tag === 'true';
     const source = typeof query.source === 'string' && query.source ? query.source : 'api';
     const variables = parseVariables(query.variable);
+    const message = typeof query.message === 'string' && query.message.trim() !== '' ? query.message.slice(0, 8192) : undefined;
     const body = request.body as Readable | undefined;
     if (!body || typeof (body as Readable).pipe !== 'function') throw badRequest(`send the source as a tar or tar.gz body (Content-Type: ${ARCHIVE_TYPES[0]})`);
 
     const project = await opts.coordinator.ensureProject(projectPath);
     await opts.repos.ensure(project.path);
-    const snapshot = await importTarball({ repos: opts.repos, projectPath: project.path, tarball: body, ref });
+    const snapshot = await importTarball({ repos: opts.repos, projectPath: project.path, tarball: body, ref, message });
     const result = await opts.createPipelineFor({ project, ref, isTag, sha: snapshot.sha, beforeSha: snapshot.beforeSha, source, commitMessage: snapshot.message, variables, pusher: { tokenId: apiToken.id, login: apiToken.name } });
     if (!result.detail) return reply.code(200).send({ pipeline: null, reason: result.plan.workflow.created ? 'no jobs' : 'workflow:rules' });
     return reply.code(201).send({ pipeline: result.detail.pipeline, jobs: result.detail.jobs.map((j) => ({ id: j.id, name: j.name, stage: j.stage, status: j.status })) });

@@ -225,6 +225,8 @@ export interface ArtifactsPort {
   insert(a: Omit<Artifact, 'id'>): Promise<Artifact>;
   byJob(jobId: number): Promise<Artifact[]>;
   byJobs(jobIds: number[]): Promise<Artifact[]>;
+  /** Clears the expiry of the job's artifacts (GitLab's "Keep"); returns them. */
+  keep(jobId: number): Promise<Artifact[]>;
   /**
    * Artifacts expired by `before` that may go: their pipeline is finished and unlocked, i.e. a
    * newer pipeline on the same ref succeeded (GitLab keeps the latest successful pipeline's

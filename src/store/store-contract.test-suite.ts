@@ -320,6 +320,10 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       expect(await expiredIds()).not.toContain(a.id);
       await store.pipelines.update(pipeline.id, { status: 'success' });
       expect(await expiredIds()).toContain(a.id);
+      // "Keep" clears the expiry: the sweep passes it by
+      expect((await store.artifacts.keep(j.id)).map((x) => [x.id, x.expireAt])).toEqual([[a.id, null]]);
+      expect(await expiredIds()).not.toContain(a.id);
+      expect(await store.artifacts.keep(j.id + 1000)).toEqual([]);
       await store.artifacts.removeExpired([a.id], now());
       expect(await store.artifacts.byJobs([j.id])).toEqual([]);
       expect([...(await store.artifacts.removedArchives([j.id, j.id + 1000]))]).toEqual([j.id]);

@@ -1,5 +1,7 @@
 // The UI's client of /api/ui: JSON reads, actions (with X-Requested-With so the session cookie is
 // accepted), and server-sent event streams that reconnect by themselves.
+import { reportDown, reportUp, streamOpened } from './connection';
+
 export const API = '/api/ui';
 
 export class ApiError extends Error {
@@ -24,8 +26,22 @@ async function check(res: Response): Promise<Response> {
   throw new ApiError(res.status, code, message);
 }
 
+/** fetch that tells the connection state whether the server answered (a 502/503/504 from a proxy counts as gone). */
+async function reach(url: string, init: RequestInit): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (error) {
+    if (!init.signal?.aborted) reportDown();
+    throw error;
+  }
+  if (res.status === 502 || res.status === 503 || res.status === 504) reportDown();
+  else reportUp();
+  return res;
+}
+
 export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await check(await fetch(API + path, { credentials: 'same-origin', signal, headers: { accept: 'application/json' } }));
+  const res = await check(await reach(API + path, { credentials: 'same-origin', signal, headers: { accept: 'application/json' } }));
   return (await res.json()) as T;
 }
 
@@ -33,7 +49,7 @@ export async function send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string,
   const headers: Record<string, string> = { 'x-requested-with': 'gcd-ui', accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await check(
-    await fetch(API + path, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+    await reach(API + path, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body) }),
   );
   if (res.status === 204) return undefined as T;
   const text = await res.text();
@@ -49,9 +65,11 @@ export function stream(url: () => string, handlers: Record<string, (data: any) =
   let source: EventSource | null = null;
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = streamOpened();
   const open = () => {
     if (closed) return;
     source = new EventSource(API + url());
+    source.onopen = () => reportUp();
     for (const [event, fn] of Object.entries(handlers)) {
       source.addEventListener(event, (e) => {
         try {
@@ -62,6 +80,7 @@ export function stream(url: () => string, handlers: Record<string, (data: any) =
       });
     }
     source.onerror = () => {
+      reportDown();
       source?.close();
       source = null;
       if (!closed) timer = setTimeout(open, 2000);
@@ -69,6 +88,7 @@ export function stream(url: () => string, handlers: Record<string, (data: any) =
   };
   open();
   return () => {
+    if (!closed) done();
     closed = true;
     clearTimeout(timer);
     source?.close();

@@ -1,14 +1,17 @@
 // The shell: top bar with navigation and sign-in state, and the page for the current route.
 import { Link } from './components/common';
+import { ConnectionNotice } from './components/connection-notice';
+import { NotFound } from './components/not-found';
 import { AdminPage } from './pages/admin';
 import { JobPage } from './pages/job';
+import { NewPipelinePage } from './pages/new-pipeline';
 import { PipelinePage } from './pages/pipeline';
 import { PipelinesPage } from './pages/pipelines';
 import { ProjectsPage } from './pages/projects';
 import { RunnersPage } from './pages/runners';
 import { SignInPage, signOut } from './pages/sign-in';
 import { useRoute } from './router';
-import { useSession } from './session';
+import { signInHref, useSession } from './session';
 
 export function App() {
   const route = useRoute();
@@ -21,11 +24,14 @@ export function App() {
     case 'project':
       page = <PipelinesPage project={route.params.project} query={route.query} />;
       break;
+    case 'new-pipeline':
+      page = <NewPipelinePage project={route.params.project} />;
+      break;
     case 'pipeline':
-      page = <PipelinePage id={Number(route.params.id)} />;
+      page = <PipelinePage id={Number(route.params.id)} tab={route.params.tab} />;
       break;
     case 'job':
-      page = <JobPage id={Number(route.params.id)} />;
+      page = <JobPage id={Number(route.params.id)} tab={route.params.tab} artifactPath={route.params.mode ? { mode: route.params.mode as 'browse' | 'file', path: route.params.path ?? '' } : undefined} />;
       break;
     case 'runners':
       page = <RunnersPage />;
@@ -37,15 +43,10 @@ export function App() {
       page = <SignInPage />;
       break;
     default:
-      page = (
-        <div class="empty">
-          <h1>Page not found</h1>
-          <Link href="/">Back to projects</Link>
-        </div>
-      );
+      page = <NotFound what="Page" />;
   }
   const tab = (name: string, href: string, label: string) => (
-    <Link href={href} class={route.name === name || (name === 'projects' && ['project', 'pipeline', 'job'].includes(route.name)) ? 'nav-link active' : 'nav-link'}>
+    <Link href={href} class={route.name === name || (name === 'projects' && ['project', 'new-pipeline', 'pipeline', 'job'].includes(route.name)) ? 'nav-link active' : 'nav-link'}>
       {label}
     </Link>
   );
@@ -75,17 +76,18 @@ export function App() {
             </button>
           </span>
         ) : (
-          <Link href="/sign-in" class="btn btn-sm btn-ghost">
+          <Link href={signInHref()} class="btn btn-sm btn-ghost" data-testid="sign-in-link">
             Sign in
           </Link>
         )}
       </header>
+      <ConnectionNotice />
       {session && !session.authenticated && !session.anonymousRead && route.name !== 'signin' ? (
         <main class="page">
           <div class="empty">
             <h1>Sign in to continue</h1>
             <p>This dispatcher needs a token to read pipelines.</p>
-            <Link href="/sign-in" class="btn btn-primary">
+            <Link href={signInHref()} class="btn btn-primary">
               Sign in
             </Link>
           </div>

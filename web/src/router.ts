@@ -10,8 +10,10 @@ export interface Route {
 const ROUTES: [string, RegExp][] = [
   ['projects', /^\/$/],
   ['project', /^\/projects\/(?<project>[^/]+)\/?$/],
-  ['pipeline', /^\/pipelines\/(?<id>\d+)\/?$/],
-  ['job', /^\/jobs\/(?<id>\d+)\/?$/],
+  ['new-pipeline', /^\/projects\/(?<project>[^/]+)\/pipelines\/new\/?$/],
+  ['pipeline', /^\/pipelines\/(?<id>\d+)(?:\/(?<tab>jobs|failures))?\/?$/],
+  // /jobs/1/artifacts, /jobs/1/artifacts/browse/<dir>/, /jobs/1/artifacts/file/<path>
+  ['job', /^\/jobs\/(?<id>\d+)(?:\/(?<tab>artifacts)(?:\/(?<mode>browse|file)\/(?<path>.*))?)?\/?$/],
   ['runners', /^\/runners\/?$/],
   ['admin', /^\/admin\/?$/],
   ['signin', /^\/sign-in\/?$/],
@@ -20,7 +22,13 @@ const ROUTES: [string, RegExp][] = [
 export function match(pathname: string, search: string): Route {
   for (const [name, re] of ROUTES) {
     const m = re.exec(pathname);
-    if (m) return { name, params: Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)])), query: new URLSearchParams(search) };
+    if (!m) continue;
+    try {
+      const params = Object.fromEntries(Object.entries(m.groups ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, decodeURIComponent(v)]));
+      return { name, params, query: new URLSearchParams(search) };
+    } catch {
+      break; // a malformed %-escape: no such page
+    }
   }
   return { name: 'notfound', params: {}, query: new URLSearchParams(search) };
 }

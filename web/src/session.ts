@@ -16,7 +16,9 @@ export function useSession(): Session | null {
   const [s, setS] = useState(current);
   useEffect(() => {
     listeners.add(setS);
-    if (!current) refreshSession().catch(() => {});
+    // the session may have arrived between this component's render and now
+    if (current) setS(current);
+    else refreshSession().catch(() => {});
     return () => void listeners.delete(setS);
   }, []);
   return s;
@@ -24,3 +26,9 @@ export function useSession(): Session | null {
 
 export const canAct = (s: Session | null) => !!s?.authenticated;
 export const isAdmin = (s: Session | null) => s?.scope === 'admin';
+
+/** The sign-in page, returning to the current page afterwards. */
+export function signInHref(): string {
+  const here = location.pathname + location.search + location.hash;
+  return here === '/' || location.pathname.startsWith('/sign-in') ? '/sign-in' : `/sign-in?back=${encodeURIComponent(here)}`;
+}

@@ -33,6 +33,12 @@ export interface Pipeline {
   /** "config_error" when .gitlab-ci.yml was invalid (then yamlErrors lists why, and there are no jobs). */
   failureReason?: string | null;
   yamlErrors?: { file: string; line: number; column: number; message: string }[] | null;
+  /** Who the pipeline is for (the pushing or starting token, else the commit's author). */
+  commit?: { authorName: string; user: { id: number; login: string; name: string } } | null;
+  /** In lists: each stage's composite status (the mini graph). */
+  stageSummary?: { name: string; status: Status; warning: boolean; jobs: number }[];
+  /** In lists: passed with allowed failures (GitLab's orange warning). */
+  warning?: boolean;
 }
 
 export interface Job {
@@ -85,6 +91,10 @@ export interface Artifact {
   size: number;
   expireAt: string | null;
   createdAt: string;
+}
+
+export interface PipelineArtifact extends Artifact {
+  jobName: string;
 }
 
 export interface RunnerManager {

@@ -71,6 +71,23 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return (await coordinator.read.artifacts(jobId)).map(artifactView);
   });
 
+  // GitLab's "Keep": the job's artifacts no longer expire.
+  app.post<{ Params: { id: string } }>('/jobs/:id/artifacts/keep', async (request) => {
+    await ctx.require(request, 'act');
+    return (await coordinator.keepArtifacts(parseId(request.params.id))).map(artifactView);
+  });
+
+  // Every artifact of the pipeline's current jobs, with the job's name (the list's download menu).
+  app.get<{ Params: { id: string } }>('/pipelines/:id/artifacts', async (request) => {
+    await ctx.require(request, 'read');
+    const id = parseId(request.params.id);
+    const detail = await coordinator.read.pipeline(id);
+    if (!detail) throw notFound(`pipeline ${id} not found`);
+    const jobs = new Map(detail.jobs.filter((j) => !j.retried).map((j) => [j.id, j]));
+    const artifacts = jobs.size ? await ctx.coordinator.read.artifactsOfJobs([...jobs.keys()]) : [];
+    return artifacts.map((a) => ({ ...artifactView(a), jobName: jobs.get(a.jobId)?.name ?? '' }));
+  });
+
   app.get<{ Params: { id: string; artifact: string } }>('/jobs/:id/artifacts/:artifact/download', async (request, reply) => {
     await ctx.require(request, 'read');
     const artifact = await find(request.params.id, request.params.artifact);

@@ -4,6 +4,7 @@ import type { ListPipelinesQuery } from '../../engine/coordinator.js';
 import type { PipelineStatus } from '../../engine/model.js';
 import { badRequest } from '../../util/errors.js';
 import { findProject, limitParam, optionalId, optionalString, type ApiContext } from '../context.js';
+import { withStageSummaries } from '../stage-summary.js';
 import { pipelineView } from '../views.js';
 
 const STATUSES: readonly PipelineStatus[] = [
@@ -30,7 +31,8 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return Promise.all(
       projects.map(async (project) => {
         const [last] = await coordinator.read.pipelines({ projectId: project.id, limit: 1 });
-        return { ...project, lastPipeline: last ? pipelineView(last, project) : null };
+        const [view] = last ? await withStageSummaries(coordinator, [pipelineView(last, project)]) : [null];
+        return { ...project, lastPipeline: view };
       }),
     );
   });
@@ -44,7 +46,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
     await ctx.require(request, 'read');
     const project = await findProject(ctx, request.params.project);
     const pipelines = await coordinator.read.pipelines({ projectId: project.id, ...listQuery(request.query) });
-    return pipelines.map((p) => pipelineView(p, project));
+    return withStageSummaries(coordinator, pipelines.map((p) => pipelineView(p, project)));
   });
 
   app.get<{ Querystring: Record<string, unknown> }>('/pipelines', async (request) => {
@@ -53,6 +55,6 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const project = q.project !== undefined && q.project !== '' ? await findProject(ctx, q.project) : undefined;
     const pipelines = await coordinator.read.pipelines({ projectId: project?.id, ...listQuery(q) });
     const projects = new Map((await coordinator.read.projects()).map((p) => [p.id, p]));
-    return pipelines.map((p) => pipelineView(p, projects.get(p.projectId)));
+    return withStageSummaries(coordinator, pipelines.map((p) => pipelineView(p, projects.get(p.projectId))));
   });
 }

@@ -29,6 +29,14 @@ interface JobView {
   retried?: boolean;
 }
 
+/** The HEAD commit's message when DIR is a git work tree with a commit (kept as the pipeline's title), else undefined. */
+export function headCommitMessage(dir: string): string | undefined {
+  const log = spawnSync('git', ['-C', dir, 'log', '-1', '--format=%B'], { encoding: 'utf8' });
+  const text = log.status === 0 ? log.stdout.trim() : '';
+  // the query string has room for a title and a body, not for a whole changelog
+  return text ? text.slice(0, 4000) : undefined;
+}
+
 /** A tar.gz of DIR: tracked and untracked-but-not-ignored files in a git work tree, else everything but .git. */
 export function tarDirectory(dir: string): string {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'gcd-upload-')), 'source.tar.gz');
@@ -80,6 +88,7 @@ export const registerPipeline: RegisterCommand = (program: Command, setExit) => 
             tag: opts.tag ? '1' : undefined,
             source: String(opts.source),
             variable: parseKeyValues(opts.variable as string[]).map((v) => `${v.key}=${v.value}`),
+            message: opts.dir ? headCommitMessage(path.resolve(String(opts.dir))) : undefined,
           },
         });
         if (opts.json) process.stdout.write(`${JSON.stringify(body)}\n`);

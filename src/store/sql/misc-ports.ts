@@ -65,6 +65,10 @@ export function artifactsPort(db: Kysely<Database>, box: SecretBox): ArtifactsPo
       if (!jobIds.length) return [];
       return (await db.selectFrom('artifacts').selectAll().where('job_id', 'in', jobIds).orderBy('id').execute()).map(toArtifact);
     },
+    async keep(jobId) {
+      await db.updateTable('artifacts').set({ expire_at: null }).where('job_id', '=', jobId).execute();
+      return (await db.selectFrom('artifacts').selectAll().where('job_id', '=', jobId).orderBy('id').execute()).map(toArtifact);
+    },
     async expired(before, limit) {
       const rows = await db
         .selectFrom('artifacts as a')

@@ -1,6 +1,7 @@
 // Small shared pieces: links, data loading, buttons that call the API, error boxes.
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { onReconnect } from '../connection';
 import { linkClick } from '../router';
 import './action-button.css';
 
@@ -28,6 +29,8 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
   const [tick, setTick] = useState(0);
   const loader = useRef(load);
   loader.current = load;
+  const shown = useRef(false);
+  shown.current = data !== undefined;
   useEffect(() => {
     const ac = new AbortController();
     setLoading(true);
@@ -40,13 +43,17 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
       },
       (err: Error) => {
         if (ac.signal.aborted) return;
-        setError(err);
         setLoading(false);
+        // the server is away (the shell says so): keep showing what we have, re-read once it is back
+        if (err instanceof TypeError && shown.current) return;
+        setError(err);
       },
     );
     return () => ac.abort();
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
+  // the server was away: whatever changed meanwhile is in a fresh read
+  useEffect(() => onReconnect(reload), [reload]);
   return { data, error, loading, reload, set: setData };
 }
 

@@ -50,12 +50,13 @@ export function StatusIcon({ status, allowFailure = false, size = 16 }: { status
   );
 }
 
-export function StatusBadge({ status, allowFailure = false }: { status: Status | string; allowFailure?: boolean }) {
-  const s = status === 'failed' && allowFailure ? 'warning' : status;
+/** `warning`: a pipeline or stage that passed with allowed failures (shown as GitLab's orange "warning"). */
+export function StatusBadge({ status, allowFailure = false, warning = false }: { status: Status | string; allowFailure?: boolean; warning?: boolean }) {
+  const s = (status === 'failed' && allowFailure) || warning ? 'warning' : status;
   return (
-    <span class={`ci-badge ci-${s}`} data-status={status}>
-      <StatusIcon status={status} allowFailure={allowFailure} size={14} />
-      {statusLabel(status, allowFailure)}
+    <span class={`ci-badge ci-${s}`} data-status={status} data-display={s}>
+      {warning ? <StatusIcon status="warning" size={14} /> : <StatusIcon status={status} allowFailure={allowFailure} size={14} />}
+      {warning ? 'warning' : statusLabel(status, allowFailure)}
     </span>
   );
 }

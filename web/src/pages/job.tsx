@@ -1,33 +1,35 @@
 // A job: live log, metadata (runner, queued and run time, failure reason, exit code, retry chain),
 // artifacts, and the actions that apply (retry, cancel, play with variables).
-import { useState } from 'preact/hooks';
 import { get, send } from '../api';
-import { ActionButton, ErrorBox, Icon, Link, Loading, useAsync, useTicker, useTitle } from '../components/common';
-import { StatusBadge, StatusIcon } from '../components/status';
+import { ActionButton, Icon, Link, Loading, useAsync, useTicker, useTitle } from '../components/common';
+import { ManualJobPanel, NotStartedPanel, notStartedNotice } from '../components/manual-job';
+import { LoadError } from '../components/not-found';
+import { StatusBadge, StatusIcon, statusLabel } from '../components/status';
+import { useStatusFavicon } from '../components/status-favicon';
 import { LogView } from '../log/log-view';
 import { navigate } from '../router';
 import { canAct, useSession } from '../session';
 import type { Job, JobDetail } from '../types';
-import { formatBytes, formatDuration, localTime, secondsSince, shortSha, timeAgo } from '../util/format';
-import { ArtifactsBrowser } from './artifacts';
+import { formatDuration, liveDuration, localTime, secondsSince, shortSha, timeAgo } from '../util/format';
+import { ArtifactsBrowser, ArtifactsSideBlock, type ArtifactLocation } from './artifacts';
 
 const ACTIVE = ['pending', 'running', 'created', 'waiting_for_resource', 'scheduled', 'canceling'];
 const CANCELABLE = ['pending', 'running', 'created', 'waiting_for_resource', 'scheduled'];
 
-export function JobPage({ id }: { id: number }) {
+export function JobPage({ id, tab = 'log', artifactPath }: { id: number; tab?: string; artifactPath?: ArtifactLocation }) {
   const detail = useAsync((signal) => get<JobDetail>(`/jobs/${id}`, signal), [id]);
   const session = useSession();
-  const [tab, setTab] = useState<'log' | 'artifacts'>('log');
   const d = detail.data;
   const now = useTicker(1000, !!d && ACTIVE.includes(d.job.status));
-  useTitle(d ? `${d.job.name} (#${d.job.id}) · ${d.job.status}` : `Job #${id}`);
+  useTitle(d ? `${d.job.name} (#${d.job.id}) · ${statusLabel(d.job.status, d.job.allowFailure)}` : `Job #${id}`);
+  useStatusFavicon(d ? (d.job.status === 'failed' && d.job.allowFailure ? 'warning' : d.job.status) : null);
 
   const onStatus = (job: Job) => {
     if (!d) return;
     if (job.status !== d.job.status || job.finishedAt !== d.job.finishedAt) detail.reload();
   };
 
-  if (detail.error && !d) return <ErrorBox error={detail.error} />;
+  if (detail.error && !d) return <LoadError error={detail.error} what={`Job #${id}`} />;
   if (!d) return <Loading />;
   const job = d.job;
   const signedIn = canAct(session);
@@ -39,7 +41,7 @@ export function JobPage({ id }: { id: number }) {
     await send('POST', `/jobs/${job.id}/cancel`);
     detail.reload();
   };
-  const duration = job.duration ?? (job.status === 'running' ? secondsSince(job.startedAt, now) : null);
+  const duration = liveDuration(job, now);
   const queued = job.queuedDuration ?? (job.status === 'pending' ? secondsSince(job.queuedAt, now) : null);
   const manager = d.runnerManager;
 
@@ -85,18 +87,28 @@ export function JobPage({ id }: { id: number }) {
           {d.attempts.length ? <Link href={`/jobs/${d.attempts[d.attempts.length - 1].id}`}>Go to the latest attempt</Link> : null}
         </div>
       ) : null}
-      {job.status === 'manual' ? <PlayForm job={job} signedIn={signedIn} onDone={detail.reload} /> : null}
       <div class="job-layout">
         <div class="job-main">
-          <div class="tabs">
-            <button class={tab === 'log' ? 'tab active' : 'tab'} onClick={() => setTab('log')}>
+          <nav class="tabs" aria-label="Job views">
+            <Link href={`/jobs/${job.id}`} class={tab === 'log' ? 'tab active' : 'tab'} data-testid="tab-log">
               Log
-            </button>
-            <button class={tab === 'artifacts' ? 'tab active' : 'tab'} onClick={() => setTab('artifacts')} data-testid="tab-artifacts">
+            </Link>
+            <Link href={`/jobs/${job.id}/artifacts`} class={tab === 'artifacts' ? 'tab active' : 'tab'} data-testid="tab-artifacts">
               Artifacts {d.artifacts.length ? <span class="count">{d.artifacts.length}</span> : null}
-            </button>
-          </div>
-          {tab === 'log' ? <LogView jobId={job.id} onStatus={onStatus} /> : <ArtifactsBrowser jobId={job.id} artifacts={d.artifacts} />}
+            </Link>
+          </nav>
+          {tab === 'artifacts' ? (
+            <ArtifactsBrowser jobId={job.id} artifacts={d.artifacts} location={artifactPath} canAct={signedIn} onChange={detail.reload} />
+          ) : job.status === 'manual' ? (
+            <ManualJobPanel detail={d} signedIn={signedIn} onDone={detail.reload} />
+          ) : job.status === 'skipped' && notStartedNotice(job) ? (
+            <NotStartedPanel job={job} text={notStartedNotice(job)!} />
+          ) : (
+            <>
+              {notStartedNotice(job) ? <div class="alert alert-info" data-testid="job-not-started">{notStartedNotice(job)}</div> : null}
+              <LogView jobId={job.id} onStatus={onStatus} />
+            </>
+          )}
         </div>
         <aside class="job-side">
           <dl class="facts">
@@ -125,7 +137,7 @@ export function JobPage({ id }: { id: number }) {
             {job.failureReason ? (
               <>
                 <dt>Failure reason</dt>
-                <dd class="danger" data-testid="failure-reason">
+                <dd class={job.allowFailure ? 'warning-text' : 'danger'} data-testid="failure-reason">
                   {job.failureReason.replace(/_/g, ' ')}
                 </dd>
               </>
@@ -163,26 +175,14 @@ export function JobPage({ id }: { id: number }) {
               </>
             ) : null}
           </dl>
-          {d.artifacts.length ? (
-            <div class="side-block">
-              <h4>Artifacts</h4>
-              {d.artifacts.map((a) => (
-                <div class="row-gap small" key={a.id}>
-                  <a href={`/api/ui/jobs/${job.id}/artifacts/${a.id}/download`} download>
-                    {Icon.download} {a.fileType}
-                  </a>
-                  <span class="muted">{formatBytes(a.size)}</span>
-                </div>
-              ))}
-            </div>
-          ) : null}
+          {d.artifacts.length ? <ArtifactsSideBlock jobId={job.id} artifacts={d.artifacts} canAct={signedIn} onChange={detail.reload} /> : null}
           {d.attempts.length > 1 ? (
             <div class="side-block">
               <h4>Attempts</h4>
               <ol class="attempts">
                 {d.attempts.map((a) => (
                   <li key={a.id} class={a.id === job.id ? 'current' : ''}>
-                    <StatusIcon status={a.status} size={14} />
+                    <StatusIcon status={a.status} allowFailure={job.allowFailure} size={14} />
                     <Link href={`/jobs/${a.id}`}>#{a.id}</Link>
                     <span class="muted small">{timeAgo(a.createdAt, now)}</span>
                   </li>
@@ -193,36 +193,5 @@ export function JobPage({ id }: { id: number }) {
         </aside>
       </div>
     </>
-  );
-}
-
-function PlayForm({ job, signedIn, onDone }: { job: Job; signedIn: boolean; onDone: () => void }) {
-  const [vars, setVars] = useState<{ key: string; value: string }[]>([{ key: '', value: '' }]);
-  const [error, setError] = useState<Error>();
-  const play = async () => {
-    const variables = vars.filter((v) => v.key.trim() !== '').map((v) => ({ key: v.key.trim(), value: v.value }));
-    await send('POST', `/jobs/${job.id}/play`, { variables });
-    onDone();
-  };
-  const edit = (i: number, field: 'key' | 'value', value: string) => {
-    const next = vars.map((v, j) => (j === i ? { ...v, [field]: value } : v));
-    if (i === next.length - 1 && value) next.push({ key: '', value: '' });
-    setVars(next);
-  };
-  return (
-    <div class="play-box">
-      <h3>This is a manual job</h3>
-      <p class="muted small">Variables for this run (optional):</p>
-      <ErrorBox error={error} />
-      {vars.map((v, i) => (
-        <div class="var-row" key={i}>
-          <input placeholder="Key" aria-label="Variable key" value={v.key} onInput={(e) => edit(i, 'key', (e.target as HTMLInputElement).value)} />
-          <input placeholder="Value" aria-label="Variable value" value={v.value} onInput={(e) => edit(i, 'value', (e.target as HTMLInputElement).value)} />
-        </div>
-      ))}
-      <ActionButton class="btn btn-primary" action={play} onError={setError} disabled={!signedIn} title={signedIn ? 'Run this job' : 'Sign in to run'} data-testid="job-play">
-        {Icon.play} Run job
-      </ActionButton>
-    </div>
   );
 }

@@ -3,20 +3,30 @@
 import { useEffect } from 'preact/hooks';
 import { get, send, stream } from '../api';
 import { ActionButton, ErrorBox, Icon, Link, Loading, useAsync, useTicker, useTitle } from '../components/common';
+import { LoadError } from '../components/not-found';
+import { PipelineJobsTable } from '../components/pipeline-jobs-table';
 import { StatusBadge } from '../components/status';
+import { useStatusFavicon } from '../components/status-favicon';
+import { Triggerer } from '../components/triggerer';
 import { canAct, useSession } from '../session';
 import type { Job, Pipeline, PipelineDetail } from '../types';
-import { formatDuration, secondsSince, shortSha, timeAgo } from '../util/format';
+import { formatDuration, liveDuration, shortSha, timeAgo } from '../util/format';
 import { PipelineGraph } from './pipeline-graph';
 
 const ACTIVE = ['created', 'waiting_for_resource', 'pending', 'running', 'canceling', 'scheduled'];
 
-export function PipelinePage({ id }: { id: number }) {
+/** Passed, but some allowed failures failed: GitLab's orange "warning". */
+export const passedWithWarnings = (d: PipelineDetail) => d.pipeline.status === 'success' && d.jobs.some((j) => !j.retried && j.status === 'failed' && j.allowFailure);
+
+export function PipelinePage({ id, tab }: { id: number; tab?: string }) {
   const detail = useAsync((signal) => get<PipelineDetail>(`/pipelines/${id}`, signal), [id]);
   const session = useSession();
   const d = detail.data;
   const now = useTicker(1000, !!d && ACTIVE.includes(d.pipeline.status));
-  useTitle(d ? `Pipeline #${d.pipeline.id} · ${d.project.path}` : `Pipeline #${id}`);
+  const warning = !!d && passedWithWarnings(d);
+  const shown = d ? (warning ? 'warning' : d.pipeline.status) : null;
+  useTitle(d ? `Pipeline #${d.pipeline.id} · ${shown} · ${d.project.path}` : `Pipeline #${id}`);
+  useStatusFavicon(shown);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -35,7 +45,7 @@ export function PipelinePage({ id }: { id: number }) {
     };
   }, [id]);
 
-  if (detail.error && !d) return <ErrorBox error={detail.error} />;
+  if (detail.error && !d) return <LoadError error={detail.error} what={`Pipeline #${id}`} />;
   if (!d) return <Loading />;
   const p: Pipeline = d.pipeline;
   const act = async (path: string) => {
@@ -47,6 +57,8 @@ export function PipelinePage({ id }: { id: number }) {
     detail.reload();
   };
   const signedIn = canAct(session);
+  const current = d.jobs.filter((j) => !j.retried);
+  const failed = current.filter((j) => j.status === 'failed').length;
   return (
     <>
       <div class="breadcrumbs">
@@ -55,7 +67,7 @@ export function PipelinePage({ id }: { id: number }) {
       <div class="page-head pipeline-head">
         <div>
           <h1 class="row-gap">
-            <StatusBadge status={p.status} />
+            <StatusBadge status={p.status} warning={warning} />
             <span>Pipeline #{p.id}</span>
           </h1>
           <div class="muted meta-line">
@@ -66,9 +78,9 @@ export function PipelinePage({ id }: { id: number }) {
             <span class="ellipsis commit-title">{p.commitMessage.split('\n')[0]}</span>
           </div>
           <div class="muted small meta-line">
-            <span>source {p.source}</span>
+            <Triggerer pipeline={p} />
             <span>created {timeAgo(p.createdAt, now)}</span>
-            {p.startedAt ? <span>duration {formatDuration(p.duration ?? secondsSince(p.startedAt, now))}</span> : null}
+            {p.startedAt ? <span data-testid="pipeline-duration">duration {formatDuration(liveDuration(p, now))}</span> : null}
             <span>{d.jobs.filter((j) => !j.retried).length} jobs</span>
           </div>
         </div>
@@ -101,7 +113,27 @@ export function PipelinePage({ id }: { id: number }) {
           </ul>
         </div>
       ) : null}
-      <PipelineGraph detail={d} now={now} canAct={signedIn} onAction={jobAct} />
+      <PipelineTabs id={p.id} tab={tab} jobs={current.length} failed={failed} />
+      {tab === 'jobs' || tab === 'failures' ? (
+        <PipelineJobsTable jobs={d.jobs} now={now} canAct={signedIn} onAction={jobAct} failedOnly={tab === 'failures'} />
+      ) : (
+        <PipelineGraph detail={d} now={now} canAct={signedIn} onAction={jobAct} />
+      )}
     </>
+  );
+}
+
+function PipelineTabs({ id, tab, jobs, failed }: { id: number; tab?: string; jobs: number; failed: number }) {
+  const item = (href: string, active: boolean, label: string, count: number | null, testid: string) => (
+    <Link href={href} class={active ? 'tab active' : 'tab'} data-testid={testid}>
+      {label} {count !== null ? <span class="count">{count}</span> : null}
+    </Link>
+  );
+  return (
+    <nav class="tabs" aria-label="Pipeline views">
+      {item(`/pipelines/${id}`, !tab, 'Pipeline', null, 'tab-pipeline')}
+      {item(`/pipelines/${id}/jobs`, tab === 'jobs', 'Jobs', jobs, 'tab-jobs')}
+      {failed ? item(`/pipelines/${id}/failures`, tab === 'failures', 'Failed jobs', failed, 'tab-failures') : null}
+    </nav>
   );
 }

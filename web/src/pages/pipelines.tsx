@@ -1,12 +1,16 @@
-// A project's pipelines: status, id, ref, commit, source, duration, age; filters by status and ref;
-// live through the project's event stream.
+// A project's pipelines: status (orange when passed with allowed failures), id, ref, commit,
+// who triggered it, the stage mini graph, live duration, age and row actions; filters by status
+// and ref; live through the project's event stream (re-read on reconnect).
 import { useEffect, useState } from 'preact/hooks';
 import { get, stream } from '../api';
 import { ErrorBox, Icon, Link, Loading, useAsync, useTicker, useTitle } from '../components/common';
+import { PipelineRowActions } from '../components/pipeline-row-actions';
+import { StageMiniGraph } from '../components/stage-mini-graph';
 import { StatusBadge } from '../components/status';
+import { Triggerer } from '../components/triggerer';
 import { navigate } from '../router';
 import type { Pipeline, Project } from '../types';
-import { formatDuration, secondsSince, shortSha, timeAgo } from '../util/format';
+import { formatDuration, liveDuration, shortSha, timeAgo } from '../util/format';
 
 const STATUSES = ['running', 'pending', 'success', 'failed', 'canceled', 'skipped', 'manual', 'created'];
 
@@ -25,6 +29,10 @@ export function PipelinesPage({ project, query }: { project: string; query: URLS
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const close = stream(() => `/events?project=${encodeURIComponent(project)}`, {
+      ready: () => {
+        clearTimeout(timer);
+        timer = setTimeout(list.reload, 300);
+      },
       pipeline: () => {
         clearTimeout(timer);
         timer = setTimeout(list.reload, 300);
@@ -50,6 +58,11 @@ export function PipelinesPage({ project, query }: { project: string; query: URLS
       </div>
       <div class="page-head">
         <h1>Pipelines</h1>
+        <div class="actions">
+          <Link href={`/projects/${encodeURIComponent(project)}/pipelines/new`} class="btn btn-primary" data-testid="run-pipeline-link">
+            {Icon.play} Run pipeline
+          </Link>
+        </div>
       </div>
       <form
         class="filters"
@@ -91,40 +104,46 @@ export function PipelinesPage({ project, query }: { project: string; query: URLS
             <p class="muted">No pipelines{status || ref ? ' match these filters' : ' yet'}.</p>
           </div>
         ) : (
-          <table class="table" data-testid="pipelines">
+          <table class="table pipelines-table" data-testid="pipelines">
             <thead>
               <tr>
                 <th>Status</th>
                 <th>Pipeline</th>
-                <th>Ref / commit</th>
-                <th>Source</th>
-                <th>Duration</th>
-                <th>Created</th>
+                <th>Triggerer</th>
+                <th>Stages</th>
+                <th>
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {list.data.map((p) => (
-                <tr key={p.id}>
-                  <td>
+                <tr key={p.id} data-pipeline={p.id}>
+                  <td class="nowrap">
                     <Link href={`/pipelines/${p.id}`}>
-                      <StatusBadge status={p.status} />
+                      <StatusBadge status={p.status} warning={p.warning} />
                     </Link>
+                    <div class="muted small row-times">
+                      <span data-testid={`duration-${p.id}`}>{formatDuration(liveDuration(p, now))}</span>
+                      <span title={p.createdAt}>{timeAgo(p.createdAt, now)}</span>
+                    </div>
                   </td>
-                  <td>
-                    <Link href={`/pipelines/${p.id}`} class="strong">
-                      #{p.id}
-                    </Link>
-                    <div class="muted small ellipsis" title={p.commitMessage}>
+                  <td class="pipeline-cell">
+                    <Link href={`/pipelines/${p.id}`} class="strong ellipsis" title={p.commitMessage}>
                       {p.name ?? p.commitMessage.split('\n')[0]}
+                    </Link>
+                    <div class="small">
+                      <Link href={`/pipelines/${p.id}`}>#{p.id}</Link> <span class="ref-chip">{p.isTag ? Icon.tag : null}{p.ref}</span> <code class="sha">{shortSha(p.sha)}</code>
                     </div>
                   </td>
                   <td>
-                    <span class="ref-chip">{p.isTag ? Icon.tag : null}{p.ref}</span> <code class="sha">{shortSha(p.sha)}</code>
+                    <Triggerer pipeline={p} />
                   </td>
-                  <td class="muted">{p.source}</td>
-                  <td class="nowrap">{formatDuration(p.duration ?? (p.status === 'running' ? secondsSince(p.startedAt, now) : null))}</td>
-                  <td class="muted nowrap" title={p.createdAt}>
-                    {timeAgo(p.createdAt, now)}
+                  <td>
+                    <StageMiniGraph pipeline={p} />
+                  </td>
+                  <td class="right">
+                    <PipelineRowActions pipeline={p} onDone={list.reload} />
                   </td>
                 </tr>
               ))}

@@ -36,7 +36,7 @@ export function ProjectsPage() {
               </div>
               {p.lastPipeline ? (
                 <Link href={`/pipelines/${p.lastPipeline.id}`} class="row-gap">
-                  <StatusBadge status={p.lastPipeline.status} />
+                  <StatusBadge status={p.lastPipeline.status} warning={p.lastPipeline.warning} />
                   <span class="muted small">
                     #{p.lastPipeline.id} · {p.lastPipeline.ref} · {shortSha(p.lastPipeline.sha)} · {timeAgo(p.lastPipeline.createdAt)}
                   </span>

@@ -19,7 +19,8 @@ export function SignInPage() {
       await send('POST', '/session', { token });
       await refreshSession();
       const back = new URLSearchParams(location.search).get('back');
-      navigate(back && back.startsWith('/') ? back : '/');
+      // only a path of this UI (not //other.host), never the sign-in page again
+      navigate(back && /^\/(?![/\\])/.test(back) && !back.startsWith('/sign-in') ? back : '/', true);
     } catch (err) {
       setError(err as Error);
     }

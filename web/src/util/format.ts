@@ -50,3 +50,12 @@ export function localTime(iso: string | null | undefined): string {
 export function secondsSince(iso: string | null, now = Date.now()): number | null {
   return iso ? Math.max(0, (now - Date.parse(iso)) / 1000) : null;
 }
+
+/**
+ * Seconds a pipeline or job has run: ticking from `startedAt` while it runs (the server's
+ * `duration` is as of the read), the server's figure once finished.
+ */
+export function liveDuration(x: { status: string; startedAt: string | null; duration: number | null }, now = Date.now()): number | null {
+  if (x.status === 'running' || x.status === 'canceling') return secondsSince(x.startedAt, now) ?? x.duration;
+  return x.duration;
+}
