@@ -21,7 +21,10 @@ const BODIES: (string | undefined)[] = [undefined, '{', '[]', 'null', '"x"', '{"
 describe('hostile input on every route', () => {
   it('never answers 5xx; errors are GitLab-shaped JSON', async () => {
     const doc = (await (await fetch(`${s.url}/api/v4/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const routes = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path: p.replace(/^\/api\/v4/, '') })));
+    // revoking a token would revoke the caller's own (tested in routes.test.ts)
+    const routes = Object.entries(doc.paths)
+      .flatMap(([p, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path: p.replace(/^\/api\/v4/, '') })))
+      .filter((r) => !(r.method === 'DELETE' && r.path.startsWith('/personal_access_tokens')));
     expect(routes.length).toBeGreaterThan(40);
     let calls = 0;
     const bad: string[] = [];
@@ -41,5 +44,8 @@ describe('hostile input on every route', () => {
     }
     console.log(`[rest bad input] ${routes.length} routes, ${calls} calls, ${bad.length} bad answers`);
     expect(bad).toEqual([]);
+    // the callers' tokens still work: the answers above were not all 401s
+    expect((await s.api('/user')).status).toBe(200);
+    expect((await s.api('/user', { token: readOnly })).status).toBe(200);
   }, 240_000);
 });

@@ -75,9 +75,16 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (fastify,
     request.query = q < 0 ? {} : parseNested(request.url.slice(q + 1));
     if (request.isMultipart()) {
       const pairs: [string, string][] = [];
-      for await (const part of request.parts()) {
-        if (part.type === 'field') pairs.push([part.fieldname, String(part.value)]);
-        else pairs.push([part.fieldname, (await part.toBuffer()).toString('utf8')]);
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'field') pairs.push([part.fieldname, String(part.value)]);
+          else pairs.push([part.fieldname, (await part.toBuffer()).toString('utf8')]);
+        }
+      } catch (error) {
+        // a malformed or oversized form is the client's mistake (busboy's errors carry no status)
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (status === 413) throw new AppError('payload_too_large', 'the form is too large');
+        throw new AppError('bad_request', 'the multipart/form-data body is malformed');
       }
       request.body = nestParams(pairs);
     }
