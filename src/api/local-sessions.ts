@@ -21,7 +21,18 @@ const random = (bytes: number) => randomBytes(bytes).toString('base64url');
 export function createLocalSessions(opts: { name?: string; now?: () => Date } = {}): LocalSessions {
   const codes = new Set<string>();
   const sessions = new Set<string>();
-  const identity: ApiToken = { id: 0, name: opts.name ?? 'local run', scope: 'admin', createdAt: (opts.now?.() ?? new Date()).toISOString() };
+  const identity: ApiToken = {
+    id: 0,
+    name: opts.name ?? 'local run',
+    scope: 'admin',
+    createdAt: (opts.now?.() ?? new Date()).toISOString(),
+    userId: null,
+    scopes: ['api'],
+    projectId: null,
+    accessLevel: null,
+    expiresAt: null,
+    revoked: false,
+  };
   return {
     issueCode() {
       const code = random(18);

@@ -19,10 +19,12 @@ import { startArtifactExpirySweeper, type ExpirySweeperHandle } from '../artifac
 import { runnerApiPlugin } from '../runner-api/plugin.js';
 import { createRepoStore, type RepoStore } from '../git/repo-store.js';
 import { gitHttpPlugin } from '../git/http-plugin.js';
+import { createRepositoryReader } from '../git/repository-reader.js';
 import { projectFilesAt } from '../git/project-files.js';
 import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
 import { apiPlugin } from '../api/plugin.js';
+import { restPlugin } from '../rest/plugin.js';
 import { webStaticPlugin } from '../api/static.js';
 import { createLocalSessions } from '../api/local-sessions.js';
 import { snapshotDirectory } from '../git/snapshot.js';
@@ -161,6 +163,16 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     repoUrlFor: (project: Project) => `${externalUrl()}/${project.path}.git`,
     maxArtifactBytes: config.maxArtifactBytes,
     longPollMs: config.longPollSeconds * 1000,
+  });
+  // GitLab's REST API v4 for CI (python-gitlab, gitbeaker, curl): same prefix, other routes.
+  await app.register(restPlugin, {
+    prefix: '/api/v4',
+    coordinator,
+    blobs,
+    traces,
+    externalUrl,
+    repository: createRepositoryReader(repos),
+    extras: { createPipelineFor, repos },
   });
   await app.register(apiPlugin, {
     prefix: '/api/ui',
