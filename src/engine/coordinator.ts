@@ -23,6 +23,7 @@ import type {
   RunnerAccessLevel,
   RunnerManager,
 } from './model.js';
+import type { JobTestSummary, PipelineTestReport } from './test-report.js';
 
 export interface RunnerInfoInput {
   systemId?: string;
@@ -264,6 +265,10 @@ export interface Coordinator {
     variables(projectId: number | null): Promise<CiVariable[]>;
     /** The project's protected branch and tag rules, oldest first. */
     protectedRefs(projectId: number): Promise<ProtectedRef[]>;
+    /** The junit report of the pipeline's current jobs (null: no such pipeline); `cases` for the full one. */
+    testReport(pipelineId: number, opts: { cases: boolean }): Promise<PipelineTestReport | null>;
+    /** The counts of one job's junit report, or null. */
+    jobTestSummary(jobId: number): Promise<JobTestSummary | null>;
   };
 
   /** Subscribe to live changes; returns an unsubscribe function. */

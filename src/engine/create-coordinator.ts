@@ -25,6 +25,8 @@ import { playJob, retryJob, retryPipeline } from './use-cases/retry-play.js';
 import * as runners from './use-cases/runners.js';
 import { appendTrace, updateJob } from './use-cases/update-job.js';
 import type { PipelineVariable } from './model.js';
+import type { JobTestSummary } from './test-report.js';
+import { readJobTestSummary, readPipelineTestReport, storeTestReport, type TestReportReader } from './use-cases/test-reports.js';
 
 export interface CoordinatorOptions {
   store: Store;
@@ -37,6 +39,8 @@ export interface CoordinatorOptions {
 export interface EngineCoordinator extends Coordinator {
   /** Stores the dotenv report variables of a job (runner-api parses the uploaded report). */
   setJobDotenv(jobId: number, variables: PipelineVariable[]): Promise<void>;
+  /** Stores a job's junit report as runner-api reads it (replacing an earlier one). */
+  storeTestReport(jobId: number, read: TestReportReader): Promise<JobTestSummary>;
   /** Process mode of a resource group (GitLab sets it through its API). */
   setResourceGroupMode(projectId: number, key: string, mode: ProcessMode): Promise<void>;
   /** One sweeper pass now (tests, CLI); returns the number of jobs changed. */
@@ -162,6 +166,8 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       },
       variables: (projectId) => store.variables.list(projectId),
       protectedRefs: (projectId) => store.protectedRefs.list(projectId),
+      testReport: (pipelineId, o) => readPipelineTestReport(ctx, pipelineId, o),
+      jobTestSummary: (jobId) => readJobTestSummary(ctx, jobId),
     },
 
     subscribe(listener: (event: CoordinatorEvent) => void) {
@@ -181,6 +187,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       if (!(await store.jobs.byId(jobId))) throw notFound(`Job ${jobId} not found`);
       await store.artifacts.setDotenv(jobId, variables);
     },
+    storeTestReport: (jobId, read) => storeTestReport(ctx, jobId, read),
     setResourceGroupMode: (projectId, key, mode) => store.resourceGroups.setMode(projectId, key, mode),
     sweep,
     parkedPolls: () => queue.parkedCount(),

@@ -16,6 +16,7 @@ import type {
   Runner,
   RunnerManager,
 } from '../engine/model.js';
+import type { JobTestSummary, StoredTestCase, TestCase } from '../engine/test-report.js';
 
 export interface ProjectsPort {
   insert(input: { path: string; name: string; defaultBranch: string; createdAt: string }): Promise<Project>;
@@ -259,6 +260,19 @@ export interface ResourceGroupsPort {
   setMode(projectId: number, key: string, mode: ProcessMode): Promise<void>;
 }
 
+/** Parsed junit reports, per job (replaced when the job uploads a report again). */
+export interface TestReportsPort {
+  /** Drops what the job stored before (a new upload replaces it). */
+  clear(jobId: number): Promise<void>;
+  /** Appends cases in upload order (`position` continues from `first`). */
+  insertCases(jobId: number, first: number, cases: TestCase[]): Promise<void>;
+  /** Writes the job's counts (upsert). */
+  setSummary(s: JobTestSummary): Promise<void>;
+  summaries(pipelineId: number): Promise<JobTestSummary[]>;
+  /** Cases of these jobs, in job then upload order; at most `limit` per call (default all). */
+  cases(jobIds: number[], opts?: { limit?: number }): Promise<StoredTestCase[]>;
+}
+
 export interface StorePorts {
   projects: ProjectsPort;
   pipelines: PipelinesPort;
@@ -271,6 +285,7 @@ export interface StorePorts {
   artifacts: ArtifactsPort;
   resourceGroups: ResourceGroupsPort;
   protectedRefs: ProtectedRefsPort;
+  testReports: TestReportsPort;
 }
 
 /** Cross-node signal that jobs became pending (PostgreSQL NOTIFY; in-process on SQLite). */

@@ -8,6 +8,7 @@ import { protectedRefsPort } from './protected-refs-port.js';
 import { queuePort } from './queue-port.js';
 import { runnersPort, tokensPort } from './runners-port.js';
 import type { Database } from './schema.js';
+import { testReportsPort } from './test-reports-port.js';
 import type { SecretBox } from './secret-box.js';
 
 /** `secrets` encrypts and decrypts the secret columns (see secret-box.ts, secrets-at-rest.ts). */
@@ -24,6 +25,7 @@ export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', s
     artifacts: artifactsPort(db, secrets),
     resourceGroups: resourceGroupsPort(db),
     protectedRefs: protectedRefsPort(db),
+    testReports: testReportsPort(db),
   };
 }
 

@@ -1,0 +1,80 @@
+// TestReportsPort contract, on SQLite and on PostgreSQL (skipped with a message when PostgreSQL is
+// not reachable, required with GCD_REQUIRE_POSTGRES=1).
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { TestCase } from '../engine/test-report.js';
+import type { Store } from './ports.js';
+import { newJob, seedPipeline } from './store-contract.test-suite.js';
+import { CONTRACT_KEY } from './secrets-contract.test-suite.js';
+import { openSqliteStore } from './sqlite/open-sqlite.js';
+import { openPostgresStore } from './postgres/open-postgres.js';
+import { createPgDatabase, requirePostgres } from './test-support/pg-database.js';
+
+const tc = (name: string, over: Partial<TestCase> = {}): TestCase => ({
+  status: 'success',
+  name,
+  classname: 'c',
+  file: null,
+  executionTime: 0.5,
+  systemOutput: null,
+  stackTrace: null,
+  ...over,
+});
+
+function contract(name: string, open: () => Promise<{ store: Store; dispose: () => Promise<void> }>) {
+  describe(`test reports contract: ${name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, dispose } = await open());
+    });
+    afterAll(async () => {
+      await store?.close();
+      await dispose?.();
+    });
+
+    test('stores cases in order and counts per job; a new upload replaces the old one', async () => {
+      const { project, pipeline } = await seedPipeline(store, `tr/${name}`);
+      const [a, b] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'a'), newJob(pipeline.id, project.id, 'b')]);
+      const r = store.testReports;
+      const long = 'é'.repeat(70_000);
+      await r.insertCases(a!.id, 0, Array.from({ length: 150 }, (_, i) => tc(`t${i}`)));
+      await r.insertCases(a!.id, 150, [tc('fails', { status: 'failed', systemOutput: long, file: 'x.js', executionTime: 1.25 })]);
+      await r.setSummary({ jobId: a!.id, pipelineId: pipeline.id, total: 151, success: 150, failed: 1, skipped: 0, error: 0, time: 76.25, suiteError: null });
+      await r.setSummary({ jobId: b!.id, pipelineId: pipeline.id, total: 0, success: 0, failed: 0, skipped: 0, error: 0, time: 0, suiteError: 'JUnit XML parsing failed: x' });
+      const cases = await r.cases([a!.id, b!.id]);
+      expect(cases).toHaveLength(151);
+      expect(cases[0]).toEqual({ jobId: a!.id, ...tc('t0') });
+      expect(cases[150]).toEqual({ jobId: a!.id, ...tc('fails', { status: 'failed', systemOutput: long, file: 'x.js', executionTime: 1.25 }) });
+      expect(await r.cases([a!.id], { limit: 2 })).toHaveLength(2);
+      expect(await r.summaries(pipeline.id)).toEqual([
+        { jobId: a!.id, pipelineId: pipeline.id, total: 151, success: 150, failed: 1, skipped: 0, error: 0, time: 76.25, suiteError: null },
+        { jobId: b!.id, pipelineId: pipeline.id, total: 0, success: 0, failed: 0, skipped: 0, error: 0, time: 0, suiteError: 'JUnit XML parsing failed: x' },
+      ]);
+      await r.clear(a!.id);
+      await r.insertCases(a!.id, 0, [tc('again')]);
+      await r.setSummary({ jobId: a!.id, pipelineId: pipeline.id, total: 1, success: 1, failed: 0, skipped: 0, error: 0, time: 0.5, suiteError: null });
+      expect((await r.cases([a!.id])).map((c) => c.name)).toEqual(['again']);
+      expect((await r.summaries(pipeline.id))[0]!.total).toBe(1);
+      expect(await r.cases([])).toEqual([]);
+    });
+  });
+}
+
+contract('sqlite', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'gcd-tr-'));
+  const store = await openSqliteStore({ path: path.join(dir, 'db.sqlite'), secretKey: CONTRACT_KEY });
+  return { store, dispose: () => rm(dir, { recursive: true, force: true }) };
+});
+
+if (await requirePostgres('test reports contract (postgres)')) {
+  contract('postgres', async () => {
+    const db = await createPgDatabase();
+    const store = await openPostgresStore({ url: db.url, secretKey: CONTRACT_KEY });
+    return { store, dispose: () => db.drop() };
+  });
+} else {
+  describe.skip('test reports contract: postgres (PostgreSQL not reachable)', () => test('skipped', () => {}));
+}
