@@ -10,6 +10,7 @@ import { canAct, useSession } from '../session';
 import type { Job, JobDetail } from '../types';
 import { formatBytes, formatDuration, localTime, secondsSince, shortSha, timeAgo } from '../util/format';
 import { ArtifactsBrowser } from './artifacts';
+import { JobTestSummary } from '../components/test-report';
 
 const ACTIVE = ['pending', 'running', 'created', 'waiting_for_resource', 'scheduled', 'canceling'];
 const CANCELABLE = ['pending', 'running', 'created', 'waiting_for_resource', 'scheduled'];
@@ -85,6 +86,7 @@ export function JobPage({ id }: { id: number }) {
           {d.attempts.length ? <Link href={`/jobs/${d.attempts[d.attempts.length - 1].id}`}>Go to the latest attempt</Link> : null}
         </div>
       ) : null}
+      <JobTestSummary jobId={job.id} pipelineId={job.pipelineId} refresh={job.status} />
       {job.status === 'manual' ? <PlayForm job={job} signedIn={signedIn} onDone={detail.reload} /> : null}
       <div class="job-layout">
         <div class="job-main">

@@ -8,6 +8,7 @@ import { canAct, useSession } from '../session';
 import type { Job, Pipeline, PipelineDetail } from '../types';
 import { formatDuration, secondsSince, shortSha, timeAgo } from '../util/format';
 import { PipelineGraph } from './pipeline-graph';
+import { PipelineTabs } from '../components/test-report';
 
 const ACTIVE = ['created', 'waiting_for_resource', 'pending', 'running', 'canceling', 'scheduled'];
 
@@ -101,7 +102,9 @@ export function PipelinePage({ id }: { id: number }) {
           </ul>
         </div>
       ) : null}
-      <PipelineGraph detail={d} now={now} canAct={signedIn} onAction={jobAct} />
+      <PipelineTabs pipelineId={p.id} refresh={d.jobs.map((j) => j.status).join()}>
+        <PipelineGraph detail={d} now={now} canAct={signedIn} onAction={jobAct} />
+      </PipelineTabs>
     </>
   );
 }
