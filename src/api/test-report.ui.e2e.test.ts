@@ -144,9 +144,7 @@ describe.skipIf(!haveBrowser)('Tests tab in Chromium', () => {
     await page.waitForSelector('[data-testid=test-report]');
     await page.getByTestId('test-suite-row').first().click();
     await page.waitForSelector('[data-testid=test-cases]');
-    const overflow = await page.evaluate(() =>
-      [...document.querySelectorAll('[data-testid=test-report], [data-testid=test-cases], .test-totals')].map((e) => e.scrollWidth - e.clientWidth),
-    );
+    const overflow = await page.locator('[data-testid=test-report], [data-testid=test-cases], .test-totals').evaluateAll((els) => els.map((e) => e.scrollWidth - e.clientWidth));
     expect(overflow.length).toBeGreaterThan(2);
     expect(Math.max(...overflow)).toBeLessThanOrEqual(0);
     await page.setViewportSize({ width: 1360, height: 860 });

@@ -236,6 +236,12 @@ export interface Coordinator {
   /** Returns the new attempt. */
   retryJob(jobId: number): Promise<Job>;
   playJob(jobId: number, variables?: PipelineVariable[]): Promise<Job>;
+  /** Deletes a pipeline (canceled first when it runs) with its child pipelines; returns the artifact blob keys to remove. */
+  deletePipeline(pipelineId: number): Promise<{ storageKeys: string[] }>;
+  /** Erases a finished job's artifacts, junit report and log (forbidden while it runs); returns the blob keys to remove. */
+  eraseJob(jobId: number): Promise<{ job: Job; storageKeys: string[]; erasedAt: string }>;
+  /** Clears the expiry of a finished job's artifacts (not found without an archive). */
+  keepArtifacts(jobId: number): Promise<Artifact[]>;
   setVariable(input: Omit<CiVariable, 'id'>): Promise<CiVariable>;
   deleteVariable(id: number): Promise<void>;
   /**
@@ -267,6 +273,8 @@ export interface Coordinator {
     protectedRefs(projectId: number): Promise<ProtectedRef[]>;
     /** The junit report of the pipeline's current jobs (null: no such pipeline); `cases` for the full one. */
     testReport(pipelineId: number, opts: { cases: boolean }): Promise<PipelineTestReport | null>;
+    /** When each of these jobs was erased (absent: never). */
+    erasedAt(jobIds: number[]): Promise<Map<number, string>>;
     /** The counts of one job's junit report, or null. */
     jobTestSummary(jobId: number): Promise<JobTestSummary | null>;
   };

@@ -14,6 +14,7 @@ import type { ProcessMode } from '../store/ports.js';
 import type { TraceStore } from './trace-store.js';
 import { cancelJob, cancelPipeline } from './use-cases/cancel.js';
 import { releaseJob } from './use-cases/release-job.js';
+import { deletePipeline, eraseJob, keepArtifacts } from './use-cases/delete-erase.js';
 import { createPipeline } from './use-cases/create-pipeline.js';
 import { createFailedPipeline } from './use-cases/create-failed-pipeline.js';
 import { jobDependencies } from './use-cases/dependencies.js';
@@ -130,6 +131,9 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     cancelJob: (id) => cancelJob(ctx, id),
     retryJob: (id) => retryJob(ctx, id),
     playJob: (id, variables) => playJob(ctx, id, variables),
+    deletePipeline: (id) => deletePipeline(ctx, id),
+    eraseJob: (id) => eraseJob(ctx, id),
+    keepArtifacts: (jobId) => keepArtifacts(ctx, jobId),
     async setVariable(input) {
       const v = await store.variables.upsert(input);
       ctx.cache.invalidateVariables();
@@ -168,6 +172,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       protectedRefs: (projectId) => store.protectedRefs.list(projectId),
       testReport: (pipelineId, o) => readPipelineTestReport(ctx, pipelineId, o),
       jobTestSummary: (jobId) => readJobTestSummary(ctx, jobId),
+      erasedAt: (jobIds) => store.retention.erasedAt(jobIds),
     },
 
     subscribe(listener: (event: CoordinatorEvent) => void) {

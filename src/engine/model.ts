@@ -61,6 +61,8 @@ export interface Project {
 export interface PipelineVariable {
   key: string;
   value: string;
+  /** GitLab's variable_type `file`: the job gets a file with the value, the variable holds its path. */
+  file?: boolean;
 }
 
 export interface Pipeline {

@@ -8,7 +8,7 @@
 // Per <testcase>: <failure> → failed, else <error> → error, else <skipped> → skipped, else success
 // (GitLab's order); system_output = the message attribute and body of that element, then
 // <system-out>/<system-err>; execution_time = `time` (seconds).
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { SaxesParser, type SaxesTag } from 'saxes';
 import { addCase, emptyCounts, type TestCase, type TestCaseStatus, type TestCounts } from '../engine/test-report.js';
 
 export interface JunitReadOptions {
@@ -44,8 +44,8 @@ interface OpenCase {
 const STATUS_OF: Record<string, TestCaseStatus> = { failure: 'failed', error: 'error', skipped: 'skipped' };
 const RANK: Record<TestCaseStatus, number> = { success: 0, skipped: 1, error: 2, failed: 3 };
 
-function attr(tag: SaxesTagPlain, name: string): string | null {
-  const v = tag.attributes[name];
+function attr(tag: SaxesTag, name: string): string | null {
+  const v: unknown = tag.attributes[name];
   return typeof v === 'string' ? v : null;
 }
 

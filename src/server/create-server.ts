@@ -23,6 +23,7 @@ import { projectFilesAt } from '../git/project-files.js';
 import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
 import { apiPlugin } from '../api/plugin.js';
+import { pipelineFromRefFactory, type CreatePipelineFromRef } from './pipeline-from-ref.js';
 import { webStaticPlugin } from '../api/static.js';
 import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
@@ -54,6 +55,8 @@ export interface DispatcherServer {
   sweepExpiredArtifacts(): Promise<number>;
   /** Creates a pipeline for a commit already in the project's repository. */
   createPipelineFor: CreatePipelineFor;
+  /** Creates a pipeline for a branch or tag of the project's repository (REST API, triggers, schedules). */
+  createPipelineFromRef: CreatePipelineFromRef;
   /** Commits DIR's working tree (or HEAD with committedOnly) into the project's repository. */
   importDirectory(input: { project: Project; dir: string; committedOnly: boolean; ref: string }): Promise<{ sha: string; message: string }>;
   /** Bytes of a job's trace from `start`. */
@@ -138,6 +141,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     });
   };
 
+  const createPipelineFromRef = pipelineFromRefFactory({ repos, createPipelineFor });
+
   // Every response is counted for /metrics (the hook is on the root, so it sees every plugin).
   const metrics = createMetrics({ store, parkedPolls: () => coordinator.parkedPolls() });
   metrics.instrument(app);
@@ -186,6 +191,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       return baseUrl;
     },
     createPipelineFor,
+    createPipelineFromRef,
     async importDirectory({ project, dir, committedOnly, ref }) {
       const snap = await snapshotDirectory({ repos, projectPath: project.path, dir, committedOnly, ref });
       return { sha: snap.sha, message: snap.message };

@@ -273,6 +273,22 @@ export interface TestReportsPort {
   cases(jobIds: number[], opts?: { limit?: number }): Promise<StoredTestCase[]>;
 }
 
+/** Removing what a user deletes: whole pipelines, a job's artifacts and log (erase), expiry. */
+export interface RetentionPort {
+  /**
+   * Deletes the pipelines and everything of their jobs (edges, queue entries, artifacts records,
+   * dotenv, test reports); returns the deleted job ids and artifact blob keys (for the caller to
+   * remove the blobs and traces).
+   */
+  deletePipelines(pipelineIds: number[]): Promise<{ jobIds: number[]; storageKeys: string[] }>;
+  /** Deletes a job's artifacts records and test report and marks it erased; returns the blob keys. */
+  eraseJob(jobId: number, at: string): Promise<{ storageKeys: string[] }>;
+  /** When each of these jobs was erased (absent: never). */
+  erasedAt(jobIds: number[]): Promise<Map<number, string>>;
+  /** Clears the expiry of a job's artifacts (GitLab's "keep"); returns how many it changed. */
+  keepArtifacts(jobId: number): Promise<number>;
+}
+
 export interface StorePorts {
   projects: ProjectsPort;
   pipelines: PipelinesPort;
@@ -286,6 +302,7 @@ export interface StorePorts {
   resourceGroups: ResourceGroupsPort;
   protectedRefs: ProtectedRefsPort;
   testReports: TestReportsPort;
+  retention: RetentionPort;
 }
 
 /** Cross-node signal that jobs became pending (PostgreSQL NOTIFY; in-process on SQLite). */

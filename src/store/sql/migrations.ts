@@ -161,8 +161,9 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 14,
-    name: 'REST pipeline lists: newest first per project, by status, source or sha, and by update time',
+    name: 'REST pipeline lists (newest first per project, by status or sha); erased jobs (GitLab erased_at)',
     sql: [
+      `CREATE TABLE erased_jobs (job_id integer PRIMARY KEY, erased_at text NOT NULL)`,
       `CREATE INDEX pipelines_project_id ON pipelines (project_id, id)`,
       `CREATE INDEX pipelines_project_status ON pipelines (project_id, status, id)`,
       `CREATE INDEX pipelines_project_sha ON pipelines (project_id, sha)`,

@@ -193,6 +193,11 @@ export interface TestCasesTable {
   stack_trace: string | null;
 }
 
+export interface ErasedJobsTable {
+  job_id: number;
+  erased_at: string;
+}
+
 export interface RemovedArtifactsTable {
   job_id: number;
   file_type: string;
@@ -237,5 +242,6 @@ export interface Database {
   protected_refs: ProtectedRefsTable;
   test_reports: TestReportsTable;
   test_cases: TestCasesTable;
+  erased_jobs: ErasedJobsTable;
   schema_migrations: SchemaMigrationsTable;
 }

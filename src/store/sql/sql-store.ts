@@ -9,6 +9,7 @@ import { queuePort } from './queue-port.js';
 import { runnersPort, tokensPort } from './runners-port.js';
 import type { Database } from './schema.js';
 import { testReportsPort } from './test-reports-port.js';
+import { retentionPort } from './retention-port.js';
 import type { SecretBox } from './secret-box.js';
 
 /** `secrets` encrypts and decrypts the secret columns (see secret-box.ts, secrets-at-rest.ts). */
@@ -26,6 +27,7 @@ export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', s
     resourceGroups: resourceGroupsPort(db),
     protectedRefs: protectedRefsPort(db),
     testReports: testReportsPort(db),
+    retention: retentionPort(db),
   };
 }
 

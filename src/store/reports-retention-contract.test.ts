@@ -1,4 +1,4 @@
-// TestReportsPort contract, on SQLite and on PostgreSQL (skipped with a message when PostgreSQL is
+// TestReportsPort and RetentionPort contract, on SQLite and on PostgreSQL (skipped with a message when PostgreSQL is
 // not reachable, required with GCD_REQUIRE_POSTGRES=1).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -59,6 +59,39 @@ function contract(name: string, open: () => Promise<{ store: Store; dispose: () 
       expect((await r.cases([a!.id])).map((c) => c.name)).toEqual(['again']);
       expect((await r.summaries(pipeline.id))[0]!.total).toBe(1);
       expect(await r.cases([])).toEqual([]);
+    });
+
+    test('retention: erase, keep and delete remove every row of the jobs', async () => {
+      const { project, pipeline } = await seedPipeline(store, `ret/${name}`);
+      const [a, b] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'a'), newJob(pipeline.id, project.id, 'b')]);
+      await store.edges.insertMany([{ jobId: b!.id, needsJobId: a!.id, explicit: true, artifacts: true, optional: false }]);
+      await store.queue.enqueue({ jobId: a!.id, projectId: project.id, protected: false, tags: ['t'], features: 0 });
+      const art = (jobId: number, key: string) =>
+        store.artifacts.insert({ jobId, pipelineId: pipeline.id, fileType: 'archive', fileFormat: 'zip', filename: 'a.zip', size: 1, storageKey: key, sha256: 's', expireAt: '2030-01-01T00:00:00.000Z', createdAt: new Date().toISOString() });
+      await art(a!.id, 'ka');
+      await art(b!.id, 'kb');
+      await store.testReports.insertCases(a!.id, 0, [tc('x')]);
+      await store.testReports.setSummary({ jobId: a!.id, pipelineId: pipeline.id, total: 1, success: 1, failed: 0, skipped: 0, error: 0, time: 0.5, suiteError: null });
+      await store.artifacts.setDotenv(a!.id, [{ key: 'K', value: 'V' }]);
+
+      expect(await store.retention.keepArtifacts(b!.id)).toBe(1);
+      expect((await store.artifacts.byJob(b!.id))[0]!.expireAt).toBeNull();
+      expect(await store.retention.eraseJob(b!.id, '2026-01-01T00:00:00.000Z')).toEqual({ storageKeys: ['kb'] });
+      expect(await store.artifacts.byJob(b!.id)).toEqual([]);
+      expect(await store.retention.erasedAt([a!.id, b!.id])).toEqual(new Map([[b!.id, '2026-01-01T00:00:00.000Z']]));
+
+      const out = await store.transaction((tx) => tx.retention.deletePipelines([pipeline.id]));
+      expect(out.jobIds.sort()).toEqual([a!.id, b!.id].sort());
+      expect(out.storageKeys).toEqual(['ka']);
+      expect(await store.pipelines.byId(pipeline.id)).toBeNull();
+      expect(await store.jobs.byPipeline(pipeline.id)).toEqual([]);
+      expect(await store.edges.byPipeline(pipeline.id)).toEqual([]);
+      expect((await store.queue.list(100)).map((e) => e.jobId)).not.toContain(a!.id);
+      expect(await store.testReports.summaries(pipeline.id)).toEqual([]);
+      expect(await store.testReports.cases([a!.id])).toEqual([]);
+      expect((await store.artifacts.dotenv([a!.id])).size).toBe(0);
+      expect(await store.retention.erasedAt([b!.id])).toEqual(new Map());
+      expect(await store.retention.deletePipelines([])).toEqual({ jobIds: [], storageKeys: [] });
     });
   });
 }
