@@ -24,6 +24,7 @@ import { requestJob } from './use-cases/request-job.js';
 import * as protectedRefs from './use-cases/protected-refs.js';
 import { playJob, retryJob, retryPipeline } from './use-cases/retry-play.js';
 import * as runners from './use-cases/runners.js';
+import * as users from './use-cases/users.js';
 import { appendTrace, updateJob } from './use-cases/update-job.js';
 import type { PipelineVariable } from './model.js';
 import type { JobTestSummary } from './test-report.js';
@@ -97,8 +98,19 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     hasRegistrationToken: () => runners.hasRegistrationToken(ctx),
 
     createApiToken: (name, scope) => runners.createApiToken(ctx, name, scope),
-    authenticateApiToken: (token) => (token ? store.tokens.apiTokenByHash(hashToken(token)) : Promise.resolve(null)),
+    async authenticateApiToken(token) {
+      const t = token ? await store.tokens.apiTokenByHash(hashToken(token)) : null;
+      return t && users.isTokenActive(ctx, t) ? t : null;
+    },
     hasAdminToken: () => store.tokens.hasApiToken('admin'),
+    authenticateUser: (token) => users.authenticateUser(ctx, token),
+    jobForToken: (token) => users.jobForToken(ctx, token),
+    createUser: (input) => users.createUser(ctx, input),
+    createAccessToken: (input) => users.createAccessToken(ctx, input),
+    createProjectAccessToken: (input) => users.createProjectAccessToken(ctx, input),
+    async revokeAccessToken(id) {
+      if (!(await store.tokens.revokeApiToken(id))) throw notFound('404 Not Found');
+    },
 
     requestJob: (input) => requestJob(ctx, input),
     releaseJob: (claimed) => releaseJob(ctx, claimed),
@@ -173,6 +185,10 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       testReport: (pipelineId, o) => readPipelineTestReport(ctx, pipelineId, o),
       jobTestSummary: (jobId) => readJobTestSummary(ctx, jobId),
       erasedAt: (jobIds) => store.retention.erasedAt(jobIds),
+      user: (id) => store.users.byId(id),
+      users: (q) => store.users.list(q),
+      accessToken: (id) => store.tokens.apiTokenById(id),
+      accessTokens: (filter) => store.tokens.listApiTokens(filter),
     },
 
     subscribe(listener: (event: CoordinatorEvent) => void) {
