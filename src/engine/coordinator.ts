@@ -25,7 +25,7 @@ import type {
   User,
 } from './model.js';
 import type { JobTestSummary, PipelineTestReport } from './test-report.js';
-import type { UserQuery, ApiTokenFilter } from '../store/ports.js';
+import type { UserQuery, ApiTokenFilter, JobSearch, PipelineSearch } from '../store/ports.js';
 
 
 export interface CreateUserInput {
@@ -307,12 +307,22 @@ export interface Coordinator {
     pipelineAncestors(id: number): Promise<Pipeline[]>;
     job(id: number): Promise<Job | null>;
     artifacts(jobId: number): Promise<Artifact[]>;
+    /** Artifacts of many jobs at once. */
+    artifactsOf(jobIds: number[]): Promise<Artifact[]>;
     runners(): Promise<{ runner: Runner; managers: RunnerManager[] }[]>;
     variables(projectId: number | null): Promise<CiVariable[]>;
     /** The project's protected branch and tag rules, oldest first. */
     protectedRefs(projectId: number): Promise<ProtectedRef[]>;
     /** The junit report of the pipeline's current jobs (null: no such pipeline); `cases` for the full one. */
     testReport(pipelineId: number, opts: { cases: boolean }): Promise<PipelineTestReport | null>;
+    /** The pipeline row alone (no jobs, no edges). */
+    pipelineRow(id: number): Promise<Pipeline | null>;
+    /** GitLab's filtered pipeline list, one page (store/ports PipelineSearch). */
+    searchPipelines(q: PipelineSearch, page: { offset: number; limit: number }): Promise<Pipeline[]>;
+    countPipelines(q: PipelineSearch, cap: number): Promise<number>;
+    /** Jobs of a project or pipeline, filtered, one page (newest first unless asc). */
+    searchJobs(q: JobSearch, page: { offset: number; limit: number }): Promise<Job[]>;
+    countJobs(q: JobSearch, cap: number): Promise<number>;
     /** When each of these jobs was erased (absent: never). */
     erasedAt(jobIds: number[]): Promise<Map<number, string>>;
     /** The counts of one job's junit report, or null. */

@@ -176,6 +176,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       pipelineAncestors: (id) => store.pipelines.ancestors(id),
       job: (id) => store.jobs.byId(id),
       artifacts: (jobId) => store.artifacts.byJob(jobId),
+      artifactsOf: (jobIds) => store.artifacts.byJobs(jobIds),
       async runners() {
         const [list, managers] = await Promise.all([store.runners.list(), store.runners.managers()]);
         return list.map((runner) => ({ runner, managers: managers.filter((m) => m.runnerId === runner.id) }));
@@ -185,6 +186,11 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       testReport: (pipelineId, o) => readPipelineTestReport(ctx, pipelineId, o),
       jobTestSummary: (jobId) => readJobTestSummary(ctx, jobId),
       erasedAt: (jobIds) => store.retention.erasedAt(jobIds),
+      pipelineRow: (id) => store.pipelines.byId(id),
+      searchPipelines: (q, page) => store.search.pipelines(q, page),
+      countPipelines: (q, cap) => store.search.countPipelines(q, cap),
+      searchJobs: (q, page) => store.search.jobs(q, page),
+      countJobs: (q, cap) => store.search.countJobs(q, cap),
       user: (id) => store.users.byId(id),
       users: (q) => store.users.list(q),
       accessToken: (id) => store.tokens.apiTokenById(id),

@@ -164,6 +164,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     blobs,
     traces,
     externalUrl,
+    extras: { createPipelineFromRef },
   });
   await app.register(apiPlugin, {
     prefix: '/api/ui',

@@ -334,6 +334,48 @@ export interface RetentionPort {
   keepArtifacts(jobId: number): Promise<number>;
 }
 
+/** GitLab's pipeline list filters (GET /projects/:id/pipelines). */
+export interface PipelineSearch {
+  projectId: number;
+  statuses?: string[];
+  ref?: string;
+  sha?: string;
+  source?: string;
+  /** true: tag pipelines only; false: branch pipelines only. */
+  tag?: boolean;
+  /** On GitLab's updated_at: the latest of created/started/finished. */
+  updatedAfter?: string;
+  updatedBefore?: string;
+  /** The pipeline's user (GITLAB_USER_LOGIN). */
+  username?: string;
+  orderBy?: 'id' | 'status' | 'ref' | 'updated_at' | 'user_id';
+  sort?: 'asc' | 'desc';
+  /** Keyset: ids beyond this one in the sort direction (order by id only). */
+  afterId?: number;
+}
+
+/** Jobs of a project or a pipeline (GET …/jobs with scope[]). */
+export interface JobSearch {
+  projectId?: number;
+  pipelineId?: number;
+  statuses?: string[];
+  includeRetried?: boolean;
+  /** Trigger jobs (bridges) only, or none of them; both when absent. */
+  bridges?: boolean;
+  /** Newest first (GitLab's order) unless asc. */
+  sort?: 'asc' | 'desc';
+  afterId?: number;
+}
+
+/** Filtered, paginated lists for the REST API (one index range each; counts capped, as GitLab). */
+export interface SearchPort {
+  pipelines(q: PipelineSearch, page: { offset: number; limit: number }): Promise<Pipeline[]>;
+  /** Matching pipelines, counted up to `cap` (GitLab omits X-Total over 10,000). */
+  countPipelines(q: PipelineSearch, cap: number): Promise<number>;
+  jobs(q: JobSearch, page: { offset: number; limit: number }): Promise<Job[]>;
+  countJobs(q: JobSearch, cap: number): Promise<number>;
+}
+
 export interface StorePorts {
   projects: ProjectsPort;
   pipelines: PipelinesPort;
@@ -349,6 +391,7 @@ export interface StorePorts {
   protectedRefs: ProtectedRefsPort;
   testReports: TestReportsPort;
   retention: RetentionPort;
+  search: SearchPort;
 }
 
 /** Cross-node signal that jobs became pending (PostgreSQL NOTIFY; in-process on SQLite). */

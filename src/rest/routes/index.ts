@@ -3,8 +3,14 @@
 import type { RestRoutes } from '../context.js';
 import { metaRoutes } from './meta.js';
 import { userRoutes } from './users.js';
+import { pipelineRoutes } from './pipelines.js';
+import { jobRoutes } from './jobs.js';
+import { jobArtifactRoutes } from './job-artifacts.js';
 
 export const ROUTES: readonly RestRoutes[] = [
   metaRoutes,
   userRoutes,
+  pipelineRoutes,
+  jobRoutes,
+  jobArtifactRoutes,
 ];

@@ -11,6 +11,7 @@ import { tokensPort, usersPort } from './users-port.js';
 import type { Database } from './schema.js';
 import { testReportsPort } from './test-reports-port.js';
 import { retentionPort } from './retention-port.js';
+import { searchPort } from './search-port.js';
 import type { SecretBox } from './secret-box.js';
 
 /** `secrets` encrypts and decrypts the secret columns (see secret-box.ts, secrets-at-rest.ts). */
@@ -30,6 +31,7 @@ export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', s
     protectedRefs: protectedRefsPort(db),
     testReports: testReportsPort(db),
     retention: retentionPort(db),
+    search: searchPort(db, secrets),
   };
 }
 
