@@ -86,6 +86,9 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (fastify,
   app.addHook('onSend', async (_request, reply) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
+    // python-gitlab (3.x) reads a body as JSON only when Content-Type is exactly application/json
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json;')) reply.header('content-type', 'application/json');
   });
 
   await app.register(fastifySwagger, {
