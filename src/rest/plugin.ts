@@ -81,6 +81,8 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (fastify,
       }
       request.body = nestParams(pairs);
     }
+    // A POST without a body (python-gitlab's play(), curl -X POST) validates as an empty object.
+    if (request.body === undefined || request.body === null) request.body = {};
   });
 
   app.addHook('onSend', async (_request, reply) => {
