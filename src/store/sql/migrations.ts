@@ -199,6 +199,9 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX pipelines_project_id ON pipelines (project_id, id)`,
       `CREATE INDEX pipelines_project_status ON pipelines (project_id, status, id)`,
       `CREATE INDEX pipelines_project_sha ON pipelines (project_id, sha)`,
+      `CREATE INDEX pipelines_project_ref_status ON pipelines (project_id, ref, status, id)`,
+      // GitLab's updated_at (order_by=updated_at, updated_after/before): the latest timestamp
+      `CREATE INDEX pipelines_project_updated ON pipelines (project_id, (COALESCE(finished_at, started_at, created_at)), id)`,
     ],
   },
 ];
