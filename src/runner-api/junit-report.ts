@@ -61,7 +61,7 @@ export async function readJunit(
 ): Promise<JunitReadResult> {
   const maxText = options.maxTextChars ?? JUNIT_MAX_TEXT_CHARS;
   const maxCases = options.maxCases ?? JUNIT_MAX_CASES;
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 200;
   const counts = emptyCounts();
   let kept = 0;
   let batch: TestCase[] = [];
@@ -158,6 +158,8 @@ export async function readJunit(
     options.signal?.throwIfAborted();
     parser.write(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
     if (batch.length >= batchSize) await flush();
+    // let timers and I/O run between chunks, whatever the source's pace
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const rest = decoder.decode();
   if (rest) parser.write(rest);
