@@ -283,3 +283,41 @@ export interface JobEdge {
   artifacts: boolean;
   optional: boolean;
 }
+
+// --- junit test reports (engine/test-report.ts builds a pipeline's report from these) ---
+
+export type TestCaseStatus = 'success' | 'failed' | 'skipped' | 'error';
+
+export interface TestCase {
+  status: TestCaseStatus;
+  name: string;
+  classname: string;
+  file: string | null;
+  /** Seconds. */
+  executionTime: number;
+  /** The failure/error/skipped message and body, then the case's system-out/system-err. */
+  systemOutput: string | null;
+  stackTrace: string | null;
+}
+
+export interface TestCounts {
+  total: number;
+  success: number;
+  failed: number;
+  skipped: number;
+  error: number;
+  /** Seconds (sum of the cases' execution times). */
+  time: number;
+}
+
+/** What a job's report stored: its counts (over every case, also those past the stored cap). */
+export interface JobTestSummary extends TestCounts {
+  jobId: number;
+  pipelineId: number;
+  /** Set when the report could not be read ("JUnit XML parsing failed: …"). */
+  suiteError: string | null;
+}
+
+export interface StoredTestCase extends TestCase {
+  jobId: number;
+}

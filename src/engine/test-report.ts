@@ -2,43 +2,9 @@
 // uploaded report into TestCases (streaming) and the engine stores them per job; a pipeline's
 // report groups the current jobs' cases into one suite per job (GitLab's test_suite_name: the job
 // name, or the group name of a `parallel: N` job), counts computed from the cases.
-import type { Job } from './model.js';
+import type { Job, JobTestSummary, StoredTestCase, TestCase, TestCaseStatus, TestCounts } from './model.js';
 
-export type TestCaseStatus = 'success' | 'failed' | 'skipped' | 'error';
-
-export interface TestCase {
-  status: TestCaseStatus;
-  name: string;
-  classname: string;
-  file: string | null;
-  /** Seconds. */
-  executionTime: number;
-  /** The failure/error/skipped message and body, then the case's system-out/system-err. */
-  systemOutput: string | null;
-  stackTrace: string | null;
-}
-
-export interface TestCounts {
-  total: number;
-  success: number;
-  failed: number;
-  skipped: number;
-  error: number;
-  /** Seconds (sum of the cases' execution times). */
-  time: number;
-}
-
-/** What a job's report stored: its counts (over every case, also those past the stored cap). */
-export interface JobTestSummary extends TestCounts {
-  jobId: number;
-  pipelineId: number;
-  /** Set when the report could not be read ("JUnit XML parsing failed: …"). */
-  suiteError: string | null;
-}
-
-export interface StoredTestCase extends TestCase {
-  jobId: number;
-}
+export type { JobTestSummary, StoredTestCase, TestCase, TestCaseStatus, TestCounts };
 
 export interface TestSuiteReport extends TestCounts {
   name: string;

@@ -7,6 +7,9 @@ import type {
   CiVariable,
   Job,
   JobEdge,
+  JobTestSummary,
+  StoredTestCase,
+  TestCase,
   JobStatus,
   Pipeline,
   PipelineVariable,
@@ -18,7 +21,6 @@ import type {
   TokenScope,
   User,
 } from '../engine/model.js';
-import type { JobTestSummary, StoredTestCase, TestCase } from '../engine/test-report.js';
 
 export interface ProjectsPort {
   insert(input: { path: string; name: string; defaultBranch: string; createdAt: string }): Promise<Project>;

@@ -63,7 +63,7 @@ describe('gitbeaker: pipelines, jobs, artifacts, test reports', () => {
   });
 
   it('reports the junit counts', async () => {
-    const report = await api.Pipelines.showTestReport(s.project.id, pipelineId);
+    const report = (await api.Pipelines.showTestReport(s.project.id, pipelineId)) as unknown as { test_suites: { name: string; test_cases: unknown[] }[] } & Record<string, unknown>;
     expect(report).toMatchObject({ total_count: 3, success_count: 1, failed_count: 1, skipped_count: 1, error_count: 0 });
     expect(report.test_suites.map((t) => t.name)).toEqual(['unit']);
     const failed = (report.test_suites[0]!.test_cases as { status: string; system_output: string }[]).find((c) => c.status === 'failed')!;

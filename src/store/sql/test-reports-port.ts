@@ -1,7 +1,7 @@
 // TestReportsPort over kysely: a job's junit counts (test_reports) and its cases (test_cases, in
 // upload order). Inserts are chunked so a statement stays under SQLite's parameter limit.
 import type { Kysely } from 'kysely';
-import type { TestCaseStatus } from '../../engine/test-report.js';
+import type { TestCaseStatus } from '../../engine/model.js';
 import type { TestReportsPort } from '../ports.js';
 import { num } from './rows.js';
 import type { Database } from './schema.js';
