@@ -100,6 +100,10 @@ describe('REST CI routes', () => {
       // urlencoded forms (curl -F / --data) arrive as Rack params
       const form = await json(await s.api(`/projects/${proj.id}/pipeline`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ref=main&variables[][key]=B&variables[][value]=2' }));
       expect(form.status).toBe(201);
+      // delete removes the pipeline's persistent ref too
+      expect(await s.server.repos.resolve(proj.path, `refs/pipelines/${id}`)).not.toBeNull();
+      expect((await s.api(`/projects/${proj.id}/pipelines/${id}`, { method: 'DELETE' })).status).toBe(204);
+      expect(await s.server.repos.resolve(proj.path, `refs/pipelines/${id}`)).toBeNull();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

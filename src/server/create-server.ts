@@ -164,7 +164,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     blobs,
     traces,
     externalUrl,
-    extras: { createPipelineFromRef },
+    extras: { createPipelineFromRef, deletePipelineRef: (project: Project, pipelineId: number) => repos.deletePipelineRef(project.path, pipelineId) },
   });
   await app.register(apiPlugin, {
     prefix: '/api/ui',

@@ -187,6 +187,9 @@ export const pipelineRoutes: RestRoutes = (app, ctx) => {
     const p = await pipelineOfProject(ctx, project, request.params.pipeline_id);
     const { storageKeys } = await coordinator.deletePipeline(p.id);
     for (const key of storageKeys) await ctx.blobs.remove(key).catch((e: unknown) => request.log.warn({ err: e, key }, 'artifact blob not removed'));
+    // refs/pipelines/<id> in the project's repository goes too (server/ passes git's delete)
+    const dropRef = ctx.extras.deletePipelineRef as ((project: Project, pipelineId: number) => Promise<void>) | undefined;
+    await dropRef?.(project, p.id).catch((e: unknown) => request.log.warn({ err: e, pipelineId: p.id }, 'pipeline ref not removed'));
     return reply.code(204).send();
   });
 
