@@ -61,6 +61,52 @@ function contract(name: string, open: () => Promise<{ store: Store; dispose: () 
       expect(await r.cases([])).toEqual([]);
     });
 
+    test('search: pipeline filters, sorts and capped counts; job lists without bridges or retried attempts', async () => {
+      const { project, pipeline: first } = await seedPipeline(store, `search/${name}`);
+      const add = async (over: Record<string, unknown>) =>
+        store.pipelines.insert({
+          ...first,
+          iid: await store.projects.nextPipelineIid(project.id),
+          createdAt: '2026-01-01T00:00:00.000Z',
+          ...over,
+        } as never);
+      const tag = await add({ ref: 'v1.0', isTag: true, status: 'success', source: 'api', finishedAt: '2099-03-01T00:00:00.000Z' });
+      const by = await add({ status: 'failed', commit: { authorName: 'A', authorEmail: 'a@x', timestamp: '2026-01-01T00:00:00Z', tagMessage: '', user: { id: 7, login: 'al_ice', name: 'Alice', email: 'a@x' } } });
+      await add({ status: 'failed', commit: { authorName: 'B', authorEmail: 'b@x', timestamp: '2026-01-01T00:00:00Z', tagMessage: '', user: { id: 8, login: 'alXice', name: 'B', email: 'b@x' } } });
+      const ids = async (q: Partial<Parameters<Store['search']['pipelines']>[0]>, page = { offset: 0, limit: 50 }) =>
+        (await store.search.pipelines({ projectId: project.id, ...q }, page)).map((p) => p.id);
+      const all = await ids({});
+      expect(all).toHaveLength(4);
+      expect(all).toEqual([...all].sort((a, b) => b - a));
+      expect(await ids({ sort: 'asc' })).toEqual([...all].reverse());
+      expect(await ids({ tag: true })).toEqual([tag.id]);
+      expect(await ids({ statuses: ['success'], source: 'api', ref: 'v1.0' })).toEqual([tag.id]);
+      expect(await ids({ sha: first.sha, statuses: ['created'] })).toEqual([first.id]);
+      // LIKE wildcards in a username are literal
+      expect(await ids({ username: 'al_ice' })).toEqual([by.id]);
+      expect(await ids({ updatedAfter: '2099-02-01T00:00:00.000Z' })).toEqual([tag.id]);
+      expect(await ids({ updatedBefore: '2099-02-01T00:00:00.000Z', orderBy: 'updated_at' })).not.toContain(tag.id);
+      expect((await ids({ orderBy: 'updated_at' }))[0]).toBe(tag.id);
+      expect(await ids({}, { offset: 1, limit: 2 })).toEqual(all.slice(1, 3));
+      expect(await ids({ afterId: all[1] })).toEqual(all.slice(2));
+      expect(await store.search.countPipelines({ projectId: project.id }, 1000)).toBe(4);
+      expect(await store.search.countPipelines({ projectId: project.id }, 2)).toBe(2);
+      expect(await store.search.countPipelines({ projectId: project.id, statuses: ['failed'] }, 1000)).toBe(2);
+
+      const bridgeSpec = { ...newJob(first.id, project.id, 'x').spec, trigger: { include: [], project: null, branch: null, strategy: null, forward: { yamlVariables: true, pipelineVariables: false } } };
+      const [a, b, old] = await store.jobs.insertMany([
+        newJob(first.id, project.id, 'a', { status: 'success' }),
+        newJob(first.id, project.id, 'bridge', { spec: bridgeSpec as never }),
+        newJob(first.id, project.id, 'a', { status: 'failed', retried: true }),
+      ]);
+      const jobIds = async (q: Partial<Parameters<Store['search']['jobs']>[0]>) => (await store.search.jobs({ pipelineId: first.id, ...q }, { offset: 0, limit: 50 })).map((j) => j.id);
+      expect(await jobIds({ bridges: false })).toEqual([a!.id]);
+      expect(await jobIds({ bridges: true })).toEqual([b!.id]);
+      expect(await jobIds({ includeRetried: true, sort: 'asc' })).toEqual([a!.id, b!.id, old!.id]);
+      expect(await jobIds({ statuses: ['success', 'failed'], includeRetried: true })).toEqual([old!.id, a!.id]);
+      expect(await store.search.countJobs({ projectId: project.id, includeRetried: true }, 100)).toBe(3);
+    });
+
     test('retention: erase, keep and delete remove every row of the jobs', async () => {
       const { project, pipeline } = await seedPipeline(store, `ret/${name}`);
       const [a, b] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'a'), newJob(pipeline.id, project.id, 'b')]);

@@ -22,7 +22,10 @@ function pipelineWhere<Q extends PQ>(s: Q, q: PipelineSearch): Q {
   if (q.tag !== undefined) r = r.where('is_tag', '=', q.tag ? 1 : 0) as Q;
   if (q.updatedAfter !== undefined) r = r.where(updatedAt, '>', q.updatedAfter) as Q;
   if (q.updatedBefore !== undefined) r = r.where(updatedAt, '<', q.updatedBefore) as Q;
-  if (q.username !== undefined) r = r.where('commit_info', 'like', `%"login":${JSON.stringify(q.username).replace(/[%_\\]/g, (c) => `\\${c}`)}%`) as Q;
+  if (q.username !== undefined) {
+    const pattern = `%"login":${JSON.stringify(q.username).replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    r = r.where(sql<boolean>`commit_info LIKE ${pattern} ESCAPE '\\'`) as Q;
+  }
   if (q.afterId !== undefined) r = r.where('id', q.sort === 'asc' ? '>' : '<', q.afterId) as Q;
   return r;
 }
