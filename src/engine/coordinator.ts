@@ -12,6 +12,7 @@ import type {
   CiVariable,
   FailureReason,
   Job,
+  JobStatus,
   JobEdge,
   Pipeline,
   PipelineConfigError,
@@ -327,6 +328,8 @@ export interface Coordinator {
     erasedAt(jobIds: number[]): Promise<Map<number, string>>;
     /** The counts of one job's junit report, or null. */
     jobTestSummary(jobId: number): Promise<JobTestSummary | null>;
+    /** A page of the jobs a runner took, and their number. */
+    runnerJobs(runnerId: number, q: { statuses?: readonly JobStatus[]; offset: number; limit: number; desc: boolean }): Promise<{ total: number; jobs: Job[] }>;
     user(id: number): Promise<User | null>;
     users(query: UserQuery): Promise<User[]>;
     accessToken(id: number): Promise<ApiToken | null>;

@@ -29,6 +29,7 @@ import { appendTrace, updateJob } from './use-cases/update-job.js';
 import type { PipelineVariable } from './model.js';
 import type { JobTestSummary } from './test-report.js';
 import { readJobTestSummary, readPipelineTestReport, storeTestReport, type TestReportReader } from './use-cases/test-reports.js';
+import { checkVariable } from './variables.js';
 
 export interface CoordinatorOptions {
   store: Store;
@@ -147,7 +148,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     eraseJob: (id) => eraseJob(ctx, id),
     keepArtifacts: (jobId) => keepArtifacts(ctx, jobId),
     async setVariable(input) {
-      const v = await store.variables.upsert(input);
+      const v = await store.variables.upsert(checkVariable(input));
       ctx.cache.invalidateVariables();
       return v;
     },
@@ -191,6 +192,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       countPipelines: (q, cap) => store.search.countPipelines(q, cap),
       searchJobs: (q, page) => store.search.jobs(q, page),
       countJobs: (q, cap) => store.search.countJobs(q, cap),
+      runnerJobs: (runnerId, q) => store.jobs.byRunner(runnerId, q),
       user: (id) => store.users.byId(id),
       users: (q) => store.users.list(q),
       accessToken: (id) => store.tokens.apiTokenById(id),

@@ -3,7 +3,7 @@
 import type { Job, Project } from '../engine/model.js';
 import type { RestContext } from './context.js';
 import { notFoundError } from './errors.js';
-import { jobShape, type JobJson } from './shapes/job.js';
+import { jobShape, type JobJson } from './shapes/job-full.js';
 
 export async function shapeJobs(ctx: RestContext, jobs: Job[], projectHint?: Project): Promise<JobJson[]> {
   if (!jobs.length) return [];

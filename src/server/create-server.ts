@@ -19,6 +19,7 @@ import { startArtifactExpirySweeper, type ExpirySweeperHandle } from '../artifac
 import { runnerApiPlugin } from '../runner-api/plugin.js';
 import { createRepoStore, type RepoStore } from '../git/repo-store.js';
 import { gitHttpPlugin } from '../git/http-plugin.js';
+import { createRepositoryReader } from '../git/repository-reader.js';
 import { projectFilesAt } from '../git/project-files.js';
 import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
@@ -164,7 +165,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     blobs,
     traces,
     externalUrl,
-    extras: { createPipelineFromRef, deletePipelineRef: (project: Project, pipelineId: number) => repos.deletePipelineRef(project.path, pipelineId) },
+    repository: createRepositoryReader(repos),
+    extras: { createPipelineFor, repos, createPipelineFromRef, deletePipelineRef: (project: Project, pipelineId: number) => repos.deletePipelineRef(project.path, pipelineId) },
   });
   await app.register(apiPlugin, {
     prefix: '/api/ui',

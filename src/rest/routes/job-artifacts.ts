@@ -14,7 +14,7 @@ import { notFoundError } from '../errors.js';
 import { jobOfProject, shapeJob } from '../job-loader.js';
 import { projectFromParam } from '../project-param.js';
 import { AuthQuery, RowId } from '../schemas/common.js';
-import { JobSchema } from '../shapes/job.js';
+import { JobSchema } from '../shapes/job-full.js';
 
 const IdParam = Type.String({ minLength: 1, maxLength: 1024 });
 const JobParams = Type.Object({ id: IdParam, job_id: RowId });

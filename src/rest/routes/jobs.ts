@@ -11,7 +11,7 @@ import type { RestRoutes } from '../context.js';
 import { jobOfProject, shapeJob, shapeJobs } from '../job-loader.js';
 import { projectFromParam } from '../project-param.js';
 import { AuthQuery, paginated, RowId } from '../schemas/common.js';
-import { JobSchema } from '../shapes/job.js';
+import { JobSchema } from '../shapes/job-full.js';
 import { JobScopeQuery, statusesOfScope } from './job-scope.js';
 import { pipelineVariablesOf } from './pipelines.js';
 

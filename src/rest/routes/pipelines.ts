@@ -16,7 +16,7 @@ import { notFoundError } from '../errors.js';
 import { shapeJobs } from '../job-loader.js';
 import { projectFromParam } from '../project-param.js';
 import { AuthQuery, paginated, RowId } from '../schemas/common.js';
-import { BridgeSchema, JobSchema, jobShape } from '../shapes/job.js';
+import { BridgeSchema, JobSchema, jobShape } from '../shapes/job-full.js';
 import { pipelineBasic, PipelineBasicSchema } from '../shapes/pipeline.js';
 import { pipelineShape, PipelineSchema } from '../shapes/pipeline-full.js';
 import { JobScopeQuery, statusesOfScope } from './job-scope.js';
