@@ -316,6 +316,8 @@ export interface Coordinator {
     protectedRefs(projectId: number): Promise<ProtectedRef[]>;
     /** The junit report of the pipeline's current jobs (null: no such pipeline); `cases` for the full one. */
     testReport(pipelineId: number, opts: { cases: boolean }): Promise<PipelineTestReport | null>;
+    /** Effective allow_failure of jobs (true also when an `allow_failure: exit_codes` matched at finish). */
+    allowFailureOf(jobIds: number[]): Promise<Map<number, boolean>>;
     /** The pipeline row alone (no jobs, no edges). */
     pipelineRow(id: number): Promise<Pipeline | null>;
     /** GitLab's filtered pipeline list, one page (store/ports PipelineSearch). */

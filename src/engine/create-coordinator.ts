@@ -188,6 +188,9 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       jobTestSummary: (jobId) => readJobTestSummary(ctx, jobId),
       erasedAt: (jobIds) => store.retention.erasedAt(jobIds),
       pipelineRow: (id) => store.pipelines.byId(id),
+      async allowFailureOf(jobIds) {
+        return new Map((jobIds.length ? await store.jobs.liteByIds(jobIds) : []).map((j) => [j.id, j.allowFailure]));
+      },
       searchPipelines: (q, page) => store.search.pipelines(q, page),
       countPipelines: (q, cap) => store.search.countPipelines(q, cap),
       searchJobs: (q, page) => store.search.jobs(q, page),

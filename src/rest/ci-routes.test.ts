@@ -159,6 +159,15 @@ describe('REST CI routes', () => {
     expect((await s.api(`/projects/${project.id}/jobs/${use.job.id}`)).status).toBe(404);
   });
 
+  it('allow_failure is the effective one: an allow_failure exit code that matched', async () => {
+    const p = await pipeline(other, planOf(['test'], [planJob('flaky', { tags: ['af'], allowFailureExitCodes: [3] })]));
+    const f = await claim('af');
+    await c().updateJob(f.job, { state: 'failed', failureReason: 'script_failure', exitCode: 3 });
+    const job = await json(await s.api(`/projects/${other.id}/jobs/${f.job.id}`));
+    expect(job.body).toMatchObject({ status: 'failed', allow_failure: true });
+    expect((await json(await s.api(`/projects/${other.id}/pipelines/${p.id}`))).body).toMatchObject({ status: 'success' });
+  });
+
   it('retry, cancel and play answer GitLab’s codes', async () => {
     const p = await pipeline(other, planOf(['test'], [planJob('t', { tags: ['act'] }), planJob('m', { when: 'manual', tags: ['act'] })]));
     const t = await claim('act');

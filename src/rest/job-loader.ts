@@ -9,11 +9,12 @@ export async function shapeJobs(ctx: RestContext, jobs: Job[], projectHint?: Pro
   if (!jobs.length) return [];
   const { read } = ctx.coordinator;
   const pipelineIds = [...new Set(jobs.map((j) => j.pipelineId))];
-  const [pipelines, artifacts, erased, runners] = await Promise.all([
+  const [pipelines, artifacts, erased, runners, allowFailure] = await Promise.all([
     Promise.all(pipelineIds.map((id) => read.pipelineRow(id))),
     read.artifactsOf(jobs.map((j) => j.id)),
     read.erasedAt(jobs.map((j) => j.id)),
     jobs.some((j) => j.runnerId !== null) ? read.runners() : Promise.resolve([]),
+    read.allowFailureOf(jobs.map((j) => j.id)),
   ]);
   const pipelineById = new Map(pipelines.filter((p) => p !== null).map((p) => [p.id, p]));
   const projects = new Map<number, Project>();
@@ -34,6 +35,7 @@ export async function shapeJobs(ctx: RestContext, jobs: Job[], projectHint?: Pro
           project,
           artifacts: artifacts.filter((a) => a.jobId === job.id),
           erasedAt: erased.get(job.id) ?? null,
+          allowFailure: allowFailure.get(job.id),
           runner: r ? { id: r.id, description: r.description, paused: r.paused, projectId: r.projectId } : null,
         },
         base,

@@ -69,6 +69,8 @@ export interface JobShapeInput {
   project: Project;
   artifacts: Artifact[];
   erasedAt: string | null;
+  /** The effective allow_failure (exit_codes decide at finish); default: the job's own. */
+  allowFailure?: boolean;
   runner?: { id: number; description: string; paused: boolean; projectId: number | null } | null;
 }
 
@@ -103,7 +105,7 @@ export function jobShape(input: JobShapeInput, baseUrl: string): JobJson {
     ref: pipeline.ref,
     tag: pipeline.isTag,
     coverage: null,
-    allow_failure: job.spec.allowFailure,
+    allow_failure: input.allowFailure ?? job.spec.allowFailure,
     created_at: job.createdAt,
     started_at: job.startedAt,
     finished_at: job.finishedAt,
