@@ -50,5 +50,14 @@ describe('junit report upload', () => {
     const summary = (await t.coordinator.read.testReport(pipeline.id, { cases: false }))!;
     expect(summary.suites[0]!.testCases).toBeUndefined();
     expect(await t.coordinator.read.testReport(999_999, { cases: false })).toBeNull();
+    // a gzip that breaks after its first member: the first member's cases stay, with an error
+    const broken = Buffer.concat([gzipSync(xml('<testcase name="kept"/>'.repeat(3000))), Buffer.from('not gzip at all')]);
+    const { pipeline: p2 } = await t.createPipeline(planOf(['test'], [planJob('again', { tags: ['ju'], artifacts: junit })]));
+    const again = (await client.requestJob()).job!;
+    expect((await client.uploadArtifact(again, broken, { artifact_format: 'gzip', artifact_type: 'junit' }, 'junit.xml.gz')).status).toBe(201);
+    const r2 = (await t.coordinator.read.testReport(p2.id, { cases: true }))!;
+    expect(r2.suites[0]!.suiteError).toMatch(/^JUnit XML parsing failed/);
+    expect(r2.total).toBeGreaterThan(0);
+    expect(r2.total).toBe(r2.suites[0]!.testCases!.length);
   });
 });

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../artifacts/blob-store.js';
-import { emptyCounts } from '../engine/test-report.js';
+import { addCase, emptyCounts } from '../engine/test-report.js';
 import { readJunit } from './junit-report.js';
 import type { DotenvSink } from './options.js';
 
@@ -29,12 +29,17 @@ export async function storeJunitUpload(opts: {
       stream = source.pipe(createGunzip());
       source.on('error', (e) => stream.destroy(e));
     }
+    // what was stored before a failure (a corrupt gzip mid-way) is counted as it stays
+    const stored = emptyCounts();
     try {
-      const result = await readJunit(stream, onCases);
+      const result = await readJunit(stream, async (cases) => {
+        await onCases(cases);
+        for (const c of cases) addCase(stored, c);
+      });
       return { counts: result.counts, error: result.error };
     } catch (error) {
       opts.log?.warn({ jobId: opts.jobId, err: error }, 'junit report could not be read');
-      return { counts: emptyCounts(), error: `JUnit XML parsing failed: ${(error as Error).message}` };
+      return { counts: stored, error: `JUnit XML parsing failed: ${(error as Error).message}` };
     } finally {
       stream.destroy();
       source.destroy();
