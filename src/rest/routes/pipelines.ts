@@ -3,6 +3,7 @@
 // Every action is the engine use case the UI uses (create via server/'s pipeline-from-ref).
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
+import { bridgeChildName } from '../../engine/bridge-name.js';
 import type { PipelineDetail } from '../../engine/coordinator.js';
 import type { Pipeline, PipelineVariable, Project } from '../../engine/model.js';
 import { gitlabTestReport, gitlabTestReportSummary } from '../../engine/test-report-json.js';
@@ -254,8 +255,7 @@ export const pipelineRoutes: RestRoutes = (app, ctx) => {
       });
       const children = await coordinator.read.childPipelines(p.id);
       return jobs.map((job) => {
-        // bridge-jobs.ts names a child pipeline "<job> (child of job #<id>)"
-        const child = children.find((c) => c.name?.endsWith(`(child of job #${job.id})`));
+        const child = children.find((c) => c.name === bridgeChildName(job));
         const { artifacts: _a, artifacts_file: _f, artifacts_expire_at: _e, runner: _r, tag_list: _t, ...rest } = jobShape({ job, pipeline: p, project, artifacts: [], erasedAt: null }, base());
         return { ...rest, downstream_pipeline: child ? pipelineBasic(child, project, base()) : null };
       });
