@@ -86,6 +86,18 @@ describe('gitbeaker: pipelines, jobs, artifacts, test reports', () => {
     await expect(api.Jobs.play(s.project.id, deploy.id)).rejects.toMatchObject({ cause: { response: { status: 400 } } });
   }, 90_000);
 
+  it('lists a trigger job as a bridge with its downstream pipeline', async () => {
+    const created = await api.Pipelines.create(s.project.id, 'main', { variables: [{ key: 'BRIDGE', value: '1' }] });
+    const done = await waitFor(created.id, (st) => ['success', 'failed', 'canceled'].includes(st));
+    expect(done.status).toBe('success');
+    const bridges = await api.Jobs.allPipelineBridges(s.project.id, created.id);
+    expect(bridges.map((b) => [b.name, b.status])).toEqual([['bridge', 'success']]);
+    const downstream = (bridges[0] as unknown as { downstream_pipeline: { id: number; source: string; status: string } | null }).downstream_pipeline;
+    expect(downstream).toMatchObject({ source: 'parent_pipeline', status: 'success' });
+    expect((await api.Jobs.all(s.project.id, { pipelineId: created.id })).map((j) => j.name)).toEqual([]);
+    expect((await api.Jobs.all(s.project.id, { pipelineId: downstream!.id })).map((j) => j.name)).toEqual(['child-job']);
+  }, 90_000);
+
   it('a job downloads another job’s artifacts by ref with curl and CI_JOB_TOKEN', async () => {
     const created = await api.Pipelines.create(s.project.id, 'main', { variables: [{ key: 'FETCH', value: '1' }] });
     const done = await waitFor(created.id, (st) => ['success', 'failed', 'canceled'].includes(st));
