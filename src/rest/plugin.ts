@@ -4,7 +4,7 @@
 // other methods, or not used). Encapsulated: its parsers, hooks and error handler stay inside.
 //
 // Per request: onRequest (nothing) → parse body (JSON; urlencoded and multipart forms as Rack
-// nested params) → preValidation (the query string re-read as Rack nested params) → TypeBox/Ajv
+// nested params) → preValidation (the query string re-read as Rack nested params, and merged under a write's body as Grape does) → TypeBox/Ajv
 // validation (400 {"error": "x is missing"}) → handler (auth via auth.ts) → GitLab shape.
 // The OpenAPI document of every route here is at GET /api/v4/openapi.json.
 import type { FastifyPluginAsync } from 'fastify';
@@ -81,16 +81,23 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (fastify,
       }
       request.body = nestParams(pairs);
     }
+    // Grape reads a write's parameters from the query string too (gitbeaker sends some there,
+    // e.g. POST /protected_branches?name=…): the body wins where both have one.
+    const body = request.body;
+    if (request.method !== 'GET' && request.method !== 'HEAD' && (body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body)))) {
+      const query = request.query as Record<string, unknown>;
+      if (Object.keys(query).length) request.body = { ...query, ...((body as Record<string, unknown> | null) ?? {}) };
+    }
     // A POST without a body (python-gitlab's play(), curl -X POST) validates as an empty object.
     if (request.body === undefined || request.body === null) request.body = {};
   });
 
   app.addHook('onSend', async (_request, reply) => {
+    // GitLab's exact header: python-gitlab compares Content-Type with "application/json" as is
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
-    // python-gitlab (3.x) reads a body as JSON only when Content-Type is exactly application/json
-    const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json;')) reply.header('content-type', 'application/json');
   });
 
   await app.register(fastifySwagger, {
