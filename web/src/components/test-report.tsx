@@ -7,43 +7,14 @@ import { useState } from 'preact/hooks';
 import { get } from '../api';
 import { ErrorBox, Link, Loading, useAsync } from './common';
 import { formatDuration } from '../util/format';
+import type { GitlabTestCase, GitlabTestReport, GitlabTestReportSummary } from '../../../src/engine/test-report-json';
 
-type CaseStatus = 'success' | 'failed' | 'skipped' | 'error';
+// GitLab's shapes, as the server builds them (engine/test-report-json.ts), not a copy
 
-interface TestCaseJson {
-  status: CaseStatus;
-  name: string;
-  classname: string;
-  file: string | null;
-  execution_time: number;
-  system_output: string | null;
-  stack_trace: string | null;
-}
-
-interface SuiteCounts {
-  name: string;
-  total_time: number;
-  total_count: number;
-  success_count: number;
-  failed_count: number;
-  skipped_count: number;
-  error_count: number;
-  suite_error: string | null;
-}
-
-interface TestReportJson extends Omit<SuiteCounts, 'name' | 'suite_error'> {
-  test_suites: (SuiteCounts & { test_cases: TestCaseJson[] })[];
-}
-
-interface SummaryTotal {
-  time: number;
-  count: number;
-  success: number;
-  failed: number;
-  skipped: number;
-  error: number;
-  suite_error: string | null;
-}
+type CaseStatus = GitlabTestCase['status'];
+type TestCaseJson = GitlabTestCase;
+type TestReportJson = GitlabTestReport;
+type SummaryTotal = GitlabTestReportSummary['total'];
 
 const seconds = (s: number) => (s < 1 ? `${Math.round(s * 1000)}ms` : formatDuration(Math.round(s)));
 
