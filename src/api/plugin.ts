@@ -20,6 +20,7 @@ import { protectedRefRoutes } from './routes/protected-refs.js';
 import { runPipelineRoutes, type StartPipeline } from './routes/run-pipeline.js';
 import { runnerRoutes } from './routes/runners.js';
 import { sessionRoutes } from './routes/session.js';
+import { testReportRoutes } from './routes/test-reports.js';
 import { traceRoutes } from './routes/trace.js';
 import { SseHub } from './sse.js';
 
@@ -95,5 +96,6 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
   adminRoutes(app, ctx);
   protectedRefRoutes(app, ctx);
   eventRoutes(app, ctx);
+  testReportRoutes(app, ctx);
   options.extraRoutes?.(app, { require: ctx.require });
 };

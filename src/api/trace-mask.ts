@@ -7,35 +7,9 @@ import type { Coordinator } from '../engine/coordinator.js';
 import type { Job } from '../engine/model.js';
 import type { TraceStore } from '../engine/trace-store.js';
 
-export interface TraceMasker {
-  /** Longest secret in bytes (0 = nothing to mask). */
-  readonly maxLength: number;
-  /** Masks `buf` in place; returns it. */
-  mask(buf: Buffer): Buffer;
-}
+import { createMasker, type TraceMasker } from '../util/secret-mask.js';
 
-const MIN_SECRET = 8;
-
-export function createMasker(secrets: readonly string[]): TraceMasker {
-  const needles = [...new Set(secrets.filter((s) => Buffer.byteLength(s) >= MIN_SECRET))]
-    .map((s) => Buffer.from(s, 'utf8'))
-    .sort((a, b) => b.length - a.length);
-  const maxLength = needles.reduce((m, n) => Math.max(m, n.length), 0);
-  return {
-    maxLength,
-    mask(buf: Buffer): Buffer {
-      for (const needle of needles) {
-        const replacement = Buffer.from('[MASKED]'.padEnd(needle.length, '*').slice(0, needle.length), 'utf8');
-        let at = buf.indexOf(needle);
-        while (at >= 0) {
-          replacement.copy(buf, at);
-          at = buf.indexOf(needle, at + needle.length);
-        }
-      }
-      return buf;
-    },
-  };
-}
+export { createMasker, type TraceMasker };
 
 /** The masked variables that apply to a job: instance and project ones. */
 export async function maskerForJob(coordinator: Coordinator, job: Job): Promise<TraceMasker> {

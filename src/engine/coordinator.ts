@@ -25,7 +25,8 @@ import type {
   RunnerManager,
   User,
 } from './model.js';
-import type { UserQuery, ApiTokenFilter } from '../store/ports.js';
+import type { JobTestSummary, PipelineTestReport } from './test-report.js';
+import type { UserQuery, ApiTokenFilter, JobSearch, PipelineSearch } from '../store/ports.js';
 
 
 export interface CreateUserInput {
@@ -263,8 +264,6 @@ export interface Coordinator {
   appendTrace(job: Job, offset: number, data: Buffer): Promise<AppendTraceResult>;
   /** Records an uploaded artifact (the blob is already stored). */
   addArtifact(input: Omit<Artifact, 'id' | 'createdAt'>): Promise<Artifact>;
-  /** GitLab's "Keep": the job's artifacts no longer expire; returns them (not found: unknown job). */
-  keepArtifacts(jobId: number): Promise<Artifact[]>;
 
   // --- pipelines and actions (api/, cli/, git/) ---
   /** The project at `path`; a new one gets a protected-branch rule for `defaultBranch` (default `main`). */
@@ -278,6 +277,12 @@ export interface Coordinator {
   /** Returns the new attempt. */
   retryJob(jobId: number): Promise<Job>;
   playJob(jobId: number, variables?: PipelineVariable[]): Promise<Job>;
+  /** Deletes a pipeline (canceled first when it runs) with its child pipelines; returns the artifact blob keys to remove. */
+  deletePipeline(pipelineId: number): Promise<{ storageKeys: string[] }>;
+  /** Erases a finished job's artifacts, junit report and log (forbidden while it runs); returns the blob keys to remove. */
+  eraseJob(jobId: number): Promise<{ job: Job; storageKeys: string[]; erasedAt: string }>;
+  /** Clears the expiry of a finished job's artifacts (not found without an archive). */
+  keepArtifacts(jobId: number): Promise<Artifact[]>;
   setVariable(input: Omit<CiVariable, 'id'>): Promise<CiVariable>;
   deleteVariable(id: number): Promise<void>;
   /**
@@ -310,6 +315,22 @@ export interface Coordinator {
     variables(projectId: number | null): Promise<CiVariable[]>;
     /** The project's protected branch and tag rules, oldest first. */
     protectedRefs(projectId: number): Promise<ProtectedRef[]>;
+    /** The junit report of the pipeline's current jobs (null: no such pipeline); `cases` for the full one. */
+    testReport(pipelineId: number, opts: { cases: boolean }): Promise<PipelineTestReport | null>;
+    /** Effective allow_failure of jobs (true also when an `allow_failure: exit_codes` matched at finish). */
+    allowFailureOf(jobIds: number[]): Promise<Map<number, boolean>>;
+    /** The pipeline row alone (no jobs, no edges). */
+    pipelineRow(id: number): Promise<Pipeline | null>;
+    /** GitLab's filtered pipeline list, one page (store/ports PipelineSearch). */
+    searchPipelines(q: PipelineSearch, page: { offset: number; limit: number }): Promise<Pipeline[]>;
+    countPipelines(q: PipelineSearch, cap: number): Promise<number>;
+    /** Jobs of a project or pipeline, filtered, one page (newest first unless asc). */
+    searchJobs(q: JobSearch, page: { offset: number; limit: number }): Promise<Job[]>;
+    countJobs(q: JobSearch, cap: number): Promise<number>;
+    /** When each of these jobs was erased (absent: never). */
+    erasedAt(jobIds: number[]): Promise<Map<number, string>>;
+    /** The counts of one job's junit report, or null. */
+    jobTestSummary(jobId: number): Promise<JobTestSummary | null>;
     /** A page of the jobs a runner took, and their number. */
     runnerJobs(runnerId: number, q: { statuses?: readonly JobStatus[]; offset: number; limit: number; desc: boolean }): Promise<{ total: number; jobs: Job[] }>;
     user(id: number): Promise<User | null>;

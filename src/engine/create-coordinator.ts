@@ -14,6 +14,7 @@ import type { ProcessMode } from '../store/ports.js';
 import type { TraceStore } from './trace-store.js';
 import { cancelJob, cancelPipeline } from './use-cases/cancel.js';
 import { releaseJob } from './use-cases/release-job.js';
+import { deletePipeline, eraseJob, keepArtifacts } from './use-cases/delete-erase.js';
 import { createPipeline } from './use-cases/create-pipeline.js';
 import { createFailedPipeline } from './use-cases/create-failed-pipeline.js';
 import { jobDependencies } from './use-cases/dependencies.js';
@@ -26,6 +27,8 @@ import * as runners from './use-cases/runners.js';
 import * as users from './use-cases/users.js';
 import { appendTrace, updateJob } from './use-cases/update-job.js';
 import type { PipelineVariable } from './model.js';
+import type { JobTestSummary } from './test-report.js';
+import { readJobTestSummary, readPipelineTestReport, storeTestReport, type TestReportReader } from './use-cases/test-reports.js';
 import { checkVariable } from './variables.js';
 
 export interface CoordinatorOptions {
@@ -39,6 +42,8 @@ export interface CoordinatorOptions {
 export interface EngineCoordinator extends Coordinator {
   /** Stores the dotenv report variables of a job (runner-api parses the uploaded report). */
   setJobDotenv(jobId: number, variables: PipelineVariable[]): Promise<void>;
+  /** Stores a job's junit report as runner-api reads it (replacing an earlier one). */
+  storeTestReport(jobId: number, read: TestReportReader): Promise<JobTestSummary>;
   /** Process mode of a resource group (GitLab sets it through its API). */
   setResourceGroupMode(projectId: number, key: string, mode: ProcessMode): Promise<void>;
   /** One sweeper pass now (tests, CLI); returns the number of jobs changed. */
@@ -130,10 +135,6 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     updateJob: (job, input) => updateJob(ctx, job, input),
     appendTrace: (job, offset, data) => appendTrace(ctx, job, offset, data),
     addArtifact: (input) => store.artifacts.insert({ ...input, createdAt: ctx.now() }),
-    async keepArtifacts(jobId) {
-      if (!(await store.jobs.byId(jobId))) throw notFound(`job ${jobId} not found`);
-      return store.artifacts.keep(jobId);
-    },
 
     ensureProject: (path, defaultBranch = 'main') => protectedRefs.ensureProject(ctx, path, defaultBranch),
     createPipeline: (input) => createPipeline(ctx, input),
@@ -143,6 +144,9 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     cancelJob: (id) => cancelJob(ctx, id),
     retryJob: (id) => retryJob(ctx, id),
     playJob: (id, variables) => playJob(ctx, id, variables),
+    deletePipeline: (id) => deletePipeline(ctx, id),
+    eraseJob: (id) => eraseJob(ctx, id),
+    keepArtifacts: (jobId) => keepArtifacts(ctx, jobId),
     async setVariable(input) {
       const v = await store.variables.upsert(checkVariable(input));
       ctx.cache.invalidateVariables();
@@ -181,6 +185,17 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       },
       variables: (projectId) => store.variables.list(projectId),
       protectedRefs: (projectId) => store.protectedRefs.list(projectId),
+      testReport: (pipelineId, o) => readPipelineTestReport(ctx, pipelineId, o),
+      jobTestSummary: (jobId) => readJobTestSummary(ctx, jobId),
+      erasedAt: (jobIds) => store.retention.erasedAt(jobIds),
+      pipelineRow: (id) => store.pipelines.byId(id),
+      async allowFailureOf(jobIds) {
+        return new Map((jobIds.length ? await store.jobs.liteByIds(jobIds) : []).map((j) => [j.id, j.allowFailure]));
+      },
+      searchPipelines: (q, page) => store.search.pipelines(q, page),
+      countPipelines: (q, cap) => store.search.countPipelines(q, cap),
+      searchJobs: (q, page) => store.search.jobs(q, page),
+      countJobs: (q, cap) => store.search.countJobs(q, cap),
       runnerJobs: (runnerId, q) => store.jobs.byRunner(runnerId, q),
       user: (id) => store.users.byId(id),
       users: (q) => store.users.list(q),
@@ -205,6 +220,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       if (!(await store.jobs.byId(jobId))) throw notFound(`Job ${jobId} not found`);
       await store.artifacts.setDotenv(jobId, variables);
     },
+    storeTestReport: (jobId, read) => storeTestReport(ctx, jobId, read),
     setResourceGroupMode: (projectId, key, mode) => store.resourceGroups.setMode(projectId, key, mode),
     sweep,
     parkedPolls: () => queue.parkedCount(),

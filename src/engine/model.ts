@@ -61,6 +61,8 @@ export interface Project {
 export interface PipelineVariable {
   key: string;
   value: string;
+  /** GitLab's variable_type `file`: the job gets a file with the value, the variable holds its path. */
+  file?: boolean;
 }
 
 export interface Pipeline {
@@ -294,4 +296,42 @@ export function allowsFailure(j: { status: JobStatus; exitCode: number | null; s
   const codes = j.spec.allowFailureExitCodes;
   if (j.status === 'failed' && codes) return j.exitCode !== null && codes.includes(j.exitCode);
   return j.spec.allowFailure;
+}
+
+// --- junit test reports (engine/test-report.ts builds a pipeline's report from these) ---
+
+export type TestCaseStatus = 'success' | 'failed' | 'skipped' | 'error';
+
+export interface TestCase {
+  status: TestCaseStatus;
+  name: string;
+  classname: string;
+  file: string | null;
+  /** Seconds. */
+  executionTime: number;
+  /** The failure/error/skipped message and body, then the case's system-out/system-err. */
+  systemOutput: string | null;
+  stackTrace: string | null;
+}
+
+export interface TestCounts {
+  total: number;
+  success: number;
+  failed: number;
+  skipped: number;
+  error: number;
+  /** Seconds (sum of the cases' execution times). */
+  time: number;
+}
+
+/** What a job's report stored: its counts (over every case, also those past the stored cap). */
+export interface JobTestSummary extends TestCounts {
+  jobId: number;
+  pipelineId: number;
+  /** Set when the report could not be read ("JUnit XML parsing failed: …"). */
+  suiteError: string | null;
+}
+
+export interface StoredTestCase extends TestCase {
+  jobId: number;
 }

@@ -95,6 +95,8 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (fastify,
       const query = request.query as Record<string, unknown>;
       if (Object.keys(query).length) request.body = { ...query, ...((body as Record<string, unknown> | null) ?? {}) };
     }
+    // A POST without a body (python-gitlab's play(), curl -X POST) validates as an empty object.
+    if (request.body === undefined || request.body === null) request.body = {};
   });
 
   app.addHook('onSend', async (_request, reply) => {

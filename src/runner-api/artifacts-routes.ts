@@ -2,7 +2,8 @@
 // POST /jobs/:id/artifacts: job token of a running job; 413 at once when Content-Length is over
 // the limit; multipart with one `file` part streamed to the blob store (hashed, size-capped,
 // never buffered), parameters from the query or from text fields; a dotenv report is parsed
-// (400 if invalid) and handed to the engine with the artifact -> 201.
+// (400 if invalid) and handed to the engine with the artifact; a junit report is read into the
+// engine (junit-upload.ts) -> 201.
 // GET /jobs/:id/artifacts[?direct_download=true]: the archive, for the job's own token or the
 // token of a running job of the same pipeline that depends on it (coordinator.mayReadArtifacts);
 // no token 401, refused 403, no archive 404; single byte ranges -> 206.
@@ -20,6 +21,7 @@ import type { ResolvedRunnerApiOptions } from './options.js';
 import { jobIdOf, jobTokenOf } from './request-input.js';
 import { boundaryOf, readMultipart } from './multipart-stream.js';
 import { readBounded } from './trace-route.js';
+import { storeJunitUpload } from './junit-upload.js';
 
 const MULTIPART_OVERHEAD = 64 * 1024;
 const ACCEPTING_UPLOADS = new Set(['running', 'canceling']);
@@ -108,6 +110,7 @@ export function registerArtifactRoutes(app: FastifyInstance, options: ResolvedRu
         sha256: upload.sha256,
         expireAt: params.expireAt,
       });
+      if (params.type === 'junit') await storeJunitUpload({ sink: coordinator, blobs, jobId: job.id, storageKey: upload.key, format: params.format, log: request.log });
       return reply.code(201).type('application/json').send({ id: artifact.id, file_type: artifact.fileType, size: artifact.size });
     } catch (error) {
       const leftover = stored as { key: string } | null;

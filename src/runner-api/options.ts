@@ -3,10 +3,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../artifacts/blob-store.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { PipelineVariable, Project } from '../engine/model.js';
+import type { TestReportReader } from '../engine/use-cases/test-reports.js';
 
 /** The engine's additive extra that stores a job's dotenv report variables (EngineCoordinator). */
 export interface DotenvSink {
   setJobDotenv?(jobId: number, variables: PipelineVariable[]): Promise<void>;
+  /** The engine's extra that stores a job's junit report (EngineCoordinator). */
+  storeTestReport?(jobId: number, read: TestReportReader): Promise<unknown>;
 }
 
 export interface RunnerApiOptions {

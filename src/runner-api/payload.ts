@@ -163,8 +163,8 @@ export function buildJobPayload(claimed: ClaimedJob, options: BuildJobPayloadOpt
   for (const y of job.spec.variables) variables.push(userVariable(y.key, y.value, { public: true, raw: y.raw }));
   for (const d of claimed.dotenvVariables) variables.push(userVariable(d.key, d.value));
   for (const c of claimed.ciVariables) variables.push(userVariable(c.key, c.value, { masked: c.masked, file: c.file, raw: c.raw }));
-  for (const p of pipeline.variables) variables.push(userVariable(p.key, p.value));
-  for (const p of job.playVariables) variables.push(userVariable(p.key, p.value));
+  for (const p of pipeline.variables) variables.push(userVariable(p.key, p.value, p.file ? { file: true } : {}));
+  for (const p of job.playVariables) variables.push(userVariable(p.key, p.value, p.file ? { file: true } : {}));
 
   const depth = gitDepth(variables);
   const payload: JobPayload = {

@@ -14,6 +14,7 @@
 // A bridge under a canceled ancestor (a cancel cascade cut short by a crash) resumes the cascade.
 // A step that fails (the database restarting) is tried again later with backoff, so no bridge is
 // left running for good.
+import { bridgeChildName } from '../engine/bridge-name.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import { DownstreamRefused } from '../engine/downstream-limits.js';
 import type { FailureReason, Job, Pipeline, PipelineVariable, Project } from '../engine/model.js';
@@ -95,7 +96,7 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
     };
     if (spec.project || spec.include.length === 0) return fail('multi-project pipelines (trigger: project) are not available here; use trigger: include');
 
-    const [existing] = await coordinator.read.childPipelines(pipeline.id, bridgeName(job));
+    const [existing] = await coordinator.read.childPipelines(pipeline.id, bridgeChildName(job));
     const child = existing ?? (await createChild(job, pipeline, project, spec.include, fail));
     if (!child) return;
     if (spec.strategy === 'depend') {
@@ -139,7 +140,7 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
       await finish(job.id, 'success');
       return null;
     }
-    plan.workflow.name = bridgeName(job);
+    plan.workflow.name = bridgeChildName(job);
     const lastCommit = opts.lastCommitFor;
     if (lastCommit) await resolveFileCacheKeys(plan, (file) => lastCommit(project, parent.sha, file));
     let detail;
@@ -207,9 +208,4 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
     },
     idle: () => chain,
   };
-}
-
-/** The child pipeline's name ties it to its bridge job (so a restart never creates it twice). */
-function bridgeName(job: Job): string {
-  return `${job.name} (child of job #${job.id})`;
 }

@@ -24,6 +24,7 @@ import { projectFilesAt } from '../git/project-files.js';
 import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
 import { apiPlugin } from '../api/plugin.js';
+import { pipelineFromRefFactory, type CreatePipelineFromRef } from './pipeline-from-ref.js';
 import { restPlugin } from '../rest/plugin.js';
 import { webStaticPlugin } from '../api/static.js';
 import { createLocalSessions } from '../api/local-sessions.js';
@@ -58,6 +59,8 @@ export interface DispatcherServer {
   sweepExpiredArtifacts(): Promise<number>;
   /** Creates a pipeline for a commit already in the project's repository. */
   createPipelineFor: CreatePipelineFor;
+  /** Creates a pipeline for a branch or tag of the project's repository (REST API, triggers, schedules). */
+  createPipelineFromRef: CreatePipelineFromRef;
   /** Commits DIR's working tree (or HEAD with committedOnly) into the project's repository. */
   importDirectory(input: { project: Project; dir: string; committedOnly: boolean; ref: string }): Promise<{ sha: string; message: string }>;
   /** Bytes of a job's trace from `start`. */
@@ -151,6 +154,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     });
   };
 
+  const createPipelineFromRef = pipelineFromRefFactory({ repos, createPipelineFor });
+
   // Every response is counted for /metrics (the hook is on the root, so it sees every plugin).
   const metrics = createMetrics({ store, parkedPolls: () => coordinator.parkedPolls() });
   metrics.instrument(app);
@@ -172,7 +177,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     traces,
     externalUrl,
     repository: createRepositoryReader(repos),
-    extras: { createPipelineFor, repos },
+    extras: { createPipelineFor, repos, createPipelineFromRef, deletePipelineRef: (project: Project, pipelineId: number) => repos.deletePipelineRef(project.path, pipelineId) },
   });
   await app.register(apiPlugin, {
     prefix: '/api/ui',
@@ -211,6 +216,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       return baseUrl;
     },
     createPipelineFor,
+    createPipelineFromRef,
     async importDirectory({ project, dir, committedOnly, ref }) {
       const snap = await snapshotDirectory({ repos, projectPath: project.path, dir, committedOnly, ref });
       return { sha: snap.sha, message: snap.message };

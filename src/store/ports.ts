@@ -7,6 +7,9 @@ import type {
   CiVariable,
   Job,
   JobEdge,
+  JobTestSummary,
+  StoredTestCase,
+  TestCase,
   JobStatus,
   Pipeline,
   PipelineVariable,
@@ -308,6 +311,75 @@ export interface ResourceGroupsPort {
   setMode(projectId: number, key: string, mode: ProcessMode): Promise<void>;
 }
 
+/** Parsed junit reports, per job (replaced when the job uploads a report again). */
+export interface TestReportsPort {
+  /** Drops what the job stored before (a new upload replaces it). */
+  clear(jobId: number): Promise<void>;
+  /** Appends cases in upload order (`position` continues from `first`). */
+  insertCases(jobId: number, first: number, cases: TestCase[]): Promise<void>;
+  /** Writes the job's counts (upsert). */
+  setSummary(s: JobTestSummary): Promise<void>;
+  summaries(pipelineId: number): Promise<JobTestSummary[]>;
+  /** Cases of these jobs, in job then upload order; at most `limit` per call (default all). */
+  cases(jobIds: number[], opts?: { limit?: number }): Promise<StoredTestCase[]>;
+}
+
+/** Removing what a user deletes: whole pipelines, a job's artifacts and log (erase), expiry. */
+export interface RetentionPort {
+  /**
+   * Deletes the pipelines and everything of their jobs (edges, queue entries, artifacts records,
+   * dotenv, test reports); returns the deleted job ids and artifact blob keys (for the caller to
+   * remove the blobs and traces).
+   */
+  deletePipelines(pipelineIds: number[]): Promise<{ jobIds: number[]; storageKeys: string[] }>;
+  /** Deletes a job's artifacts records and test report and marks it erased; returns the blob keys. */
+  eraseJob(jobId: number, at: string): Promise<{ storageKeys: string[] }>;
+  /** When each of these jobs was erased (absent: never). */
+  erasedAt(jobIds: number[]): Promise<Map<number, string>>;
+}
+
+/** GitLab's pipeline list filters (GET /projects/:id/pipelines). */
+export interface PipelineSearch {
+  projectId: number;
+  statuses?: string[];
+  ref?: string;
+  sha?: string;
+  source?: string;
+  /** true: tag pipelines only; false: branch pipelines only. */
+  tag?: boolean;
+  /** On GitLab's updated_at: the latest of created/started/finished. */
+  updatedAfter?: string;
+  updatedBefore?: string;
+  /** The pipeline's user (GITLAB_USER_LOGIN). */
+  username?: string;
+  orderBy?: 'id' | 'status' | 'ref' | 'updated_at' | 'user_id';
+  sort?: 'asc' | 'desc';
+  /** Keyset: ids beyond this one in the sort direction (order by id only). */
+  afterId?: number;
+}
+
+/** Jobs of a project or a pipeline (GET …/jobs with scope[]). */
+export interface JobSearch {
+  projectId?: number;
+  pipelineId?: number;
+  statuses?: string[];
+  includeRetried?: boolean;
+  /** Trigger jobs (bridges) only, or none of them; both when absent. */
+  bridges?: boolean;
+  /** Newest first (GitLab's order) unless asc. */
+  sort?: 'asc' | 'desc';
+  afterId?: number;
+}
+
+/** Filtered, paginated lists for the REST API (one index range each; counts capped, as GitLab). */
+export interface SearchPort {
+  pipelines(q: PipelineSearch, page: { offset: number; limit: number }): Promise<Pipeline[]>;
+  /** Matching pipelines, counted up to `cap` (GitLab omits X-Total over 10,000). */
+  countPipelines(q: PipelineSearch, cap: number): Promise<number>;
+  jobs(q: JobSearch, page: { offset: number; limit: number }): Promise<Job[]>;
+  countJobs(q: JobSearch, cap: number): Promise<number>;
+}
+
 export interface StorePorts {
   projects: ProjectsPort;
   pipelines: PipelinesPort;
@@ -321,6 +393,9 @@ export interface StorePorts {
   artifacts: ArtifactsPort;
   resourceGroups: ResourceGroupsPort;
   protectedRefs: ProtectedRefsPort;
+  testReports: TestReportsPort;
+  retention: RetentionPort;
+  search: SearchPort;
 }
 
 /** Cross-node signal that jobs became pending (PostgreSQL NOTIFY; in-process on SQLite). */

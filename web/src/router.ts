@@ -11,7 +11,7 @@ const ROUTES: [string, RegExp][] = [
   ['projects', /^\/$/],
   ['project', /^\/projects\/(?<project>[^/]+)\/?$/],
   ['new-pipeline', /^\/projects\/(?<project>[^/]+)\/pipelines\/new\/?$/],
-  ['pipeline', /^\/pipelines\/(?<id>\d+)(?:\/(?<tab>jobs|failures))?\/?$/],
+  ['pipeline', /^\/pipelines\/(?<id>\d+)(?:\/(?<tab>jobs|failures|tests))?\/?$/],
   // /jobs/1/artifacts, /jobs/1/artifacts/browse/<dir>/, /jobs/1/artifacts/file/<path>
   ['job', /^\/jobs\/(?<id>\d+)(?:\/(?<tab>artifacts)(?:\/(?<mode>browse|file)\/(?<path>.*))?)?\/?$/],
   ['runners', /^\/runners\/?$/],

@@ -8,11 +8,17 @@ import { protectedRefRoutes } from './protected-refs.js';
 import { repositoryRoutes } from './repository.js';
 import { runnerRoutes } from './runners.js';
 import { userRoutes } from './users.js';
+import { pipelineRoutes } from './pipelines.js';
+import { jobRoutes } from './jobs.js';
+import { jobArtifactRoutes } from './job-artifacts.js';
 import { variableRoutes } from './variables.js';
 
 export const ROUTES: readonly RestRoutes[] = [
   metaRoutes,
   userRoutes,
+  pipelineRoutes,
+  jobRoutes,
+  jobArtifactRoutes,
   projectRoutes,
   repositoryRoutes,
   variableRoutes,

@@ -186,6 +186,32 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE ci_variables ADD COLUMN description text`,
     ],
   },
+  {
+    version: 13,
+    name: 'junit test reports: counts per job (test_reports) and their cases (test_cases)',
+    sql: [
+      `CREATE TABLE test_reports (job_id integer PRIMARY KEY, pipeline_id integer NOT NULL, total integer NOT NULL,
+        success integer NOT NULL, failed integer NOT NULL, skipped integer NOT NULL, error integer NOT NULL,
+        total_time double precision NOT NULL, suite_error text)`,
+      `CREATE INDEX test_reports_pipeline ON test_reports (pipeline_id)`,
+      `CREATE TABLE test_cases (job_id integer NOT NULL, position integer NOT NULL, status text NOT NULL, name text NOT NULL,
+        classname text NOT NULL, file text, execution_time double precision NOT NULL, system_output text, stack_trace text,
+        PRIMARY KEY (job_id, position))`,
+    ],
+  },
+  {
+    version: 14,
+    name: 'REST pipeline lists (newest first per project, by status or sha); erased jobs (GitLab erased_at)',
+    sql: [
+      `CREATE TABLE erased_jobs (job_id integer PRIMARY KEY, erased_at text NOT NULL)`,
+      `CREATE INDEX pipelines_project_id ON pipelines (project_id, id)`,
+      `CREATE INDEX pipelines_project_status ON pipelines (project_id, status, id)`,
+      `CREATE INDEX pipelines_project_sha ON pipelines (project_id, sha)`,
+      `CREATE INDEX pipelines_project_ref_status ON pipelines (project_id, ref, status, id)`,
+      // GitLab's updated_at (order_by=updated_at, updated_after/before): the latest timestamp
+      `CREATE INDEX pipelines_project_updated ON pipelines (project_id, (COALESCE(finished_at, started_at, created_at)), id)`,
+    ],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

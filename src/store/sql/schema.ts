@@ -189,6 +189,35 @@ export interface ArtifactsTable {
   created_at: string;
 }
 
+export interface TestReportsTable {
+  job_id: number;
+  pipeline_id: number;
+  total: number;
+  success: number;
+  failed: number;
+  skipped: number;
+  error: number;
+  total_time: number;
+  suite_error: string | null;
+}
+
+export interface TestCasesTable {
+  job_id: number;
+  position: number;
+  status: string;
+  name: string;
+  classname: string;
+  file: string | null;
+  execution_time: number;
+  system_output: string | null;
+  stack_trace: string | null;
+}
+
+export interface ErasedJobsTable {
+  job_id: number;
+  erased_at: string;
+}
+
 export interface RemovedArtifactsTable {
   job_id: number;
   file_type: string;
@@ -232,5 +261,8 @@ export interface Database {
   job_dotenv: JobDotenvTable;
   resource_groups: ResourceGroupsTable;
   protected_refs: ProtectedRefsTable;
+  test_reports: TestReportsTable;
+  test_cases: TestCasesTable;
+  erased_jobs: ErasedJobsTable;
   schema_migrations: SchemaMigrationsTable;
 }

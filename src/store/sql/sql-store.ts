@@ -9,6 +9,9 @@ import { queuePort } from './queue-port.js';
 import { runnersPort } from './runners-port.js';
 import { tokensPort, usersPort } from './users-port.js';
 import type { Database } from './schema.js';
+import { testReportsPort } from './test-reports-port.js';
+import { retentionPort } from './retention-port.js';
+import { searchPort } from './search-port.js';
 import type { SecretBox } from './secret-box.js';
 
 /** `secrets` encrypts and decrypts the secret columns (see secret-box.ts, secrets-at-rest.ts). */
@@ -26,6 +29,9 @@ export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', s
     artifacts: artifactsPort(db, secrets),
     resourceGroups: resourceGroupsPort(db),
     protectedRefs: protectedRefsPort(db),
+    testReports: testReportsPort(db),
+    retention: retentionPort(db),
+    search: searchPort(db, secrets),
   };
 }
 

@@ -12,6 +12,7 @@ import { canAct, useSession } from '../session';
 import type { Job, JobDetail } from '../types';
 import { formatDuration, liveDuration, localTime, secondsSince, shortSha, timeAgo } from '../util/format';
 import { ArtifactsBrowser, ArtifactsSideBlock, type ArtifactLocation } from './artifacts';
+import { JobTestSummary } from '../components/test-report';
 
 const ACTIVE = ['pending', 'running', 'created', 'waiting_for_resource', 'scheduled', 'canceling'];
 const CANCELABLE = ['pending', 'running', 'created', 'waiting_for_resource', 'scheduled'];
@@ -87,6 +88,7 @@ export function JobPage({ id, tab = 'log', artifactPath }: { id: number; tab?: s
           {d.attempts.length ? <Link href={`/jobs/${d.attempts[d.attempts.length - 1].id}`}>Go to the latest attempt</Link> : null}
         </div>
       ) : null}
+      <JobTestSummary jobId={job.id} pipelineId={job.pipelineId} refresh={job.status} />
       <div class="job-layout">
         <div class="job-main">
           <nav class="tabs" aria-label="Job views">

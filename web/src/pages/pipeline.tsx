@@ -12,16 +12,23 @@ import { canAct, useSession } from '../session';
 import type { Job, Pipeline, PipelineDetail } from '../types';
 import { formatDuration, liveDuration, shortSha, timeAgo } from '../util/format';
 import { PipelineGraph } from './pipeline-graph';
+import { TestReportView, usePipelineTestCount } from '../components/test-report';
 
 const ACTIVE = ['created', 'waiting_for_resource', 'pending', 'running', 'canceling', 'scheduled'];
 
 /** Passed, but some allowed failures failed: GitLab's orange "warning". */
 export const passedWithWarnings = (d: PipelineDetail) => d.pipeline.status === 'success' && d.jobs.some((j) => !j.retried && j.status === 'failed' && j.allowFailure);
 
-export function PipelinePage({ id, tab }: { id: number; tab?: string }) {
+/** `?tab=tests` (the first address of the Tests tab) still opens it. */
+const tabOf = (tab: string | undefined) => tab ?? (new URLSearchParams(location.search).get('tab') === 'tests' ? 'tests' : undefined);
+
+export function PipelinePage({ id, tab: routeTab }: { id: number; tab?: string }) {
+  const tab = tabOf(routeTab);
   const detail = useAsync((signal) => get<PipelineDetail>(`/pipelines/${id}`, signal), [id]);
   const session = useSession();
   const d = detail.data;
+  const testsRefresh = d ? d.jobs.map((j) => j.status).join() : '';
+  const testCount = usePipelineTestCount(id, testsRefresh);
   const now = useTicker(1000, !!d && ACTIVE.includes(d.pipeline.status));
   const warning = !!d && passedWithWarnings(d);
   const shown = d ? (warning ? 'warning' : d.pipeline.status) : null;
@@ -113,9 +120,11 @@ export function PipelinePage({ id, tab }: { id: number; tab?: string }) {
           </ul>
         </div>
       ) : null}
-      <PipelineTabs id={p.id} tab={tab} jobs={current.length} failed={failed} />
+      <PipelineTabs id={p.id} tab={tab} jobs={current.length} failed={failed} tests={testCount} />
       {tab === 'jobs' || tab === 'failures' ? (
         <PipelineJobsTable jobs={d.jobs} now={now} canAct={signedIn} onAction={jobAct} failedOnly={tab === 'failures'} />
+      ) : tab === 'tests' ? (
+        <TestReportView pipelineId={p.id} refresh={testsRefresh} />
       ) : (
         <PipelineGraph detail={d} now={now} canAct={signedIn} onAction={jobAct} />
       )}
@@ -123,7 +132,7 @@ export function PipelinePage({ id, tab }: { id: number; tab?: string }) {
   );
 }
 
-function PipelineTabs({ id, tab, jobs, failed }: { id: number; tab?: string; jobs: number; failed: number }) {
+function PipelineTabs({ id, tab, jobs, failed, tests }: { id: number; tab?: string; jobs: number; failed: number; tests: number | null }) {
   const item = (href: string, active: boolean, label: string, count: number | null, testid: string) => (
     <Link href={href} class={active ? 'tab active' : 'tab'} data-testid={testid}>
       {label} {count !== null ? <span class="count">{count}</span> : null}
@@ -134,6 +143,7 @@ function PipelineTabs({ id, tab, jobs, failed }: { id: number; tab?: string; job
       {item(`/pipelines/${id}`, !tab, 'Pipeline', null, 'tab-pipeline')}
       {item(`/pipelines/${id}/jobs`, tab === 'jobs', 'Jobs', jobs, 'tab-jobs')}
       {failed ? item(`/pipelines/${id}/failures`, tab === 'failures', 'Failed jobs', failed, 'tab-failures') : null}
+      {item(`/pipelines/${id}/tests`, tab === 'tests', 'Tests', tests ?? 0, 'tab-tests')}
     </nav>
   );
 }

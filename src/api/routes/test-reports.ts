@@ -1,0 +1,47 @@
+// Junit test reports for the UI, in GitLab's shapes (engine/test-report-json.ts): a pipeline's
+// full report (the Tests tab) and summary, and one job's counts (the job page). Masked CI/CD
+// variable values in a test's output read as [MASKED], as in the job log.
+import type { FastifyInstance } from 'fastify';
+import type { Coordinator } from '../../engine/coordinator.js';
+import { gitlabTestReport, gitlabTestReportSummary } from '../../engine/test-report-json.js';
+import { notFound } from '../../util/errors.js';
+import { parseId, type ApiContext } from '../context.js';
+import { createMasker } from '../trace-mask.js';
+
+/** Masks the project's (and instance's) masked variable values in a string. */
+export async function textMaskerFor(coordinator: Coordinator, projectId: number): Promise<(text: string) => string> {
+  const [instance, project] = await Promise.all([coordinator.read.variables(null), coordinator.read.variables(projectId)]);
+  const masker = createMasker([...instance, ...project].filter((v) => v.masked).map((v) => v.value));
+  if (masker.maxLength === 0) return (t) => t;
+  return (t) => masker.mask(Buffer.from(t, 'utf8')).toString('utf8');
+}
+
+export function testReportRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { coordinator } = ctx;
+
+  app.get<{ Params: { id: string } }>('/pipelines/:id/test_report', async (request) => {
+    await ctx.require(request, 'read');
+    const id = parseId(request.params.id);
+    const [report, pipeline] = await Promise.all([coordinator.read.testReport(id, { cases: true }), coordinator.read.pipeline(id)]);
+    if (!report || !pipeline) throw notFound(`pipeline ${id} not found`);
+    return gitlabTestReport(report, await textMaskerFor(coordinator, pipeline.project.id));
+  });
+
+  app.get<{ Params: { id: string } }>('/pipelines/:id/test_report_summary', async (request) => {
+    await ctx.require(request, 'read');
+    const id = parseId(request.params.id);
+    const report = await coordinator.read.testReport(id, { cases: false });
+    if (!report) throw notFound(`pipeline ${id} not found`);
+    return gitlabTestReportSummary(report);
+  });
+
+  app.get<{ Params: { id: string } }>('/jobs/:id/test_report_summary', async (request) => {
+    await ctx.require(request, 'read');
+    const id = parseId(request.params.id);
+    if (!(await coordinator.read.job(id))) throw notFound(`job ${id} not found`);
+    const s = await coordinator.read.jobTestSummary(id);
+    return s
+      ? { total: { time: Math.round(s.time * 100) / 100, count: s.total, success: s.success, failed: s.failed, skipped: s.skipped, error: s.error, suite_error: s.suiteError } }
+      : { total: null };
+  });
+}
