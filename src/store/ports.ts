@@ -16,6 +16,7 @@ import type {
   Runner,
   RunnerManager,
 } from '../engine/model.js';
+import type { CommitStatusesPort, HooksPort, SchedulesPort, TriggersPort } from './automation-ports.js';
 
 export interface ProjectsPort {
   insert(input: { path: string; name: string; defaultBranch: string; createdAt: string }): Promise<Project>;
@@ -271,6 +272,10 @@ export interface StorePorts {
   artifacts: ArtifactsPort;
   resourceGroups: ResourceGroupsPort;
   protectedRefs: ProtectedRefsPort;
+  triggers: TriggersPort;
+  schedules: SchedulesPort;
+  hooks: HooksPort;
+  commitStatuses: CommitStatusesPort;
 }
 
 /** Cross-node signal that jobs became pending (PostgreSQL NOTIFY; in-process on SQLite). */

@@ -7,6 +7,8 @@ import { pipelinesPort, projectsPort } from './pipelines-port.js';
 import { protectedRefsPort } from './protected-refs-port.js';
 import { queuePort } from './queue-port.js';
 import { runnersPort, tokensPort } from './runners-port.js';
+import { schedulesPort, triggersPort } from './schedules-port.js';
+import { commitStatusesPort, hooksPort } from './hooks-port.js';
 import type { Database } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -24,6 +26,10 @@ export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', s
     artifacts: artifactsPort(db, secrets),
     resourceGroups: resourceGroupsPort(db),
     protectedRefs: protectedRefsPort(db),
+    triggers: triggersPort(db),
+    schedules: schedulesPort(db, secrets),
+    hooks: hooksPort(db, dialect, secrets),
+    commitStatuses: commitStatusesPort(db),
   };
 }
 
