@@ -40,6 +40,7 @@ import { lintPlugin } from './lint-plugin.js';
 import { createMetrics } from './metrics.js';
 import { monitoringPlugin } from './monitoring-plugin.js';
 import { createMonitoringAllowlist } from './monitoring-allowlist.js';
+import { createAutomationRuntime, type AutomationOptions, type AutomationRuntime } from './automation-wiring.js';
 
 export interface DispatcherServer {
   app: FastifyInstance;
@@ -58,6 +59,8 @@ export interface DispatcherServer {
   importDirectory(input: { project: Project; dir: string; committedOnly: boolean; ref: string }): Promise<{ sha: string; message: string }>;
   /** Bytes of a job's trace from `start`. */
   readTrace(jobId: number, start?: number): Promise<Buffer>;
+  /** Triggers, schedules (and the scheduler), webhooks (and their deliveries), commit statuses. */
+  automation: AutomationRuntime;
 }
 
 export interface CreateServerOptions {
@@ -65,6 +68,8 @@ export interface CreateServerOptions {
   engine?: Partial<EngineConfig>;
   /** Called for every route as it is added (tests enumerate the route table this way). */
   onRoute?: (route: RouteOptions) => void;
+  /** Pipeline scheduler and webhook timings (tests shorten them). */
+  automation?: AutomationOptions;
 }
 
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<DispatcherServer> {
@@ -138,6 +143,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     });
   };
 
+  const automation = createAutomationRuntime({ store, coordinator, repos, createPipelineFor, baseUrl: externalUrl, log: (message, error) => app.log.warn({ err: error }, message), options: options.automation });
+
   // Every response is counted for /metrics (the hook is on the root, so it sees every plugin).
   const metrics = createMetrics({ store, parkedPolls: () => coordinator.parkedPolls() });
   metrics.instrument(app);
@@ -186,6 +193,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       return baseUrl;
     },
     createPipelineFor,
+    automation,
     async importDirectory({ project, dir, committedOnly, ref }) {
       const snap = await snapshotDirectory({ repos, projectPath: project.path, dir, committedOnly, ref });
       return { sha: snap.sha, message: snap.message };
@@ -208,6 +216,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         log: (message, error) => app.log.warn({ err: error }, message),
         compile: compiler.compile,
       });
+      automation.start();
       // `expire_in` is honoured: expired artifacts of unlocked pipelines (finished, and not the
       // latest success of their ref) lose their blob, then their record.
       sweeper = startArtifactExpirySweeper({
@@ -223,6 +232,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       closed = true;
       sweeper?.stop();
       bridges?.stop();
+      await automation.stop();
       // close() on the coordinator releases parked long polls (they answer 204) first.
       await coordinator.close();
       await app.close();

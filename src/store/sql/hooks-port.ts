@@ -2,7 +2,7 @@
 // Hook tokens and delivery payloads are sealed at rest. A delivery is claimed by one conditional
 // UPDATE that sets a lease (PostgreSQL: FOR UPDATE SKIP LOCKED in the pick) (locked_until): whichever node takes it delivers it; a node that dies
 // mid-delivery loses the lease and another node tries again.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { CommitStatus, CommitStatusState, HookDelivery, HookEvent, ProjectHook } from '../../engine/automation-model.js';
 import type { CommitStatusesPort, HooksPort } from '../automation-ports.js';
 import { b, num } from './rows.js';
@@ -74,7 +74,7 @@ export function hooksPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', 
       return (await db.selectFrom('project_hooks').selectAll().where('project_id', '=', projectId).orderBy('id').execute()).map((r) => toHook(r, box));
     },
     async update(id, patch) {
-      const set: Partial<Record<keyof ProjectHooksTable, unknown>> = {};
+      const set: Updateable<ProjectHooksTable> = {};
       if (patch.url !== undefined) set.url = patch.url;
       if (patch.token !== undefined) set.token = patch.token === null ? null : box.seal(patch.token, TOKEN);
       if (patch.pushEvents !== undefined) set.push_events = b(patch.pushEvents);

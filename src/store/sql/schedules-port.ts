@@ -1,6 +1,6 @@
 // TriggersPort and SchedulesPort over kysely. Schedule variable values are sealed at rest.
 // Fire-once across nodes: claimRun is one conditional UPDATE of next_run_at (compare and set).
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { PipelineSchedule, PipelineTrigger, ScheduleVariable } from '../../engine/automation-model.js';
 import type { SchedulesPort, TriggersPort } from '../automation-ports.js';
 import { b, num } from './rows.js';
@@ -127,7 +127,7 @@ export function schedulesPort(db: Kysely<Database>, box: SecretBox): SchedulesPo
       return withVariables(await q.orderBy('id').execute());
     },
     async update(id, patch) {
-      const set: Partial<Record<keyof PipelineSchedulesTable, unknown>> = { updated_at: patch.updatedAt };
+      const set: Updateable<PipelineSchedulesTable> = { updated_at: patch.updatedAt };
       if (patch.description !== undefined) set.description = patch.description;
       if (patch.ref !== undefined) set.ref = patch.ref;
       if (patch.cron !== undefined) set.cron = patch.cron;
