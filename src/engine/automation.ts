@@ -105,8 +105,10 @@ export function assertHookUrl(url: string): string {
   return text(url, 'url', 2048);
 }
 
-export function createAutomation(opts: { store: StorePorts; clock?: Clock }): Automation {
+/** `onHooksChanged`: a project's hooks were added, changed or removed (caches of this node drop them). */
+export function createAutomation(opts: { store: StorePorts; clock?: Clock; onHooksChanged?: (projectId: number) => void }): Automation {
   const { store } = opts;
+  const hooksChanged = (projectId: number) => opts.onHooksChanged?.(projectId);
   const clock = opts.clock ?? systemClock;
   const now = () => clock.now().toISOString();
 
@@ -225,7 +227,9 @@ export function createAutomation(opts: { store: StorePorts; clock?: Clock }): Au
     schedules,
     hooks: {
       async create(projectId, input) {
-        return store.hooks.insert({ ...input, url: assertHookUrl(input.url), token: input.token ? text(input.token, 'token') : null, projectId, createdAt: now() });
+        const hook = await store.hooks.insert({ ...input, url: assertHookUrl(input.url), token: input.token ? text(input.token, 'token') : null, projectId, createdAt: now() });
+        hooksChanged(projectId);
+        return hook;
       },
       list: (projectId) => store.hooks.list(projectId),
       get: async (projectId, id) => own(await store.hooks.byId(id), projectId, 'Hook'),
@@ -234,11 +238,14 @@ export function createAutomation(opts: { store: StorePorts; clock?: Clock }): Au
         const clean = { ...patch };
         if (clean.url !== undefined) clean.url = assertHookUrl(clean.url);
         if (clean.token !== undefined) clean.token = clean.token ? text(clean.token, 'token') : null;
-        return own(await store.hooks.update(id, clean), projectId, 'Hook');
+        const hook = own(await store.hooks.update(id, clean), projectId, 'Hook');
+        hooksChanged(projectId);
+        return hook;
       },
       async delete(projectId, id) {
         own(await store.hooks.byId(id), projectId, 'Hook');
         await store.hooks.delete(id);
+        hooksChanged(projectId);
       },
       async deliveries(projectId, hookId, q) {
         own(await store.hooks.byId(hookId), projectId, 'Hook');

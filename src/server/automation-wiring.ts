@@ -37,10 +37,10 @@ export function createAutomationRuntime(deps: {
   log: (message: string, error?: unknown) => void;
   options?: AutomationOptions;
 }): AutomationRuntime {
-  const automation = createAutomation({ store: deps.store });
   const forRef = pipelineForRef({ repos: deps.repos, createPipelineFor: deps.createPipelineFor });
   let scheduler: PipelineScheduler | null = null;
   let webhooks: WebhookWorker | null = null;
+  const automation = createAutomation({ store: deps.store, onHooksChanged: (projectId) => webhooks?.forgetProject(projectId) });
   return {
     automation,
     pipelineForRef: forRef,

@@ -37,6 +37,8 @@ export interface WebhookWorker {
   idle(): Promise<void>;
   /** Runs one delivery pass now. */
   deliverNow(): Promise<number>;
+  /** Drops this node's cached hook list of a project (its hooks changed). */
+  forgetProject(projectId: number): void;
 }
 
 const MAX_BODY = 2048;
@@ -198,5 +200,6 @@ export function startWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
     deliverNow: () => pass(),
+    forgetProject: (projectId) => void hookCache.delete(projectId),
   };
 }
