@@ -86,6 +86,8 @@ export interface PlanTrigger {
   /** Local files of the child pipeline (`trigger: include:`), or a project path for multi-project. */
   include: string[];
   project: string | null;
+  /** `trigger: branch:` of a multi-project trigger (absent: the downstream project's default branch). */
+  branch?: string;
   strategy: 'depend' | null;
   forward: { yamlVariables: boolean; pipelineVariables: boolean };
 }

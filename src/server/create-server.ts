@@ -40,6 +40,8 @@ import { lintPlugin } from './lint-plugin.js';
 import { createMetrics } from './metrics.js';
 import { monitoringPlugin } from './monitoring-plugin.js';
 import { createMonitoringAllowlist } from './monitoring-allowlist.js';
+import { hostedProjects } from './hosted-projects.js';
+import { resolveProjectRef } from './ref-pipeline.js';
 import { createAutomationRuntime, type AutomationOptions, type AutomationRuntime } from './automation-wiring.js';
 
 export interface DispatcherServer {
@@ -125,6 +127,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   // Every compile runs in a worker thread with a time and memory budget (warm from here on).
   const compiler = createCompilePool({ timeoutMs: config.compileTimeoutSeconds * 1000, maxMemoryMb: config.compileMemoryMb, limits: { jobsPerPipeline: config.maxPipelineJobs } });
 
+  // Projects that use each other here: include: project, trigger: project.
+  const hosted = hostedProjects({ repos });
   const createPipelineFor: CreatePipelineFor = async (input) => {
     const repoPath = repos.pathFor(input.project.path);
     const facts = await commitInfoFor({ repoPath, sha: input.sha, ref: input.ref, isTag: input.isTag, pusher: input.pusher });
@@ -136,6 +140,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       changedFiles: await changedFiles(repoPath, input.beforeSha, input.sha),
       createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),
       lastCommitFor: (file) => lastCommitFor(repoPath, input.sha, file),
+      externalInclude: hosted.externalInclude,
       ...input,
       // a push brings no message: git has it (the same commit via `--dir` or a tarball does too)
       commitMessage: input.commitMessage ?? facts?.message,
@@ -207,7 +212,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       baseUrl = config.externalUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
       coordinator.start();
-      // Trigger jobs: child pipelines (trigger: include).
+      // Trigger jobs: child pipelines (trigger: include) and multi-project pipelines (trigger: project).
       bridges = startBridgeWorker({
         coordinator,
         filesAt: (project, sha) => projectFilesAt(repos.pathFor(project.path), sha),
@@ -215,6 +220,14 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         createPipelineRef: (project, pipelineId, sha) => repos.createPipelineRef(project.path, pipelineId, sha),
         log: (message, error) => app.log.warn({ err: error }, message),
         compile: compiler.compile,
+        externalInclude: hosted.externalInclude,
+        downstream: {
+          project: async (upstream, target) => {
+            const found = await coordinator.read.projectByPath(target);
+            return found && hosted.mayUse(upstream, found) ? found : null;
+          },
+          resolveRef: (project, ref) => resolveProjectRef(repos, project, ref),
+        },
       });
       automation.start();
       // `expire_in` is honoured: expired artifacts of unlocked pipelines (finished, and not the
