@@ -16,7 +16,7 @@ import type {
   PipelineTrigger,
   ProjectHook,
   ScheduleVariable,
-} from './automation-model.js';
+} from './model.js';
 import { assertCron, nextCronRun } from './schedule-cron.js';
 
 export const TRIGGER_TOKEN_PREFIX = 'glptt-';

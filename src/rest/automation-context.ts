@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger'; // route schema `tags` (OpenAPI)
 import type { Automation } from '../engine/automation.js';
 import type { Coordinator } from '../engine/coordinator.js';
-import type { Pipeline, PipelineVariable, Project } from '../engine/model.js';
+import type { Job, Pipeline, PipelineVariable, Project } from '../engine/model.js';
 
 export interface RestCaller {
   /** Username shown as owner. */
@@ -27,7 +27,9 @@ export interface AutomationRoutesContext {
   project(request: FastifyRequest, id: string): Promise<Project>;
   /** The caller; 401 without credentials; `write` needs a token that may change the project. */
   caller(request: FastifyRequest, access: 'read' | 'write', project?: Project): Promise<RestCaller>;
-  /** GitLab's full pipeline shape (as POST /projects/:id/pipeline answers). */
+  /** The running job of a CI_JOB_TOKEN (a job may trigger another project's pipeline with it), or null. */
+  jobForToken(token: string): Promise<Job | null>;
+  /** GitLab's pipeline shape (as POST /projects/:id/pipeline answers). */
   pipelineView(pipeline: Pipeline, project: Project): unknown;
   baseUrl(): string;
 }

@@ -1,6 +1,6 @@
 // GitLab's JSON shapes for triggers, pipeline schedules, project hooks and their event log, and
 // commit statuses (snake_case, ISO-8601 times), from the engine's automation domain objects.
-import type { CommitStatus, HookDelivery, PipelineSchedule, PipelineTrigger, ProjectHook, ScheduleVariable } from '../engine/automation-model.js';
+import type { CommitStatus, HookDelivery, PipelineSchedule, PipelineTrigger, ProjectHook, ScheduleVariable } from '../engine/model.js';
 import type { Job, Pipeline, Project } from '../engine/model.js';
 
 export interface ViewContext {

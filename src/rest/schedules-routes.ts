@@ -3,7 +3,7 @@
 // scheduler (server/pipeline-scheduler.ts) fires them at their cron time.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { PipelineSchedule } from '../engine/automation-model.js';
+import type { PipelineSchedule } from '../engine/model.js';
 import type { Project } from '../engine/model.js';
 import type { AutomationRoutesContext } from './automation-context.js';
 import { pipelineBasicView, scheduleVariableView, scheduleView } from './automation-views.js';

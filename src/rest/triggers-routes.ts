@@ -84,8 +84,12 @@ export function triggerRoutes(app: FastifyInstance, ctx: AutomationRoutesContext
     const variables = triggerVariables(input.variables);
     // An unknown project and a wrong token look the same (404), as in GitLab.
     const project = await ctx.project(request, projectId);
-    if (!(await ctx.automation.triggers.authenticate(project.id, input.token))) throw notFound('404 Not Found');
-    const { pipeline } = await ctx.pipelineForRef({ project, ref: input.ref, source: 'trigger', variables });
+    // a trigger token of this project (source trigger), or a running job's CI_JOB_TOKEN (a
+    // multi-project pipeline, source pipeline, as GitLab)
+    const trigger = await ctx.automation.triggers.authenticate(project.id, input.token);
+    const job = trigger ? null : await ctx.jobForToken(input.token);
+    if (!trigger && !job) throw notFound('404 Not Found');
+    const { pipeline } = await ctx.pipelineForRef({ project, ref: input.ref, source: trigger ? 'trigger' : 'pipeline', variables });
     if (!pipeline) throw new AppError('bad_request', 'Pipeline will not run for the selected trigger. The rules configuration prevented any jobs from being added to the pipeline.', { base: true });
     return ctx.pipelineView(pipeline, project);
   };

@@ -42,6 +42,8 @@ import { createMetrics } from './metrics.js';
 import { monitoringPlugin } from './monitoring-plugin.js';
 import { createMonitoringAllowlist } from './monitoring-allowlist.js';
 import { hostedProjects } from './hosted-projects.js';
+import { pipelineBadgeRoutes } from '../rest/pipeline-badge.js';
+import { badgeReader } from './badge-reader.js';
 import { resolveProjectRef } from './ref-pipeline.js';
 import { createAutomationRuntime, type AutomationOptions, type AutomationRuntime } from './automation-wiring.js';
 
@@ -171,7 +173,10 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     blobs,
     traces,
     externalUrl,
+    extras: { automation: automation.automation, pipelineForRef: automation.pipelineForRef },
   });
+  // The pipeline badge (/:namespace/:project/badges/:ref/pipeline.svg), readable as the UI is.
+  await app.register(async (scope) => pipelineBadgeRoutes(scope, { coordinator, mayRead: badgeReader(coordinator, config.anonymousRead) }));
   await app.register(apiPlugin, {
     prefix: '/api/ui',
     coordinator,

@@ -6,7 +6,7 @@
 // Per schedule:  waiting ──next_run_at passed──► claim (CAS) ──won──► pipeline (source schedule) ──► waiting
 //                                                     └─lost (another node)──► waiting
 import type { Automation } from '../engine/automation.js';
-import type { PipelineSchedule } from '../engine/automation-model.js';
+import type { PipelineSchedule } from '../engine/model.js';
 import type { Project } from '../engine/model.js';
 import type { PipelineForRef } from './ref-pipeline.js';
 

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Coordinator, CoordinatorEvent } from '../engine/coordinator.js';
-import type { HookDelivery, HookEvent, ProjectHook } from '../engine/automation-model.js';
+import type { HookDelivery, HookEvent, ProjectHook } from '../engine/model.js';
 import type { DeliveryResult, HooksPort } from '../store/automation-ports.js';
 import { jobHookPayload, pipelineHookPayload } from '../rest/hook-payloads.js';
 

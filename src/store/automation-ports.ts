@@ -8,7 +8,7 @@ import type {
   PipelineTrigger,
   ProjectHook,
   ScheduleVariable,
-} from '../engine/automation-model.js';
+} from '../engine/model.js';
 
 export interface TriggersPort {
   insert(t: Omit<PipelineTrigger, 'id' | 'lastUsedAt'> & { tokenHash: string }): Promise<PipelineTrigger>;

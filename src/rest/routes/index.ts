@@ -3,8 +3,10 @@
 import type { RestRoutes } from '../context.js';
 import { metaRoutes } from './meta.js';
 import { userRoutes } from './users.js';
+import { automationRoutes } from './automation.js';
 
 export const ROUTES: readonly RestRoutes[] = [
   metaRoutes,
   userRoutes,
+  automationRoutes,
 ];

@@ -3,7 +3,7 @@
 // UPDATE that sets a lease (PostgreSQL: FOR UPDATE SKIP LOCKED in the pick) (locked_until): whichever node takes it delivers it; a node that dies
 // mid-delivery loses the lease and another node tries again.
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
-import type { CommitStatus, CommitStatusState, HookDelivery, HookEvent, ProjectHook } from '../../engine/automation-model.js';
+import type { CommitStatus, CommitStatusState, HookDelivery, HookEvent, ProjectHook } from '../../engine/model.js';
 import type { CommitStatusesPort, HooksPort } from '../automation-ports.js';
 import { b, num } from './rows.js';
 import type { CommitStatusesTable, Database, HookDeliveriesTable, ProjectHooksTable } from './schema.js';

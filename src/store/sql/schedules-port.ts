@@ -1,7 +1,7 @@
 // TriggersPort and SchedulesPort over kysely. Schedule variable values are sealed at rest.
 // Fire-once across nodes: claimRun is one conditional UPDATE of next_run_at (compare and set).
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { PipelineSchedule, PipelineTrigger, ScheduleVariable } from '../../engine/automation-model.js';
+import type { PipelineSchedule, PipelineTrigger, ScheduleVariable } from '../../engine/model.js';
 import type { SchedulesPort, TriggersPort } from '../automation-ports.js';
 import { b, num } from './rows.js';
 import type { Database, PipelineSchedulesTable, PipelineTriggersTable } from './schema.js';
