@@ -50,6 +50,12 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (fastify,
   };
 
   installRestErrors(app);
+  // GitLab answers `Content-Type: application/json` without a charset, and python-gitlab 3.x
+  // compares the header exactly (else a created object comes back as a bare Response).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', 'application/json');
+    return payload;
+  });
 
   // Bodies: JSON (an empty body is none), urlencoded and multipart forms as Rack nested params.
   app.removeContentTypeParser('application/json');
