@@ -44,6 +44,7 @@ import { createMonitoringAllowlist } from './monitoring-allowlist.js';
 import { hostedProjects } from './hosted-projects.js';
 import { pipelineBadgeRoutes } from '../rest/pipeline-badge.js';
 import { badgeReader } from './badge-reader.js';
+import { hooksUiRoutes } from './hooks-ui-routes.js';
 import { resolveProjectRef } from './ref-pipeline.js';
 import { createAutomationRuntime, type AutomationOptions, type AutomationRuntime } from './automation-wiring.js';
 
@@ -185,6 +186,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     auth: { anonymousRead: config.anonymousRead },
     createPipelineFor,
     repos,
+    extraRoutes: hooksUiRoutes({ coordinator, automation: automation.automation }),
   });
   await app.register(intakePlugin, { coordinator, repos, createPipelineFor });
   await app.register(lintPlugin, { coordinator, compile: compiler.compile });

@@ -1,6 +1,7 @@
 // The shell: top bar with navigation and sign-in state, and the page for the current route.
 import { Link } from './components/common';
 import { AdminPage } from './pages/admin';
+import { HooksPage } from './pages/hooks';
 import { JobPage } from './pages/job';
 import { PipelinePage } from './pages/pipeline';
 import { PipelinesPage } from './pages/pipelines';
@@ -20,6 +21,9 @@ export function App() {
       break;
     case 'project':
       page = <PipelinesPage project={route.params.project} query={route.query} />;
+      break;
+    case 'hooks':
+      page = <HooksPage project={route.params.project} />;
       break;
     case 'pipeline':
       page = <PipelinePage id={Number(route.params.id)} />;

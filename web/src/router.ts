@@ -10,6 +10,7 @@ export interface Route {
 const ROUTES: [string, RegExp][] = [
   ['projects', /^\/$/],
   ['project', /^\/projects\/(?<project>[^/]+)\/?$/],
+  ['hooks', /^\/projects\/(?<project>[^/]+)\/hooks\/?$/],
   ['pipeline', /^\/pipelines\/(?<id>\d+)\/?$/],
   ['job', /^\/jobs\/(?<id>\d+)\/?$/],
   ['runners', /^\/runners\/?$/],

@@ -50,6 +50,7 @@ export function PipelinesPage({ project, query }: { project: string; query: URLS
       </div>
       <div class="page-head">
         <h1>Pipelines</h1>
+        {project ? <Link href={`/projects/${encodeURIComponent(project)}/hooks`}>Webhooks</Link> : null}
       </div>
       <form
         class="filters"
