@@ -3,7 +3,9 @@
 // project's files here, `trigger: project:` creates a pipeline of another project (source
 // `pipeline`, forwarded variables, `branch`), and `strategy: depend` gives the bridge the
 // downstream pipeline's result. A project not hosted here fails the bridge with
-// downstream_bridge_project_not_found.
+// downstream_bridge_project_not_found. `needs:project` downloads the artifacts of a job of another
+// project's latest successful pipeline on a ref, `needs:pipeline: $PARENT_PIPELINE_ID` those of the
+// parent pipeline's job; a cross need that cannot be found fails the job (missing_dependency_failure).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,5 +99,47 @@ to-nowhere:
   test('include: project of a project not hosted here stays a clear configuration error', async () => {
     const { project } = await hostProject(server, 'team/missing-include', { '.gitlab-ci.yml': 'include:\n  - project: nobody/here\n    file: ci.yml\nj:\n  script: [echo]\n' });
     await expect(server.automation.pipelineForRef({ project, ref: 'main', source: 'push' })).rejects.toThrow(/include:project `nobody\/here\/ci.yml` is not available/);
+  });
+
+  test('needs:project and needs:pipeline download artifacts of jobs of other pipelines', async () => {
+    const { project: lib } = await hostProject(server, 'deps/lib', { '.gitlab-ci.yml': 'build:\n  script: [mkdir -p out, echo "lib-artifact-$CI_PIPELINE_ID" > out/lib.txt]\n  artifacts: { paths: [out/] }\n' });
+    const built = await finished((await server.automation.pipelineForRef({ project: lib, ref: 'main', source: 'push' })).detail!.pipeline.id);
+    expect(built.pipeline.status).toBe('success');
+    const { project: app } = await hostProject(server, 'deps/app', {
+      '.gitlab-ci.yml': `
+stages: [build, use]
+make:
+  stage: build
+  script: [mkdir -p parent, echo parent-artifact > parent/p.txt]
+  artifacts: { paths: [parent/] }
+use-lib:
+  stage: use
+  needs:
+    - project: deps/lib
+      job: build
+      ref: main
+      artifacts: true
+  script: [cat out/lib.txt]
+child:
+  stage: use
+  needs: [make]
+  variables: { PARENT_PIPELINE_ID: $CI_PIPELINE_ID }
+  trigger: { include: child.yml, strategy: depend }
+missing-lib:
+  stage: use
+  needs: [{ project: deps/nothing, job: build, ref: main }]
+  script: [echo should not run]
+`,
+      'child.yml': 'read-parent:\n  needs:\n    - pipeline: $PARENT_PIPELINE_ID\n      job: make\n  script: [cat parent/p.txt]\n',
+    });
+    const done = await finished((await server.automation.pipelineForRef({ project: app, ref: 'main', source: 'push' })).detail!.pipeline.id);
+    const byName = Object.fromEntries(done.jobs.map((j) => [j.name, j]));
+    expect(byName['use-lib'].status).toBe('success');
+    expect(await trace(byName['use-lib'].id)).toContain(`lib-artifact-${built.pipeline.id}`);
+    expect(byName['missing-lib']).toMatchObject({ status: 'failed', failureReason: 'missing_dependency_failure' });
+    expect(byName.child.status).toBe('success');
+    const [child] = await server.coordinator.read.childPipelines(done.pipeline.id);
+    const childDetail = await server.coordinator.read.pipeline(child.id);
+    expect(await trace(childDetail!.jobs[0].id)).toContain('parent-artifact');
   });
 });
