@@ -2,9 +2,9 @@
 // state), minus what must never leave the server: masked variable values, token hashes, the
 // values of pipeline and play variables (keys only).
 import type { Artifact, CiVariable, Job, Pipeline, Project, Runner, RunnerManager } from '../engine/model.js';
+import { lastContact, runnerStatus, type RunnerStatus } from '../engine/runner-status.js';
 
-/** A runner counts as online when it was in contact within this many ms (GitLab: 2 hours). */
-export const ONLINE_WINDOW_MS = 2 * 60 * 60 * 1000;
+export { ONLINE_WINDOW_MS, type RunnerStatus } from '../engine/runner-status.js';
 
 const seconds = (from: string | null, to: string | null, now: number): number | null => {
   if (!from) return null;
@@ -111,17 +111,14 @@ export function jobSpecView(j: Job) {
   };
 }
 
-export type RunnerStatus = 'online' | 'offline' | 'never_contacted';
-
 export interface RunnerView extends Runner {
   status: RunnerStatus;
   managers: RunnerManager[];
 }
 
 export function runnerView(runner: Runner, managers: RunnerManager[], now = Date.now()): RunnerView {
-  const contacts = [runner.contactedAt, ...managers.map((m) => m.contactedAt)].filter((c): c is string => !!c);
-  const last = contacts.length ? Math.max(...contacts.map((c) => Date.parse(c))) : null;
-  const status: RunnerStatus = last === null ? 'never_contacted' : now - last <= ONLINE_WINDOW_MS ? 'online' : 'offline';
+  const last = lastContact(runner, managers);
+  const status: RunnerStatus = runnerStatus(last, now);
   return {
     ...runner,
     contactedAt: last === null ? null : new Date(last).toISOString(),

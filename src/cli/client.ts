@@ -23,7 +23,8 @@ export function addConnectionOptions(command: Command): Command {
     .option('--token <token>', 'API token (env GITLAB_CI_DISPATCHER_TOKEN)');
 }
 
-export function createClient(opts: ClientOptions) {
+/** `prefix`: /api/ui (the UI/CLI API, default) or /api/v4 (GitLab's REST API, src/rest/). */
+export function createClient(opts: ClientOptions, prefix = '/api/ui') {
   const base = (opts.url ?? process.env.GITLAB_CI_DISPATCHER_URL ?? '').replace(/\/+$/, '');
   if (!base) throw new ClientError('no server: pass --url or set GITLAB_CI_DISPATCHER_URL', 2);
   const token = opts.token ?? process.env.GITLAB_CI_DISPATCHER_TOKEN;
@@ -33,7 +34,7 @@ export function createClient(opts: ClientOptions) {
   });
 
   async function request(method: string, path: string, init: { body?: unknown; raw?: RequestInit['body']; contentType?: string; query?: Record<string, string | string[] | undefined> } = {}): Promise<Response> {
-    const url = new URL(`${base}/api/ui${path}`);
+    const url = new URL(`${base}${prefix}${path}`);
     for (const [k, v] of Object.entries(init.query ?? {})) {
       if (v === undefined) continue;
       for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, item);
@@ -56,9 +57,10 @@ export function createClient(opts: ClientOptions) {
     if (!response.ok) {
       let message = `${response.status} ${response.statusText}`;
       try {
-        const body = (await response.json()) as { message?: string; diagnostics?: { file: string; line: number; column: number; message: string }[] };
+        const body = (await response.json()) as { message?: unknown; error?: unknown; diagnostics?: { file: string; line: number; column: number; message: string }[] };
         if (body.diagnostics) message = body.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: error: ${d.message}`).join('\n');
-        else if (body.message) message = `${response.status}: ${body.message}`;
+        else if (body.message) message = `${response.status}: ${typeof body.message === 'string' ? body.message : JSON.stringify(body.message)}`;
+        else if (typeof body.error === 'string') message = `${response.status}: ${body.error}`;
       } catch {}
       throw new ClientError(message, response.status);
     }

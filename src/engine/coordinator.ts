@@ -12,6 +12,7 @@ import type {
   CiVariable,
   FailureReason,
   Job,
+  JobStatus,
   JobEdge,
   Pipeline,
   PipelineConfigError,
@@ -304,6 +305,8 @@ export interface Coordinator {
     variables(projectId: number | null): Promise<CiVariable[]>;
     /** The project's protected branch and tag rules, oldest first. */
     protectedRefs(projectId: number): Promise<ProtectedRef[]>;
+    /** A page of the jobs a runner took, and their number. */
+    runnerJobs(runnerId: number, q: { statuses?: readonly JobStatus[]; offset: number; limit: number; desc: boolean }): Promise<{ total: number; jobs: Job[] }>;
     user(id: number): Promise<User | null>;
     users(query: UserQuery): Promise<User[]>;
     accessToken(id: number): Promise<ApiToken | null>;

@@ -26,6 +26,7 @@ import * as runners from './use-cases/runners.js';
 import * as users from './use-cases/users.js';
 import { appendTrace, updateJob } from './use-cases/update-job.js';
 import type { PipelineVariable } from './model.js';
+import { checkVariable } from './variables.js';
 
 export interface CoordinatorOptions {
   store: Store;
@@ -139,7 +140,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     retryJob: (id) => retryJob(ctx, id),
     playJob: (id, variables) => playJob(ctx, id, variables),
     async setVariable(input) {
-      const v = await store.variables.upsert(input);
+      const v = await store.variables.upsert(checkVariable(input));
       ctx.cache.invalidateVariables();
       return v;
     },
@@ -174,6 +175,7 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       },
       variables: (projectId) => store.variables.list(projectId),
       protectedRefs: (projectId) => store.protectedRefs.list(projectId),
+      runnerJobs: (runnerId, q) => store.jobs.byRunner(runnerId, q),
       user: (id) => store.users.byId(id),
       users: (q) => store.users.list(q),
       accessToken: (id) => store.tokens.apiTokenById(id),

@@ -234,6 +234,9 @@ export interface CiVariable {
   protected: boolean;
   file: boolean;
   raw: boolean;
+  /** GitLab's environment_scope: `*` (every job, the default) or an environment name or pattern. */
+  environmentScope?: string;
+  description?: string | null;
 }
 
 export interface ApiToken {

@@ -57,7 +57,8 @@ export function validationMessage(errors: readonly AjvLikeError[], context?: str
 }
 
 /** The GitLab body and status for any error. */
-export function restErrorBody(error: unknown): { status: number; body: { message: string } | { error: string } } {
+export function restErrorBody(error: unknown): { status: number; body: { message: unknown } | { error: string } } {
+  if (error instanceof RestBodyError) return { status: error.status, body: error.body };
   const validation = (error as { validation?: AjvLikeError[]; validationContext?: string }).validation;
   if (Array.isArray(validation)) return { status: 400, body: { error: validationMessage(validation, (error as { validationContext?: string }).validationContext) } };
   let status = httpStatusOf(error);
@@ -80,6 +81,16 @@ export function installRestErrors(app: FastifyInstance): void {
     reply.removeHeader('content-disposition');
     reply.code(status).type('application/json').headers(retryHeadersOf(error)).send(body);
   });
+}
+
+/** An answer with a body of its own, e.g. 400 `{"message": {"path": ["has already been taken"]}}`. */
+export class RestBodyError extends AppError {
+  constructor(
+    readonly status: number,
+    readonly body: { message: unknown } | { error: string },
+  ) {
+    super(status === 400 ? 'bad_request' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status === 409 ? 'conflict' : 'bad_request', typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : JSON.stringify((body as { message: unknown }).message));
+  }
 }
 
 /** GitLab's 404 for a missing record: `notFoundError('Project')` → "404 Project Not Found". */

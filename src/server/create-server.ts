@@ -19,6 +19,7 @@ import { startArtifactExpirySweeper, type ExpirySweeperHandle } from '../artifac
 import { runnerApiPlugin } from '../runner-api/plugin.js';
 import { createRepoStore, type RepoStore } from '../git/repo-store.js';
 import { gitHttpPlugin } from '../git/http-plugin.js';
+import { createRepositoryReader } from '../git/repository-reader.js';
 import { projectFilesAt } from '../git/project-files.js';
 import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
@@ -174,7 +175,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     blobs,
     traces,
     externalUrl,
-    extras: { automation: automation.automation, pipelineForRef: automation.pipelineForRef },
+    repository: createRepositoryReader(repos),
+    extras: { createPipelineFor, repos, automation: automation.automation, pipelineForRef: automation.pipelineForRef },
   });
   // The pipeline badge (/:namespace/:project/badges/:ref/pipeline.svg), readable as the UI is.
   await app.register(async (scope) => pipelineBadgeRoutes(scope, { coordinator, mayRead: badgeReader(coordinator, config.anonymousRead) }));

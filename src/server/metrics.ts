@@ -7,9 +7,9 @@ import client from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { JobStatus } from '../engine/model.js';
 import type { Store } from '../store/ports.js';
+import { ONLINE_WINDOW_MS } from '../engine/runner-status.js';
 
 /** A runner counts as online when it was in contact within this window (GitLab: 2 hours). */
-const ONLINE_WINDOW_MS = 2 * 60 * 60 * 1000;
 const STATUSES: readonly JobStatus[] = ['created', 'waiting_for_resource', 'pending', 'running', 'success', 'failed', 'canceling', 'canceled', 'skipped', 'manual', 'scheduled'];
 
 export interface DispatcherMetrics {

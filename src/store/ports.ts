@@ -113,6 +113,8 @@ export interface JobsPort {
   /** Jobs per status over every pipeline (retried ones included), for /metrics: one index scan. */
   countByStatus(): Promise<{ status: JobStatus; count: number }[]>;
   byTokenHash(hash: string): Promise<Job | null>;
+  /** A page of the jobs a runner took (retried ones included), by id (`desc`: newest first), and their number. */
+  byRunner(runnerId: number, q: { statuses?: readonly JobStatus[]; offset: number; limit: number; desc: boolean }): Promise<{ total: number; jobs: Job[] }>;
   /** Conditional update: only when the current status is one of `from`; returns the new row or null. */
   transition(id: number, from: readonly JobStatus[], patch: JobPatch): Promise<Job | null>;
   /** `transition` for many jobs at once; returns the rows that changed. */
@@ -261,7 +263,7 @@ export interface UsersPort {
 
 export interface VariablesPort {
   insert(v: Omit<CiVariable, 'id'>): Promise<CiVariable>;
-  /** Replaces the variable with the same key and scope (project or instance). */
+  /** Replaces the variable with the same key, scope (project or instance) and environment scope. */
   upsert(v: Omit<CiVariable, 'id'>): Promise<CiVariable>;
   delete(id: number): Promise<void>;
   list(projectId: number | null): Promise<CiVariable[]>;

@@ -118,6 +118,12 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       expect((await store.jobs.due('running', 'deadlineAt', now(), 10)).map((j) => j.id)).toEqual([jobs[0].id]);
       const many = await store.jobs.transitionMany([jobs[1].id, jobs[2].id, jobs[0].id], ['created'], { status: 'skipped' });
       expect(many.map((j) => j.name)).toEqual(['b', 'c']);
+      // jobs by runner: a page newest first, the total, a status filter
+      const runnerId = 900_000 + jobs[0].id;
+      for (const j of jobs) await store.jobs.update(j.id, { runnerId });
+      expect(await store.jobs.byRunner(runnerId, { offset: 0, limit: 2, desc: true })).toMatchObject({ total: 3, jobs: [{ id: jobs[2].id }, { id: jobs[1].id }] });
+      expect((await store.jobs.byRunner(runnerId, { offset: 2, limit: 2, desc: true })).jobs.map((j) => j.id)).toEqual([jobs[0].id]);
+      expect(await store.jobs.byRunner(runnerId, { statuses: ['running'], offset: 0, limit: 10, desc: false })).toMatchObject({ total: 1, jobs: [{ id: jobs[0].id }] });
       const lite = await store.jobs.lite(pipeline.id);
       expect(lite.map((j) => [j.name, j.status, j.stageOrdered, j.allowFailure])).toEqual([
         ['a', 'running', true, false],
@@ -326,6 +332,11 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       await store.variables.upsert({ projectId: null, key: 'K', value: 'inst', masked: false, protected: false, file: true, raw: false });
       expect((await store.variables.list(project.id)).map((v) => [v.key, v.value, v.masked, v.raw])).toEqual([['K', '2', true, true]]);
       expect((await store.variables.list(null)).some((v) => v.value === 'inst' && v.file)).toBe(true);
+      // one key per environment scope: a scoped copy stands beside the `*` one
+      await store.variables.upsert({ projectId: project.id, key: 'K', value: 'prod', masked: false, protected: false, file: false, raw: false, environmentScope: 'production', description: 'd' });
+      await store.variables.upsert({ projectId: project.id, key: 'K', value: 'prod2', masked: false, protected: false, file: false, raw: false, environmentScope: 'production' });
+      expect((await store.variables.list(project.id)).map((v) => [v.value, v.environmentScope])).toEqual([['2', '*'], ['prod2', 'production']]);
+      await store.variables.delete((await store.variables.list(project.id))[1].id);
       const [j] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'x')]);
       const a = await store.artifacts.insert({ jobId: j.id, pipelineId: pipeline.id, fileType: 'archive', fileFormat: 'zip', filename: 'a.zip', size: 10, storageKey: 'k', sha256: 's', expireAt: '2000-01-01T00:00:00.000Z', createdAt: now() });
       expect(await store.artifacts.byJobs([j.id])).toEqual([a]);

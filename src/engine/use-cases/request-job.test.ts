@@ -76,7 +76,7 @@ describe('matching', () => {
     h = await createHarness();
     const r = await h.runner();
     await h.coordinator.setVariable({ projectId: null, key: 'INST', value: '1', masked: false, protected: false, file: false, raw: false });
-    await h.coordinator.setVariable({ projectId: h.project.id, key: 'PROT', value: 's', masked: true, protected: true, file: false, raw: false });
+    await h.coordinator.setVariable({ projectId: h.project.id, key: 'PROT', value: 'secret-value', masked: true, protected: true, file: false, raw: false });
     const id = await h.pipeline(planOf(['a', 'b'], [job('build', { stage: 'a' }), job('use', { stage: 'b' })]), { ref: 'feature' });
     const first = await h.coordinator.requestJob({ runner: r, holdMs: 0, signal: never });
     if (first.kind !== 'job') throw new Error('no job');

@@ -19,6 +19,7 @@ import { resolveDependencies } from './dependencies.js';
 import { finishJob } from './finish-job.js';
 import { releaseUnanswered } from './release-job.js';
 import { systemIdOf } from './runners.js';
+import { variablesForJob } from '../variables.js';
 
 /** Never matches a job: what a paused runner waits on. */
 const NOTHING: RunnerMatch = { runnerId: 0, tags: [], runUntagged: false, protectedOnly: true, projectId: -1, features: 0 };
@@ -203,8 +204,9 @@ async function describeClaim(ctx: EngineContext, job: Job, runner: Runner, token
     return MISSING;
   }
   const { jobs: deps, artifacts: archives, dotenv } = resolved;
-  // protected variables only for a pipeline created on a protected ref (the flag the claim matched on)
-  const vars = [...instanceVars, ...projectVars].filter((v) => scope.pipeline.protected || !v.protected);
+  // protected variables only for a pipeline created on a protected ref (the flag the claim matched
+  // on); environment-scoped ones only for a job whose environment matches
+  const vars = variablesForJob({ instance: instanceVars, project: projectVars, job, pipeline: scope.pipeline });
   return {
     job,
     pipeline: scope.pipeline,

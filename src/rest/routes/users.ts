@@ -1,7 +1,7 @@
 // GET /user (the token's user: python-gitlab's auth() and the python-gitlab CLI call it first),
 // GET /users?username=&search=, GET /users/:id.
 import { Type } from '@sinclair/typebox';
-import { requireScope, unauthorized } from '../auth.js';
+import { forbidden, requireScope, unauthorized } from '../auth.js';
 import type { RestRoutes } from '../context.js';
 import { notFoundError } from '../errors.js';
 import { paginate } from '../pagination.js';
@@ -30,6 +30,26 @@ export const userRoutes: RestRoutes = (app, ctx) => {
       const q = request.query;
       const list = await ctx.coordinator.read.users({ username: q.username, search: q.search, bots: q.humans ? false : undefined });
       return paginate(request, reply, list, { baseUrl: ctx.externalUrl(), idOf: (u) => u.id }).map((u) => userBasic(u, ctx.externalUrl()));
+    },
+  );
+
+  app.post(
+    '/users',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Create a user (admin)',
+        body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 255 }), name: Type.Optional(Type.String({ maxLength: 255 })), email: Type.Optional(Type.String({ maxLength: 255 })), admin: Type.Optional(Type.Boolean()), password: Type.Optional(Type.String()), skip_confirmation: Type.Optional(Type.Boolean()) }),
+        response: { 201: CurrentUserSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = await requireScope(request, ctx, 'api');
+      if (!principal.isAdmin || principal.projectId !== null) throw forbidden();
+      const b = request.body;
+      const user = await ctx.coordinator.createUser({ username: b.username, name: b.name, email: b.email, isAdmin: b.admin ?? false });
+      reply.code(201);
+      return currentUser(user, ctx.externalUrl());
     },
   );
 

@@ -170,6 +170,15 @@ export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
         .execute();
       return rows.map((r) => ({ stageIndex: r.stage_index, status: r.status as JobStatus, allowFailure: !!r.allow_failure, count: num(r.n) }));
     },
+    async byRunner(runnerId, q) {
+      let base = db.selectFrom('jobs').where('runner_id', '=', runnerId);
+      if (q.statuses?.length) base = base.where('status', 'in', [...q.statuses]);
+      const [count, rows] = await Promise.all([
+        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
+        base.selectAll().orderBy('id', q.desc ? 'desc' : 'asc').limit(q.limit).offset(q.offset).execute(),
+      ]);
+      return { total: num(count?.n ?? 0), jobs: rows.map(toJob) };
+    },
     async byTokenHash(hash) {
       const r = await db.selectFrom('jobs').selectAll().where('token_hash', '=', hash).executeTakeFirst();
       return r ? toJob(r) : null;

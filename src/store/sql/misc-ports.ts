@@ -14,13 +14,13 @@ export function variablesPort(db: Kysely<Database>, box: SecretBox): VariablesPo
     async insert(v) {
       const r = await db
         .insertInto('ci_variables')
-        .values({ project_id: v.projectId, key: v.key, value: box.seal(v.value, 'ci_variables.value'), masked: b(v.masked), protected: b(v.protected), file: b(v.file), raw: b(v.raw) })
+        .values({ project_id: v.projectId, key: v.key, value: box.seal(v.value, 'ci_variables.value'), masked: b(v.masked), protected: b(v.protected), file: b(v.file), raw: b(v.raw), environment_scope: v.environmentScope ?? '*', description: v.description ?? null })
         .returningAll()
         .executeTakeFirstOrThrow();
       return toVariable(r, box);
     },
     async upsert(v) {
-      let q = db.deleteFrom('ci_variables').where('key', '=', v.key);
+      let q = db.deleteFrom('ci_variables').where('key', '=', v.key).where('environment_scope', '=', v.environmentScope ?? '*');
       q = v.projectId === null ? q.where('project_id', 'is', null) : q.where('project_id', '=', v.projectId);
       await q.execute();
       return port.insert(v);

@@ -142,6 +142,8 @@ export function toVariable(r: Selectable<CiVariablesTable>, box: SecretBox): CiV
     protected: !!r.protected,
     file: !!r.file,
     raw: !!r.raw,
+    environmentScope: r.environment_scope,
+    description: r.description,
   };
 }
 

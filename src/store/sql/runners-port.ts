@@ -1,7 +1,7 @@
 // RunnersPort over kysely (TokensPort and UsersPort: users-port.ts).
 import type { Kysely, Updateable } from 'kysely';
 import type { RunnersPort } from '../ports.js';
-import { b, num, toManager, toRunner } from './rows.js';
+import { b, toManager, toRunner } from './rows.js';
 import type { Database, RunnersTable } from './schema.js';
 
 export function runnersPort(db: Kysely<Database>): RunnersPort {

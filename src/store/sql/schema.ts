@@ -171,6 +171,8 @@ export interface CiVariablesTable {
   protected: number;
   file: number;
   raw: number;
+  environment_scope: Generated<string>;
+  description: string | null;
 }
 
 export interface ArtifactsTable {
