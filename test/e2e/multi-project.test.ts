@@ -142,4 +142,17 @@ missing-lib:
     const childDetail = await server.coordinator.read.pipeline(child.id);
     expect(await trace(childDetail!.jobs[0].id)).toContain('parent-artifact');
   });
+
+  test('a job triggers another project with its CI_JOB_TOKEN (POST /trigger/pipeline, source pipeline)', async () => {
+    const { project: target } = await hostProject(server, 'jt/target', { '.gitlab-ci.yml': 'hello:\n  script: [echo "hello from $CI_PIPELINE_SOURCE with $GREETING"]\n' });
+    const { project: caller } = await hostProject(server, 'jt/caller', {
+      '.gitlab-ci.yml': `kick:\n  script:\n    - curl -sSf -X POST --form "token=$CI_JOB_TOKEN" --form ref=main --form "variables[GREETING]=hi" "$CI_API_V4_URL/projects/${target.id}/trigger/pipeline"\n`,
+    });
+    const done = await finished((await server.automation.pipelineForRef({ project: caller, ref: 'main', source: 'push' })).detail!.pipeline.id);
+    expect(done.pipeline.status, await trace(done.jobs[0].id)).toBe('success');
+    const [downstream] = (await server.coordinator.read.pipelines({ projectId: target.id })).filter((p) => p.source === 'pipeline');
+    const down = await finished(downstream.id);
+    expect(down.pipeline.status).toBe('success');
+    expect(await trace(down.jobs[0].id)).toContain('hello from pipeline with hi');
+  });
 });
