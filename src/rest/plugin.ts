@@ -81,9 +81,15 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (fastify,
     request.query = q < 0 ? {} : parseNested(request.url.slice(q + 1));
     if (request.isMultipart()) {
       const pairs: [string, string][] = [];
-      for await (const part of request.parts()) {
-        if (part.type === 'field') pairs.push([part.fieldname, String(part.value)]);
-        else pairs.push([part.fieldname, (await part.toBuffer()).toString('utf8')]);
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'field') pairs.push([part.fieldname, String(part.value)]);
+          else pairs.push([part.fieldname, (await part.toBuffer()).toString('utf8')]);
+        }
+      } catch (error) {
+        // busboy's errors (no boundary, a cut body, too many parts) carry no 4xx status: a 400, not a 500
+        const status = (error as { statusCode?: number }).statusCode;
+        throw error instanceof AppError || (status && status >= 400 && status < 500) ? error : new AppError('bad_request', `the multipart body is malformed: ${(error as Error).message}`);
       }
       request.body = nestParams(pairs);
     }
