@@ -146,3 +146,49 @@ export function jobHookPayload(input: { job: Job; pipeline: Pipeline; project: P
     environment: null,
   };
 }
+
+/** GitLab's "Push Hook" payload (object_kind push) for a branch push; `commits` holds the head commit. */
+export function pushHookPayload(
+  input: { project: Project; ref: string; beforeSha: string; sha: string; user: { id: number; login: string; name: string; email: string }; commit: { message: string; timestamp: string | null; authorName: string; authorEmail: string } | null },
+  ctx: HookContext,
+) {
+  const { project } = input;
+  const web = `${ctx.baseUrl}/${project.path}`;
+  const deleted = /^0+$/.test(input.sha);
+  return {
+    object_kind: 'push',
+    event_name: 'push',
+    before: input.beforeSha,
+    after: input.sha,
+    ref: `refs/heads/${input.ref}`,
+    ref_protected: false,
+    checkout_sha: deleted ? null : input.sha,
+    message: null,
+    user_id: input.user.id,
+    user_name: input.user.name,
+    user_username: input.user.login,
+    user_email: input.user.email,
+    user_avatar: null,
+    project_id: project.id,
+    project: hookProject(project, ctx),
+    commits:
+      deleted || !input.commit
+        ? []
+        : [
+            {
+              id: input.sha,
+              message: input.commit.message,
+              title: input.commit.message.split('\n')[0],
+              timestamp: input.commit.timestamp,
+              url: `${web}/-/commit/${input.sha}`,
+              author: { name: input.commit.authorName, email: input.commit.authorEmail },
+              added: [],
+              modified: [],
+              removed: [],
+            },
+          ],
+    total_commits_count: deleted ? 0 : 1,
+    push_options: {},
+    repository: { name: project.name, url: `${web}.git`, description: null, homepage: web, git_http_url: `${web}.git`, git_ssh_url: null, visibility_level: 0 },
+  };
+}

@@ -46,6 +46,7 @@ import { hostedProjects } from './hosted-projects.js';
 import { pipelineBadgeRoutes } from '../rest/pipeline-badge.js';
 import { badgeReader } from './badge-reader.js';
 import { hooksUiRoutes } from './hooks-ui-routes.js';
+import { pushHookFor } from './push-hook.js';
 import { resolveProjectRef } from './ref-pipeline.js';
 import { createAutomationRuntime, type AutomationOptions, type AutomationRuntime } from './automation-wiring.js';
 
@@ -195,12 +196,14 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   await app.register(gitHttpPlugin, {
     coordinator,
     repos,
-    onPush: (push) =>
-      pipelineForPush(push, {
+    onPush: (push) => {
+      void pushHookFor(push, { repos, webhooks: automation.webhooks }).catch((error) => app.log.warn({ err: error, project: push.project.path }, 'push hook could not be queued'));
+      return pipelineForPush(push, {
         createPipelineFor,
         pipelineUrl: (id) => `${externalUrl()}/pipelines/${id}`,
         log: (message, error) => app.log.warn({ err: error, project: push.project.path, ref: push.ref }, message),
-      }),
+      });
+    },
   });
   if (config.webRoot && existsSync(config.webRoot)) await app.register(webStaticPlugin, { root: config.webRoot });
 

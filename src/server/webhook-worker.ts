@@ -15,7 +15,7 @@ import https from 'node:https';
 import type { Coordinator, CoordinatorEvent } from '../engine/coordinator.js';
 import type { HookDelivery, HookEvent, ProjectHook } from '../engine/model.js';
 import type { DeliveryResult, HooksPort } from '../store/automation-ports.js';
-import { jobHookPayload, pipelineHookPayload } from '../rest/hook-payloads.js';
+import { jobHookPayload, pipelineHookPayload, pushHookPayload } from '../rest/hook-payloads.js';
 
 export interface WebhookWorkerOptions {
   coordinator: Coordinator;
@@ -39,6 +39,8 @@ export interface WebhookWorker {
   deliverNow(): Promise<number>;
   /** Drops this node's cached hook list of a project (its hooks changed). */
   forgetProject(projectId: number): void;
+  /** Queues "Push Hook" deliveries for a branch push (hooks with push_events); tags need tag_push_events, which are not offered. */
+  push(input: Parameters<typeof pushHookPayload>[0] & { isTag: boolean }): Promise<void>;
 }
 
 const MAX_BODY = 2048;
@@ -201,5 +203,14 @@ export function startWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
     },
     deliverNow: () => pass(),
     forgetProject: (projectId) => void hookCache.delete(projectId),
+    async push(input) {
+      if (stopped || input.isTag) return;
+      const targets = (await hooksOf(input.project.id)).filter((h) => h.pushEvents);
+      if (targets.length === 0) return;
+      const body = JSON.stringify(pushHookPayload(input, { baseUrl: opts.baseUrl() }));
+      const at = new Date().toISOString();
+      await hooks.enqueue(targets.map((h) => ({ hookId: h.id, projectId: input.project.id, event: 'Push Hook' as const, uuid: randomUUID(), payload: body, createdAt: at })));
+      kick();
+    },
   };
 }
