@@ -3,6 +3,7 @@
 // values of pipeline and play variables (keys only).
 import type { Artifact, CiVariable, Job, Pipeline, Project, Runner, RunnerManager } from '../engine/model.js';
 import { lastContact, runnerStatus, type RunnerStatus } from '../engine/runner-status.js';
+import type { Artifact as ArtifactSchemaView, Job as JobSchemaView, Pipeline as PipelineSchemaView, Runner as RunnerSchemaView, Variable as VariableSchemaView } from './schemas/views.js';
 
 export { ONLINE_WINDOW_MS, type RunnerStatus } from '../engine/runner-status.js';
 
@@ -12,12 +13,8 @@ const seconds = (from: string | null, to: string | null, now: number): number | 
   return Math.max(0, Math.round((end - Date.parse(from)) / 100) / 10);
 };
 
-export interface PipelineView extends Omit<Pipeline, 'variables'> {
-  variables: { key: string }[];
-  /** Seconds between start and finish (or now while running). */
-  duration: number | null;
-  projectPath?: string;
-}
+/** Pipeline minus variable values, plus `duration` and `projectPath` (schemas/views.ts). */
+export type PipelineView = PipelineSchemaView;
 
 export function pipelineView(p: Pipeline, project?: Project, now = Date.now()): PipelineView {
   const { variables, ...rest } = p;
@@ -31,34 +28,7 @@ export function pipelineView(p: Pipeline, project?: Project, now = Date.now()): 
   };
 }
 
-export interface JobView {
-  id: number;
-  pipelineId: number;
-  projectId: number;
-  name: string;
-  stage: string;
-  stageIndex: number;
-  status: Job['status'];
-  when: string;
-  allowFailure: boolean;
-  manual: boolean;
-  /** Names of the jobs this one needs (null = stage order). */
-  needs: string[] | null;
-  attempt: number;
-  retried: boolean;
-  runnerId: number | null;
-  failureReason: string | null;
-  exitCode: number | null;
-  createdAt: string;
-  queuedAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  scheduledAt: string | null;
-  duration: number | null;
-  queuedDuration: number | null;
-  traceSize: number;
-  timeout: number;
-}
+export type JobView = JobSchemaView;
 
 export function jobView(j: Job, now = Date.now()): JobView {
   return {
@@ -111,10 +81,7 @@ export function jobSpecView(j: Job) {
   };
 }
 
-export interface RunnerView extends Runner {
-  status: RunnerStatus;
-  managers: RunnerManager[];
-}
+export type RunnerView = RunnerSchemaView & { managers: RunnerManager[] };
 
 export function runnerView(runner: Runner, managers: RunnerManager[], now = Date.now()): RunnerView {
   const last = lastContact(runner, managers);
@@ -127,16 +94,14 @@ export function runnerView(runner: Runner, managers: RunnerManager[], now = Date
   };
 }
 
-export interface VariableView extends Omit<CiVariable, 'value'> {
-  /** Null for masked variables: their value never leaves the server. */
-  value: string | null;
-}
+/** Null `value` for masked variables: their value never leaves the server. */
+export type VariableView = VariableSchemaView;
 
 export function variableView(v: CiVariable): VariableView {
   return { ...v, value: v.masked ? null : v.value };
 }
 
-export function artifactView(a: Artifact) {
+export function artifactView(a: Artifact): ArtifactSchemaView {
   return {
     id: a.id,
     jobId: a.jobId,

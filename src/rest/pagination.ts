@@ -10,6 +10,7 @@ import { badRequest } from '../util/errors.js';
 
 export const DEFAULT_PER_PAGE = 20;
 export const MAX_PER_PAGE = 100;
+const MAX_LINK = 8 * 1024;
 
 export interface PageQuery {
   page?: number;
@@ -51,6 +52,8 @@ export function setOffsetHeaders(request: FastifyRequest, reply: FastifyReply, t
   if (page > 1) links.push(`<${link(Math.min(page - 1, totalPages))}>; rel="prev"`);
   if (page < totalPages) links.push(`<${link(page + 1)}>; rel="next"`);
   links.push(`<${link(1)}>; rel="first"`, `<${link(totalPages)}>; rel="last"`);
+  // a huge query string would make a Link header no client accepts (X-*-Page still say it all)
+  if (links.join(', ').length > MAX_LINK) links.length = 0;
   reply.headers({
     'x-total': String(total),
     'x-total-pages': String(totalPages),
@@ -58,7 +61,7 @@ export function setOffsetHeaders(request: FastifyRequest, reply: FastifyReply, t
     'x-per-page': String(perPage),
     'x-next-page': page < totalPages ? String(page + 1) : '',
     'x-prev-page': page > 1 ? String(Math.min(page - 1, totalPages)) : '',
-    link: links.join(', '),
+    ...(links.length ? { link: links.join(', ') } : {}),
   });
 }
 
@@ -101,7 +104,7 @@ export function keysetPage<T>(request: FastifyRequest, reply: FastifyReply, all:
   if (rest.length > perPage) {
     const last = idOf(items[items.length - 1]);
     const next = linkTo(request, baseUrl, { pagination: 'keyset', per_page: perPage, order_by: 'id', sort: desc ? 'desc' : 'asc', [desc ? 'id_before' : 'id_after']: last, [desc ? 'id_after' : 'id_before']: undefined, page: undefined });
-    reply.header('link', `<${next}>; rel="next"`);
+    if (next.length <= MAX_LINK) reply.header('link', `<${next}>; rel="next"`);
   }
   return items;
 }

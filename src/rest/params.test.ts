@@ -15,6 +15,13 @@ describe('Rack nested params', () => {
     expect(parseNested('a[b][c]=1')).toEqual({ a: { b: { c: '1' } } });
   });
 
+  it('never writes through __proto__, constructor or prototype', () => {
+    const parsed = parseNested('__proto__[polluted]=1&a[__proto__][polluted]=2&constructor[prototype][polluted]=3&b[][__proto__]=4&ok=1');
+    expect(parsed).toEqual({ ok: '1' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
   it('keeps odd names as plain keys and refuses a flood of parameters', () => {
     expect(parseNested('a]b=1&[x]=2')).toEqual({ 'a]b': '1', '[x]': '2' });
     expect(() => parseNested(Array.from({ length: 2001 }, (_, i) => `k${i}=1`).join('&'))).toThrow(/too many/);

@@ -10,6 +10,8 @@ type Value = string | Value[] | { [key: string]: Value };
 export type NestedParams = { [key: string]: Value };
 
 const MAX_DEPTH = 8;
+/** Names that would reach Object.prototype (`__proto__[x]=1` must not pollute every object). */
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_PAIRS = 2000;
 
 function split(name: string): string[] | null {
@@ -62,6 +64,7 @@ export function nestParams(pairs: Iterable<[string, string]>): NestedParams {
   for (const [name, value] of pairs) {
     if (++count > MAX_PAIRS) throw badRequest(`too many parameters (at most ${MAX_PAIRS})`);
     const keys = split(name);
+    if (keys?.some((k) => FORBIDDEN.has(k)) || FORBIDDEN.has(name)) continue;
     if (!keys || keys.length > MAX_DEPTH) {
       out[name] = value;
       continue;

@@ -2,6 +2,7 @@
 // GitLab error shapes for bad input, pagination headers, the OpenAPI document, and the runner API
 // still answering on the same /api/v4 prefix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { job as planJob, planOf } from '../engine/test-support/plan-builder.js';
 import { startRestServer, type RestServer } from './test-support/rest-server.js';
 
 let s: RestServer;
@@ -53,6 +54,25 @@ describe('auth', () => {
     const reset = (token: string) => fetch(`${s.url}/api/ui/admin/registration-token`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     expect((await reset(rootRead.token)).status).toBe(403);
     expect((await reset(rootApi.token)).status).toBeLessThan(300);
+  });
+
+  it('JOB-TOKEN (header or job_token): the running job, its own project only; 401 once the job is over', async () => {
+    const c = s.server.coordinator;
+    const own = await c.ensureProject('jt/own');
+    await c.ensureProject('jt/other');
+    const { runner } = await c.createRunner({ runUntagged: true });
+    await c.createPipeline({ projectId: own.id, ref: 'main', isTag: false, sha: 'a'.repeat(40), source: 'push', plan: planOf(['test'], [planJob('t')]) });
+    const claimed = await c.requestJob({ runner, holdMs: 0, signal: new AbortController().signal });
+    if (claimed.kind !== 'job') throw new Error('no job');
+    const token = claimed.claimed.token;
+    const viaHeader = await json(s.api('/projects', { token: null, headers: { 'job-token': token } }));
+    expect(viaHeader.body.map((p: { path_with_namespace: string }) => p.path_with_namespace)).toEqual(['jt/own']);
+    expect((await s.api(`/projects/${own.id}?job_token=${token}`, { token: null })).status).toBe(200);
+    expect((await s.api('/projects/jt%2Fother', { token: null, headers: { 'job-token': token } })).status).toBe(404);
+    // a job token is not a user: /user and admin endpoints refuse it
+    expect((await s.api('/user', { token: null, headers: { 'job-token': token } })).status).toBe(403);
+    await c.updateJob(claimed.claimed.job, { state: 'success' });
+    expect(await json(s.api('/projects', { token: null, headers: { 'job-token': token } }))).toMatchObject({ status: 401, body: { message: '401 Unauthorized' } });
   });
 
   it('an expired token does not authenticate', async () => {

@@ -4,7 +4,7 @@
 // other methods, or not used). Encapsulated: its parsers, hooks and error handler stay inside.
 //
 // Per request: onRequest (nothing) → parse body (JSON; urlencoded and multipart forms as Rack
-// nested params) → preValidation (the query string re-read as Rack nested params) → TypeBox/Ajv
+// nested params) → preValidation (the query string re-read as Rack nested params, and merged under a write's body as Grape does) → TypeBox/Ajv
 // validation (400 {"error": "x is missing"}) → handler (auth via auth.ts) → GitLab shape.
 // The OpenAPI document of every route here is at GET /api/v4/openapi.json.
 import type { FastifyPluginAsync } from 'fastify';
@@ -50,12 +50,6 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (fastify,
   };
 
   installRestErrors(app);
-  // GitLab answers `Content-Type: application/json` without a charset, and python-gitlab 3.x
-  // compares the header exactly (else a created object comes back as a bare Response).
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', 'application/json');
-    return payload;
-  });
 
   // Bodies: JSON (an empty body is none), urlencoded and multipart forms as Rack nested params.
   app.removeContentTypeParser('application/json');
@@ -87,15 +81,26 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (fastify,
           else pairs.push([part.fieldname, (await part.toBuffer()).toString('utf8')]);
         }
       } catch (error) {
-        // busboy's errors (no boundary, a cut body, too many parts) carry no 4xx status: a 400, not a 500
-        const status = (error as { statusCode?: number }).statusCode;
-        throw error instanceof AppError || (status && status >= 400 && status < 500) ? error : new AppError('bad_request', `the multipart body is malformed: ${(error as Error).message}`);
+        // a malformed or oversized form is the client's mistake (busboy's errors carry no status)
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (status === 413) throw new AppError('payload_too_large', 'the form is too large');
+        throw new AppError('bad_request', 'the multipart/form-data body is malformed');
       }
       request.body = nestParams(pairs);
+    }
+    // Grape reads a write's parameters from the query string too (gitbeaker sends some there,
+    // e.g. POST /protected_branches?name=…): the body wins where both have one.
+    const body = request.body;
+    if (request.method !== 'GET' && request.method !== 'HEAD' && (body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body)))) {
+      const query = request.query as Record<string, unknown>;
+      if (Object.keys(query).length) request.body = { ...query, ...((body as Record<string, unknown> | null) ?? {}) };
     }
   });
 
   app.addHook('onSend', async (_request, reply) => {
+    // GitLab's exact header: python-gitlab compares Content-Type with "application/json" as is
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
   });

@@ -123,6 +123,19 @@ describe('variables', () => {
     expect((await s.server.coordinator.read.variables(project!.id)).map((x) => [x.key, x.value])).toEqual([['SECRET', 's3cr3t-value']]);
   });
 
+  it('multipart forms (curl --form) and query parameters reach the same schema; a broken form is a 400', async () => {
+    const form = new FormData();
+    form.set('key', 'FROM_FORM');
+    form.set('value', 'formed');
+    form.set('protected', 'true');
+    const made = await json(s.api('/projects/team%2Fapp/variables', { method: 'POST', body: form }));
+    expect(made).toMatchObject({ status: 201, body: { key: 'FROM_FORM', value: 'formed', protected: true } });
+    // Grape reads a write's parameters from the query string too
+    expect(await json(s.api('/projects/team%2Fapp/variables?key=FROM_QUERY&value=q', { method: 'POST' }))).toMatchObject({ status: 201, body: { key: 'FROM_QUERY', value: 'q' } });
+    const broken = await json(s.api('/projects/team%2Fapp/variables', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=XX' }, body: '--XX\r\nContent-Disposition: form-data; name="key"\r\n\r\nK' }));
+    expect(broken).toMatchObject({ status: 400, body: { error: expect.stringMatching(/multipart/) } });
+  });
+
   it('instance variables need an admin', async () => {
     expect((await json(send('POST', '/admin/ci/variables', { key: 'INST', value: 'v' }))).status).toBe(201);
     expect((await json(s.api('/admin/ci/variables'))).body.map((x: { key: string }) => x.key)).toContain('INST');

@@ -57,8 +57,10 @@ describe('runners and tokens', () => {
   test('variables: set replaces the same key in the same scope', async () => {
     h = await createHarness();
     await h.coordinator.setVariable({ projectId: h.project.id, key: 'A', value: '1', masked: false, protected: false, file: false, raw: false });
-    const v = await h.coordinator.setVariable({ projectId: h.project.id, key: 'A', value: '2', masked: true, protected: false, file: false, raw: false });
-    expect((await h.coordinator.read.variables(h.project.id)).map((x) => x.value)).toEqual(['2']);
+    const v = await h.coordinator.setVariable({ projectId: h.project.id, key: 'A', value: 'second-value', masked: true, protected: false, file: false, raw: false });
+    expect((await h.coordinator.read.variables(h.project.id)).map((x) => x.value)).toEqual(['second-value']);
+    // the engine keeps the rules for every edge: a short value cannot be masked
+    await expect(h.coordinator.setVariable({ projectId: h.project.id, key: 'A', value: '2', masked: true, protected: false, file: false, raw: false })).rejects.toThrow(/masked/);
     await h.coordinator.deleteVariable(v.id);
     expect(await h.coordinator.read.variables(h.project.id)).toEqual([]);
   });
