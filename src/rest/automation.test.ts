@@ -6,7 +6,11 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Project } from '../engine/model.js';
 import { eventually, hostProject } from '../server/test-support/hosted-project.js';
+import { createPgDatabase, requirePostgres, type PgDatabase } from '../store/test-support/pg-database.js';
 import { startRestServer, type RestServer } from './test-support/rest-server.js';
+
+const withPostgres = await requirePostgres('REST automation endpoints on PostgreSQL');
+const STORES: ('sqlite' | 'postgres')[] = withPostgres ? ['sqlite', 'postgres'] : ['sqlite'];
 
 const CI = `
 on-trigger:
@@ -19,19 +23,22 @@ build:
   script: [echo build]
 `;
 
-describe('REST automation endpoints', () => {
+describe.each(STORES)('REST automation endpoints (%s)', (store) => {
   let s: RestServer;
+  let pg: PgDatabase | null = null;
   let project: Project;
   let sha: string;
   const json = async (r: Response) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> & Record<string, unknown>[] });
   const post = (path: string, body: unknown, token?: string | null) => s.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), token });
 
   beforeAll(async () => {
-    s = await startRestServer();
+    pg = store === 'postgres' ? await createPgDatabase() : null;
+    s = await startRestServer(pg ? { database: pg.url } : {});
     ({ project, sha } = await hostProject(s.server, 'rest/auto', { '.gitlab-ci.yml': CI }));
   });
   afterAll(async () => {
     await s?.close();
+    await pg?.drop();
   });
 
   const pipelineJobs = async (id: number) => (await s.server.coordinator.read.pipeline(id))!.jobs.map((j) => j.name).sort();
