@@ -280,6 +280,7 @@ export function readTrigger(v: unknown, fc: FieldCtx, at: Pos | undefined): Plan
   return {
     include,
     project: typeof v.project === 'string' ? v.project : null,
+    ...(typeof v.branch === 'string' && v.branch ? { branch: v.branch } : {}),
     strategy: v.strategy === 'depend' ? 'depend' : null,
     forward: { yamlVariables: fwd.yaml_variables !== false, pipelineVariables: fwd.pipeline_variables === true },
   };

@@ -33,6 +33,8 @@ export interface NeedSpec {
   optional: boolean;
   matrix: unknown[] | null;
   pos: Pos | undefined;
+  /** `needs:project` (another project's latest pipeline on `ref`) or `needs:pipeline` (a pipeline id, e.g. $PARENT_PIPELINE_ID). */
+  cross?: { project: string | null; pipeline: string | null; ref: string | null };
 }
 
 export interface JobTemplate {
@@ -105,7 +107,12 @@ export function readNeeds(v: unknown, where: string, diags: Diagnostics, at: Pos
     const unknown = Object.keys(n).filter((k) => !allowed.includes(k));
     reportUnknownKeys(diags, { obj: n, unknown, valid: allowed, where: `${where}:need`, fallback: pos });
     if (has(n, 'pipeline') || has(n, 'project')) {
-      diags.warn(pos, `${where}: cross-project and parent-pipeline needs are not supported here and are ignored`);
+      // artifacts of a job of another pipeline: resolved when the job is picked up (engine/use-cases/dependencies.ts)
+      const str = (k: string) => (typeof n[k] === 'string' || typeof n[k] === 'number' ? String(n[k]) : null);
+      if (typeof n.job !== 'string') return diags.error(pos, `${where}:need job config can't be blank`);
+      if (has(n, 'project') && typeof n.project !== 'string') return diags.error(valPos(n, 'project', pos), `${where}:need project should be a string`);
+      if (has(n, 'project') && !has(n, 'ref')) return diags.error(pos, `${where}:need ref should be a string`);
+      out.push({ job: n.job, artifacts: n.artifacts !== false, optional: false, matrix: null, pos, cross: { project: str('project'), pipeline: has(n, 'project') ? null : str('pipeline'), ref: str('ref') } });
       return;
     }
     if (typeof n.job !== 'string') {

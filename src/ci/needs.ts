@@ -4,7 +4,7 @@
 import type { Diagnostics } from './diagnostics.js';
 import type { JobInstance } from './instantiate.js';
 import { matrixCombinations, matrixJobName, MAX_PARALLEL } from './parallel.js';
-import type { PlanNeed } from './plan.js';
+import type { PlanCrossNeed, PlanNeed } from './plan.js';
 import { isObj, setKey, type Obj } from './values.js';
 import { valPos } from './source-map.js';
 
@@ -55,7 +55,12 @@ export function validateNeeds({ all, diags, stages, maxNeeds = MAX_NEEDS }: Need
     // needs
     if (inst.needSpecs) {
       const needs: PlanNeed[] = [];
+      const cross: PlanCrossNeed[] = [];
       for (const spec of inst.needSpecs) {
+        if (spec.cross) {
+          cross.push({ ...spec.cross, job: spec.job, artifacts: spec.artifacts });
+          continue;
+        }
         let names: string[];
         if (spec.matrix && (byBase.get(spec.job)?.[0]?.name ?? spec.job) !== spec.job) {
           const combos = matrixCombinations(substituteMatrix(spec.matrix, inst.matrix), MAX_PARALLEL);
@@ -79,6 +84,7 @@ export function validateNeeds({ all, diags, stages, maxNeeds = MAX_NEEDS }: Need
       for (const n of needs) counts.set(n.job, (counts.get(n.job) ?? 0) + 1);
       const dups = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
       if (dups.length) diags.error(inst.needSpecs[0]?.pos, `${inst.name} has the following needs duplicated: ${dups.join(', ')}.`);
+      if (cross.length) inst.job.crossNeeds = cross;
       graph.set(inst.name, needs.map((n) => n.job));
       if (inst.included && needs.length > maxNeeds) {
         diags.error(inst.needSpecs[0]?.pos ?? inst.tpl.pos, `${inst.name}: one job can only need ${maxNeeds} others, but you have listed ${needs.length}. See needs keyword documentation for more details`);

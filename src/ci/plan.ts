@@ -35,6 +35,17 @@ export interface PlanNeed {
   optional: boolean;
 }
 
+/** `needs:project` / `needs:pipeline`: the artifacts of a job of another pipeline (resolved at pick-up). */
+export interface PlanCrossNeed {
+  /** Project path (`needs:project`), with `ref`: the latest successful pipeline of that ref. */
+  project: string | null;
+  /** Pipeline id or `$PARENT_PIPELINE_ID` (`needs:pipeline`). */
+  pipeline: string | null;
+  ref: string | null;
+  job: string;
+  artifacts: boolean;
+}
+
 export interface PlanArtifacts {
   name: string | null;
   paths: string[];
@@ -86,6 +97,8 @@ export interface PlanTrigger {
   /** Local files of the child pipeline (`trigger: include:`), or a project path for multi-project. */
   include: string[];
   project: string | null;
+  /** `trigger: branch:` of a multi-project trigger (absent: the downstream project's default branch). */
+  branch?: string;
   strategy: 'depend' | null;
   forward: { yamlVariables: boolean; pipelineVariables: boolean };
 }
@@ -103,6 +116,8 @@ export interface PlanJob {
   allowFailureExitCodes: number[] | null;
   /** null = ordered by stage; [] = `needs: []` (starts at once). */
   needs: PlanNeed[] | null;
+  /** Jobs of other pipelines whose artifacts this job downloads (absent when none). */
+  crossNeeds?: PlanCrossNeed[];
   /** null = all artifacts of earlier stages (or of needs); [] = none. */
   dependencies: string[] | null;
   tags: string[];

@@ -1,11 +1,12 @@
 // Trigger ("bridge") jobs: `trigger: include:` creates a child pipeline from local files of the
-// same commit, as GitLab does. The engine never queues a trigger job for runners: it moves it
+// same commit, as GitLab does; `trigger: project:` (multi-project pipelines) creates a pipeline
+// of another project hosted here, on `branch` (else its default branch), source `pipeline`. The engine never queues a trigger job for runners: it moves it
 // straight to `running`; this worker then creates the child pipeline and finishes the bridge.
 //
 // Per bridge job:  running ──create child──► (no `strategy: depend`) success
 //                                        └─► (depend) waits ──child finished──► success | failed
 //                  running ──child cannot be created (invalid config: downstream_pipeline_creation_failed;
-//                            `trigger: project`: unknown_failure)──► failed
+//                            `trigger: project` not hosted here or not allowed: downstream_bridge_project_not_found)──► failed
 //                  running ──too deep / tree too large (engine/downstream-limits.ts)──► failed
 //                            (failure_reason reached_max_descendant_pipelines_depth |
 //                             reached_max_pipeline_hierarchy_size, the reason's text in the log)
@@ -31,6 +32,13 @@ export interface BridgeWorkerOptions {
   log(message: string, error?: unknown): void;
   /** The compiler to use (the server's worker pool, compile-pool.ts); default: inline. */
   compile?: (options: CompileOptions) => Promise<PipelinePlan>;
+  /** `include: project:` for child and downstream pipelines (server/hosted-projects.ts). */
+  externalInclude?: CompileOptions['externalInclude'];
+  /** Multi-project pipelines: the downstream project (null: not hosted here or not allowed) and its ref. */
+  downstream?: {
+    project(upstream: Project, path: string): Promise<Project | null>;
+    resolveRef(project: Project, ref: string): Promise<{ ref: string; isTag: boolean; sha: string } | null>;
+  };
 }
 
 const FINAL = new Set(['success', 'failed', 'canceled', 'skipped']);
@@ -94,10 +102,11 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
       await coordinator.appendTrace(job, job.traceSize, Buffer.from(`\x1b[31;1mERROR: ${message}\x1b[0;m\n`)).catch(() => undefined);
       await finish(job.id, 'failed', reason);
     };
-    if (spec.project || spec.include.length === 0) return fail('multi-project pipelines (trigger: project) are not available here; use trigger: include');
+    if (spec.project && !opts.downstream) return fail('multi-project pipelines (trigger: project) are not available here; use trigger: include');
+    if (!spec.project && spec.include.length === 0) return fail('trigger: include has no local files');
 
     const [existing] = await coordinator.read.childPipelines(pipeline.id, bridgeChildName(job));
-    const child = existing ?? (await createChild(job, pipeline, project, spec.include, fail));
+    const child = existing ?? (spec.project ? await createMultiProject(job, pipeline, project, spec.project, spec.branch ?? null, fail) : await createChild(job, pipeline, project, spec.include, fail));
     if (!child) return;
     if (spec.strategy === 'depend') {
       if (FINAL.has(child.status)) return finish(job.id, child.status === 'success' ? 'success' : 'failed');
@@ -107,27 +116,72 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
     }
   };
 
-  const createChild = async (job: Job, parent: Pipeline, project: Project, include: string[], fail: (m: string, r?: FailureReason) => Promise<void>): Promise<Pipeline | null> => {
+  const forwarded = (job: Job, parent: Pipeline): PipelineVariable[] => {
     const forward = job.spec.trigger!.forward;
-    const variables: PipelineVariable[] = [
-      ...(forward.pipelineVariables ? parent.variables : []),
-      ...(forward.yamlVariables ? job.spec.variables.map((v) => ({ key: v.key, value: v.value })) : []),
-    ];
-    const values: Record<string, string> = {};
-    for (const v of variables) values[v.key] = v.value;
-    const plan = await (opts.compile ?? (async (o: CompileOptions) => compile(o)))({
+    return [...(forward.pipelineVariables ? parent.variables : []), ...(forward.yamlVariables ? job.spec.variables.map((v) => ({ key: v.key, value: v.value })) : [])];
+  };
+
+  const createChild = (job: Job, parent: Pipeline, project: Project, include: string[], fail: (m: string, r?: FailureReason) => Promise<void>) =>
+    createDownstream(job, parent, fail, {
+      project,
+      ref: parent.ref,
+      isTag: parent.isTag,
+      sha: parent.sha,
+      beforeSha: parent.beforeSha,
+      source: 'parent_pipeline',
       configPath: CHILD_CONFIG,
       files: childFiles(opts.filesAt(project, parent.sha), include),
+    });
+
+  const createMultiProject = async (job: Job, parent: Pipeline, upstream: Project, path: string, branch: string | null, fail: (m: string, r?: FailureReason) => Promise<void>): Promise<Pipeline | null> => {
+    const target = await opts.downstream!.project(upstream, path);
+    if (!target) {
+      await fail(`downstream project ${path} could not be found (it must be hosted on this server)`, 'downstream_bridge_project_not_found');
+      return null;
+    }
+    const resolved = await opts.downstream!.resolveRef(target, branch ?? target.defaultBranch);
+    if (!resolved) {
+      await fail(`downstream pipeline can not be created: reference ${branch ?? target.defaultBranch} not found in ${target.path}`, 'downstream_pipeline_creation_failed');
+      return null;
+    }
+    const files = opts.filesAt(target, resolved.sha);
+    if (files.read('.gitlab-ci.yml') === undefined) {
+      await fail(`downstream pipeline can not be created: ${target.path} has no .gitlab-ci.yml at ${resolved.ref}`, 'downstream_pipeline_creation_failed');
+      return null;
+    }
+    return createDownstream(job, parent, fail, { project: target, ref: resolved.ref, isTag: resolved.isTag, sha: resolved.sha, beforeSha: '0'.repeat(40), source: 'pipeline', files });
+  };
+
+  interface DownstreamSource {
+    project: Project;
+    ref: string;
+    isTag: boolean;
+    sha: string;
+    beforeSha: string;
+    source: 'parent_pipeline' | 'pipeline';
+    configPath?: string;
+    files: ProjectFiles;
+  }
+
+  const createDownstream = async (job: Job, parent: Pipeline, fail: (m: string, r?: FailureReason) => Promise<void>, d: DownstreamSource): Promise<Pipeline | null> => {
+    const variables = forwarded(job, parent);
+    const values: Record<string, string> = {};
+    for (const v of variables) values[v.key] = v.value;
+    const sameCommit = d.project.id === parent.projectId && d.sha === parent.sha;
+    const plan = await (opts.compile ?? (async (o: CompileOptions) => compile(o)))({
+      configPath: d.configPath,
+      files: d.files,
+      externalInclude: opts.externalInclude,
       context: {
-        ref: parent.ref,
-        isTag: parent.isTag,
-        sha: parent.sha,
-        beforeSha: parent.beforeSha,
-        source: 'parent_pipeline',
-        defaultBranch: project.defaultBranch,
-        projectPath: project.path,
-        commitMessage: parent.commitMessage,
-        commit: parent.commit ?? null,
+        ref: d.ref,
+        isTag: d.isTag,
+        sha: d.sha,
+        beforeSha: d.beforeSha,
+        source: d.source,
+        defaultBranch: d.project.defaultBranch,
+        projectPath: d.project.path,
+        commitMessage: sameCommit ? parent.commitMessage : undefined,
+        commit: sameCommit ? (parent.commit ?? null) : null,
         changedFiles: null,
         variables: values,
       },
@@ -142,23 +196,23 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
     }
     plan.workflow.name = bridgeChildName(job);
     const lastCommit = opts.lastCommitFor;
-    if (lastCommit) await resolveFileCacheKeys(plan, (file) => lastCommit(project, parent.sha, file));
+    if (lastCommit) await resolveFileCacheKeys(plan, (file) => lastCommit(d.project, d.sha, file));
     let detail;
     try {
       detail = await coordinator.createPipeline({
-        projectId: project.id,
-        ref: parent.ref,
-        isTag: parent.isTag,
-        sha: parent.sha,
-        beforeSha: parent.beforeSha,
-        source: 'parent_pipeline',
-        commitMessage: parent.commitMessage,
-        commit: parent.commit ?? null,
+        projectId: d.project.id,
+        ref: d.ref,
+        isTag: d.isTag,
+        sha: d.sha,
+        beforeSha: d.beforeSha,
+        source: d.source,
+        commitMessage: sameCommit ? parent.commitMessage : undefined,
+        commit: sameCommit ? (parent.commit ?? null) : null,
         variables,
         plan,
         parentPipelineId: parent.id,
         parentJobId: job.id,
-        beforeCommit: (id) => opts.createPipelineRef(project, id, parent.sha),
+        beforeCommit: (id) => opts.createPipelineRef(d.project, id, d.sha),
       });
     } catch (error) {
       if (!(error instanceof DownstreamRefused)) throw error;
@@ -166,7 +220,8 @@ export function startBridgeWorker(opts: BridgeWorkerOptions): { stop(): void; id
       if (error.failureReason) await fail(error.message, error.failureReason);
       return null;
     }
-    await coordinator.appendTrace(job, job.traceSize, Buffer.from(`Created child pipeline #${detail.pipeline.id}\n`)).catch(() => undefined);
+    const what = d.source === 'pipeline' ? `downstream pipeline #${detail.pipeline.id} of ${d.project.path}` : `child pipeline #${detail.pipeline.id}`;
+    await coordinator.appendTrace(job, job.traceSize, Buffer.from(`Created ${what}\n`)).catch(() => undefined);
     return detail.pipeline;
   };
 

@@ -45,6 +45,13 @@ import { lintPlugin } from './lint-plugin.js';
 import { createMetrics } from './metrics.js';
 import { monitoringPlugin } from './monitoring-plugin.js';
 import { createMonitoringAllowlist } from './monitoring-allowlist.js';
+import { hostedProjects } from './hosted-projects.js';
+import { pipelineBadgeRoutes } from '../rest/pipeline-badge.js';
+import { badgeReader } from './badge-reader.js';
+import { hooksUiRoutes } from './hooks-ui-routes.js';
+import { pushHookFor } from './push-hook.js';
+import { resolveProjectRef } from './ref-pipeline.js';
+import { createAutomationRuntime, type AutomationOptions, type AutomationRuntime } from './automation-wiring.js';
 
 export interface DispatcherServer {
   app: FastifyInstance;
@@ -70,6 +77,8 @@ export interface DispatcherServer {
    * `to` (a path); without it, the plain URL of `to`. Known after start().
    */
   signInLink(to: string): string;
+  /** Triggers, schedules (and the scheduler), webhooks (and their deliveries), commit statuses. */
+  automation: AutomationRuntime;
 }
 
 export interface CreateServerOptions {
@@ -79,6 +88,8 @@ export interface CreateServerOptions {
   onRoute?: (route: RouteOptions) => void;
   /** `run`: admin sessions for this process's own user, opened by links from signInLink(). */
   localSignIn?: boolean;
+  /** Pipeline scheduler and webhook timings (tests shorten them). */
+  automation?: AutomationOptions;
 }
 
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<DispatcherServer> {
@@ -136,6 +147,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   // Every compile runs in a worker thread with a time and memory budget (warm from here on).
   const compiler = createCompilePool({ timeoutMs: config.compileTimeoutSeconds * 1000, maxMemoryMb: config.compileMemoryMb, limits: { jobsPerPipeline: config.maxPipelineJobs } });
 
+  // Projects that use each other here: include: project, trigger: project.
+  const hosted = hostedProjects({ repos });
   const createPipelineFor: CreatePipelineFor = async (input) => {
     const repoPath = repos.pathFor(input.project.path);
     const facts = await commitInfoFor({ repoPath, sha: input.sha, ref: input.ref, isTag: input.isTag, pusher: input.pusher });
@@ -147,6 +160,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       changedFiles: await changedFiles(repoPath, input.beforeSha, input.sha),
       createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),
       lastCommitFor: (file) => lastCommitFor(repoPath, input.sha, file),
+      externalInclude: hosted.externalInclude,
       ...input,
       // a push brings no message: git has it (the same commit via `--dir` or a tarball does too)
       commitMessage: input.commitMessage ?? facts?.message,
@@ -155,6 +169,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   };
 
   const createPipelineFromRef = pipelineFromRefFactory({ repos, createPipelineFor });
+  const automation = createAutomationRuntime({ store, coordinator, repos, createPipelineFor, baseUrl: externalUrl, log: (message, error) => app.log.warn({ err: error }, message), options: options.automation });
 
   // Every response is counted for /metrics (the hook is on the root, so it sees every plugin).
   const metrics = createMetrics({ store, parkedPolls: () => coordinator.parkedPolls() });
@@ -177,8 +192,17 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     traces,
     externalUrl,
     repository: createRepositoryReader(repos),
-    extras: { createPipelineFor, repos, createPipelineFromRef, deletePipelineRef: (project: Project, pipelineId: number) => repos.deletePipelineRef(project.path, pipelineId) },
+    extras: {
+      createPipelineFor,
+      repos,
+      createPipelineFromRef,
+      deletePipelineRef: (project: Project, pipelineId: number) => repos.deletePipelineRef(project.path, pipelineId),
+      automation: automation.automation,
+      pipelineForRef: automation.pipelineForRef,
+    },
   });
+  // The pipeline badge (/:namespace/:project/badges/:ref/pipeline.svg), readable as the UI is.
+  await app.register(async (scope) => pipelineBadgeRoutes(scope, { coordinator, mayRead: badgeReader(coordinator, config.anonymousRead) }));
   await app.register(apiPlugin, {
     prefix: '/api/ui',
     coordinator,
@@ -188,18 +212,21 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     createPipelineFor,
     repos,
     startPipeline: (input) => startPipelineForRef(input, { repos, createPipelineFor }),
+    extraRoutes: hooksUiRoutes({ coordinator, automation: automation.automation }),
   });
   await app.register(intakePlugin, { coordinator, repos, createPipelineFor });
   await app.register(lintPlugin, { coordinator, compile: compiler.compile });
   await app.register(gitHttpPlugin, {
     coordinator,
     repos,
-    onPush: (push) =>
-      pipelineForPush(push, {
+    onPush: (push) => {
+      void pushHookFor(push, { repos, webhooks: automation.webhooks }).catch((error) => app.log.warn({ err: error, project: push.project.path }, 'push hook could not be queued'));
+      return pipelineForPush(push, {
         createPipelineFor,
         pipelineUrl: (id) => `${externalUrl()}/pipelines/${id}`,
         log: (message, error) => app.log.warn({ err: error, project: push.project.path, ref: push.ref }, message),
-      }),
+      });
+    },
   });
   // Also without a build: then "/" says how to build the UI.
   if (config.webRoot) await app.register(webStaticPlugin, { root: config.webRoot });
@@ -217,6 +244,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     },
     createPipelineFor,
     createPipelineFromRef,
+    automation,
     async importDirectory({ project, dir, committedOnly, ref }) {
       const snap = await snapshotDirectory({ repos, projectPath: project.path, dir, committedOnly, ref });
       return { sha: snap.sha, message: snap.message };
@@ -231,7 +259,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       baseUrl = config.externalUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
       coordinator.start();
-      // Trigger jobs: child pipelines (trigger: include).
+      // Trigger jobs: child pipelines (trigger: include) and multi-project pipelines (trigger: project).
       bridges = startBridgeWorker({
         coordinator,
         filesAt: (project, sha) => projectFilesAt(repos.pathFor(project.path), sha),
@@ -239,7 +267,16 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         createPipelineRef: (project, pipelineId, sha) => repos.createPipelineRef(project.path, pipelineId, sha),
         log: (message, error) => app.log.warn({ err: error }, message),
         compile: compiler.compile,
+        externalInclude: hosted.externalInclude,
+        downstream: {
+          project: async (upstream, target) => {
+            const found = await coordinator.read.projectByPath(target);
+            return found && hosted.mayUse(upstream, found) ? found : null;
+          },
+          resolveRef: (project, ref) => resolveProjectRef(repos, project, ref),
+        },
       });
+      automation.start();
       // `expire_in` is honoured: expired artifacts of unlocked pipelines (finished, and not the
       // latest success of their ref) lose their blob, then their record.
       sweeper = startArtifactExpirySweeper({
@@ -255,6 +292,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       closed = true;
       sweeper?.stop();
       bridges?.stop();
+      await automation.stop();
       // close() on the coordinator releases parked long polls (they answer 204) first.
       await coordinator.close();
       await app.close();

@@ -48,11 +48,13 @@ export interface PipelineFromCommitInput {
   compile?: (options: CompileOptions) => Promise<PipelinePlan>;
   /** Last commit at `sha` that changed a path (git log -1), for `cache:key:files`. */
   lastCommitFor?: LastCommitFor;
+  /** `include: project:` (and other non-local kinds) resolved by the server (hosted-projects.ts). */
+  externalInclude?: CompileOptions['externalInclude'];
 }
 
 /** The server's commit -> pipeline entry point, as handed to the HTTP intake routes. */
 export type CreatePipelineFor = (
-  input: Omit<PipelineFromCommitInput, 'coordinator' | 'files' | 'createPipelineRef' | 'changedFiles' | 'commit' | 'serverUrl' | 'lastCommitFor'> & {
+  input: Omit<PipelineFromCommitInput, 'coordinator' | 'files' | 'createPipelineRef' | 'changedFiles' | 'commit' | 'serverUrl' | 'lastCommitFor' | 'externalInclude'> & {
     /** Who pushed (git push): GITLAB_USER_ID and GITLAB_USER_LOGIN; else the commit's author. */
     pusher?: { tokenId: number; login: string };
   },
@@ -69,6 +71,7 @@ export async function planForCommit(input: Omit<PipelineFromCommitInput, 'create
   for (const v of input.variables ?? []) variables[v.key] = v.value;
   return (input.compile ?? (async (options: CompileOptions) => compile(options)))({
     files: input.files,
+    externalInclude: input.externalInclude,
     context: {
       ref: input.ref,
       isTag: input.isTag,

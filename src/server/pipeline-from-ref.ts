@@ -9,6 +9,7 @@ import type { PipelineVariable, Project } from '../engine/model.js';
 import type { RepoStore } from '../git/repo-store.js';
 import { AppError } from '../util/errors.js';
 import { ConfigInvalidError, type CreatePipelineFor } from './pipeline-from-commit.js';
+import { resolveProjectRef } from './ref-pipeline.js';
 
 export class PipelineFromRefError extends AppError {
   readonly base: string[];
@@ -35,17 +36,14 @@ const ZERO = '0'.repeat(40);
 export function pipelineFromRefFactory(deps: { repos: RepoStore; createPipelineFor: CreatePipelineFor }): CreatePipelineFromRef {
   return async (input) => {
     const { repos } = deps;
-    const ref = input.ref.replace(/^refs\/(heads|tags)\//, '');
-    if (!ref || ref.length > 255 || /[\0\s~^:?*[\\]|\.\.|@\{/.test(ref)) throw new PipelineFromRefError(['Reference not found']);
-    const branch = await repos.resolve(input.project.path, `refs/heads/${ref}`);
-    const tag = branch ? null : await repos.resolve(input.project.path, `refs/tags/${ref}`);
-    const sha = branch ?? tag;
-    if (!sha) throw new PipelineFromRefError(['Reference not found']);
+    const resolved = input.ref.length > 255 || /\.\.|@\{/.test(input.ref) ? null : await resolveProjectRef(repos, input.project, input.ref);
+    if (!resolved) throw new PipelineFromRefError(['Reference not found']);
+    const { ref, isTag, sha } = resolved;
     try {
       const result = await deps.createPipelineFor({
         project: input.project,
         ref,
-        isTag: !branch,
+        isTag,
         sha,
         beforeSha: ZERO,
         source: input.source,

@@ -5,6 +5,7 @@ import type { StartPipelineInput } from '../api/routes/run-pipeline.js';
 import type { RepoStore } from '../git/repo-store.js';
 import { badRequest } from '../util/errors.js';
 import type { CreatePipelineFor } from './pipeline-from-commit.js';
+import { resolveProjectRef } from './ref-pipeline.js';
 
 export async function startPipelineForRef(
   input: StartPipelineInput,
@@ -13,13 +14,8 @@ export async function startPipelineForRef(
   const { project, ref } = input;
   if (/^-|\.\.|[\s~^:?*[\\\x00-\x1f]/.test(ref)) throw badRequest(`${JSON.stringify(ref)} is not a valid branch or tag name`);
   if (!deps.repos.exists(project.path)) throw badRequest(`project ${project.path} has no repository yet: push to it first`);
-  let isTag = false;
-  let sha = await deps.repos.resolve(project.path, `refs/heads/${ref}`);
-  if (!sha) {
-    sha = await deps.repos.resolve(project.path, `refs/tags/${ref}`);
-    isTag = sha !== null;
-  }
-  if (!sha) throw badRequest(`no branch or tag ${JSON.stringify(ref)} in ${project.path}`);
-  const result = await deps.createPipelineFor({ project, ref, isTag, sha, source: 'web', variables: input.variables, pusher: input.user });
+  const resolved = await resolveProjectRef(deps.repos, project, ref);
+  if (!resolved) throw badRequest(`no branch or tag ${JSON.stringify(ref)} in ${project.path}`);
+  const result = await deps.createPipelineFor({ project, ...resolved, source: 'web', variables: input.variables, pusher: input.user });
   return result.detail ? { pipelineId: result.detail.pipeline.id } : null;
 }

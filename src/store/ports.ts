@@ -21,6 +21,7 @@ import type {
   TokenScope,
   User,
 } from '../engine/model.js';
+import type { CommitStatusesPort, HooksPort, SchedulesPort, TriggersPort } from './automation-ports.js';
 
 export interface ProjectsPort {
   insert(input: { path: string; name: string; defaultBranch: string; createdAt: string }): Promise<Project>;
@@ -396,6 +397,10 @@ export interface StorePorts {
   testReports: TestReportsPort;
   retention: RetentionPort;
   search: SearchPort;
+  triggers: TriggersPort;
+  schedules: SchedulesPort;
+  hooks: HooksPort;
+  commitStatuses: CommitStatusesPort;
 }
 
 /** Cross-node signal that jobs became pending (PostgreSQL NOTIFY; in-process on SQLite). */

@@ -3,6 +3,7 @@ import { Link } from './components/common';
 import { ConnectionNotice } from './components/connection-notice';
 import { NotFound } from './components/not-found';
 import { AdminPage } from './pages/admin';
+import { HooksPage } from './pages/hooks';
 import { JobPage } from './pages/job';
 import { NewPipelinePage } from './pages/new-pipeline';
 import { PipelinePage } from './pages/pipeline';
@@ -26,6 +27,8 @@ export function App() {
       break;
     case 'new-pipeline':
       page = <NewPipelinePage project={route.params.project} />;
+    case 'hooks':
+      page = <HooksPage project={route.params.project} />;
       break;
     case 'pipeline':
       page = <PipelinePage id={Number(route.params.id)} tab={route.params.tab} />;

@@ -10,6 +10,7 @@ export interface Route {
 const ROUTES: [string, RegExp][] = [
   ['projects', /^\/$/],
   ['project', /^\/projects\/(?<project>[^/]+)\/?$/],
+  ['hooks', /^\/projects\/(?<project>[^/]+)\/hooks\/?$/],
   ['new-pipeline', /^\/projects\/(?<project>[^/]+)\/pipelines\/new\/?$/],
   ['pipeline', /^\/pipelines\/(?<id>\d+)(?:\/(?<tab>jobs|failures|tests))?\/?$/],
   // /jobs/1/artifacts, /jobs/1/artifacts/browse/<dir>/, /jobs/1/artifacts/file/<path>

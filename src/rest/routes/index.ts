@@ -12,6 +12,7 @@ import { pipelineRoutes } from './pipelines.js';
 import { jobRoutes } from './jobs.js';
 import { jobArtifactRoutes } from './job-artifacts.js';
 import { variableRoutes } from './variables.js';
+import { automationRoutes } from './automation.js';
 
 export const ROUTES: readonly RestRoutes[] = [
   metaRoutes,
@@ -25,4 +26,5 @@ export const ROUTES: readonly RestRoutes[] = [
   runnerRoutes,
   protectedRefRoutes,
   accessTokenRoutes,
+  automationRoutes,
 ];

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describe, test } from 'vitest';
 import { describeStoreContract } from '../store-contract.test-suite.js';
+import { describeAutomationContract } from '../automation-contract.test-suite.js';
 import { CONTRACT_KEY, describeSecretsContract } from '../secrets-contract.test-suite.js';
 import { createPgDatabase, requirePostgres } from '../test-support/pg-database.js';
 import { openPostgresStore } from './open-postgres.js';
@@ -24,6 +25,7 @@ async function fresh() {
 
 if (await requirePostgres('store contract (postgres)')) {
   describeStoreContract('postgres', fresh);
+  describeAutomationContract('postgres', fresh);
   describeSecretsContract('postgres', fresh);
 } else {
   describe.skip('store contract: postgres (PostgreSQL not reachable)', () => test('skipped', () => {}));

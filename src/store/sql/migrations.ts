@@ -212,6 +212,48 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX pipelines_project_updated ON pipelines (project_id, (COALESCE(finished_at, started_at, created_at)), id)`,
     ],
   },
+  {
+    version: 15,
+    name: 'pipeline trigger tokens per project (token stored hashed; its first 4 characters shown, as GitLab does)',
+    sql: [
+      `CREATE TABLE pipeline_triggers (id {id}, project_id integer NOT NULL, description text NOT NULL, token_hash text NOT NULL UNIQUE,
+        token_prefix text NOT NULL, owner_name text, created_at text NOT NULL, updated_at text NOT NULL, last_used_at text)`,
+      `CREATE INDEX pipeline_triggers_project ON pipeline_triggers (project_id, id)`,
+    ],
+  },
+  {
+    version: 16,
+    name: 'pipeline schedules (cron, time zone, next_run_at claimed by one conditional UPDATE) and their variables',
+    sql: [
+      `CREATE TABLE pipeline_schedules (id {id}, project_id integer NOT NULL, description text NOT NULL, ref text NOT NULL,
+        cron text NOT NULL, cron_timezone text NOT NULL, active integer NOT NULL, next_run_at text, last_pipeline_id integer,
+        owner_name text, created_at text NOT NULL, updated_at text NOT NULL)`,
+      `CREATE INDEX pipeline_schedules_due ON pipeline_schedules (active, next_run_at)`,
+      `CREATE INDEX pipeline_schedules_project ON pipeline_schedules (project_id, id)`,
+      `CREATE TABLE pipeline_schedule_variables (schedule_id integer NOT NULL, key text NOT NULL, value text NOT NULL,
+        variable_type text NOT NULL, PRIMARY KEY (schedule_id, key))`,
+    ],
+  },
+  {
+    version: 17,
+    name: 'project webhooks, their queued/delivered events (the delivery log), and external commit statuses',
+    sql: [
+      `CREATE TABLE project_hooks (id {id}, project_id integer NOT NULL, url text NOT NULL, token text,
+        push_events integer NOT NULL, pipeline_events integer NOT NULL, job_events integer NOT NULL,
+        enable_ssl_verification integer NOT NULL, created_at text NOT NULL)`,
+      `CREATE INDEX project_hooks_project ON project_hooks (project_id, id)`,
+      `CREATE TABLE hook_deliveries (id {id}, hook_id integer NOT NULL, project_id integer NOT NULL, event text NOT NULL,
+        uuid text NOT NULL, payload text NOT NULL, status text NOT NULL, attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at text NOT NULL, locked_until text, response_status integer, response_body text, duration_ms integer,
+        error text, created_at text NOT NULL, finished_at text)`,
+      `CREATE INDEX hook_deliveries_due ON hook_deliveries (status, next_attempt_at)`,
+      `CREATE INDEX hook_deliveries_hook ON hook_deliveries (hook_id, id)`,
+      `CREATE TABLE commit_statuses (id {id}, project_id integer NOT NULL, sha text NOT NULL, ref text, name text NOT NULL,
+        status text NOT NULL, target_url text, description text, coverage real, pipeline_id integer, author_name text,
+        created_at text NOT NULL, started_at text, finished_at text, updated_at text NOT NULL)`,
+      `CREATE INDEX commit_statuses_sha ON commit_statuses (project_id, sha, id)`,
+    ],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

@@ -243,6 +243,92 @@ export interface SchemaMigrationsTable {
   applied_at: string;
 }
 
+export interface PipelineTriggersTable {
+  id: Generated<number>;
+  project_id: number;
+  description: string;
+  token_hash: string;
+  token_prefix: string;
+  owner_name: string | null;
+  created_at: string;
+  updated_at: string;
+  last_used_at: string | null;
+}
+
+export interface PipelineSchedulesTable {
+  id: Generated<number>;
+  project_id: number;
+  description: string;
+  ref: string;
+  cron: string;
+  cron_timezone: string;
+  active: number;
+  next_run_at: string | null;
+  last_pipeline_id: number | null;
+  owner_name: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PipelineScheduleVariablesTable {
+  schedule_id: number;
+  key: string;
+  /** Sealed (secret-box.ts). */
+  value: string;
+  variable_type: string;
+}
+
+export interface ProjectHooksTable {
+  id: Generated<number>;
+  project_id: number;
+  url: string;
+  /** Sealed (secret-box.ts), or null. */
+  token: string | null;
+  push_events: number;
+  pipeline_events: number;
+  job_events: number;
+  enable_ssl_verification: number;
+  created_at: string;
+}
+
+export interface HookDeliveriesTable {
+  id: Generated<number>;
+  hook_id: number;
+  project_id: number;
+  event: string;
+  uuid: string;
+  /** Sealed JSON body (it may carry variables). */
+  payload: string;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  locked_until: string | null;
+  response_status: number | null;
+  response_body: string | null;
+  duration_ms: number | null;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface CommitStatusesTable {
+  id: Generated<number>;
+  project_id: number;
+  sha: string;
+  ref: string | null;
+  name: string;
+  status: string;
+  target_url: string | null;
+  description: string | null;
+  coverage: number | null;
+  pipeline_id: number | null;
+  author_name: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   pipelines: PipelinesTable;
@@ -265,4 +351,10 @@ export interface Database {
   test_cases: TestCasesTable;
   erased_jobs: ErasedJobsTable;
   schema_migrations: SchemaMigrationsTable;
+  pipeline_triggers: PipelineTriggersTable;
+  pipeline_schedules: PipelineSchedulesTable;
+  pipeline_schedule_variables: PipelineScheduleVariablesTable;
+  project_hooks: ProjectHooksTable;
+  hook_deliveries: HookDeliveriesTable;
+  commit_statuses: CommitStatusesTable;
 }

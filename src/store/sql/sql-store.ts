@@ -8,6 +8,8 @@ import { protectedRefsPort } from './protected-refs-port.js';
 import { queuePort } from './queue-port.js';
 import { runnersPort } from './runners-port.js';
 import { tokensPort, usersPort } from './users-port.js';
+import { schedulesPort, triggersPort } from './schedules-port.js';
+import { commitStatusesPort, hooksPort } from './hooks-port.js';
 import type { Database } from './schema.js';
 import { testReportsPort } from './test-reports-port.js';
 import { retentionPort } from './retention-port.js';
@@ -32,6 +34,10 @@ export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', s
     testReports: testReportsPort(db),
     retention: retentionPort(db),
     search: searchPort(db, secrets),
+    triggers: triggersPort(db),
+    schedules: schedulesPort(db, secrets),
+    hooks: hooksPort(db, dialect, secrets),
+    commitStatuses: commitStatusesPort(db),
   };
 }
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { describeStoreContract } from '../store-contract.test-suite.js';
+import { describeAutomationContract } from '../automation-contract.test-suite.js';
 import { CONTRACT_KEY, describeSecretsContract } from '../secrets-contract.test-suite.js';
 import { openSqliteStore } from './open-sqlite.js';
 
@@ -25,4 +26,5 @@ async function fresh() {
 }
 
 describeStoreContract('sqlite', fresh);
+describeAutomationContract('sqlite', fresh);
 describeSecretsContract('sqlite', fresh);

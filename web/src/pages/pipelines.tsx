@@ -59,6 +59,7 @@ export function PipelinesPage({ project, query }: { project: string; query: URLS
       <div class="page-head">
         <h1>Pipelines</h1>
         <div class="actions">
+          {project ? <Link href={`/projects/${encodeURIComponent(project)}/hooks`}>Webhooks</Link> : null}
           <Link href={`/projects/${encodeURIComponent(project)}/pipelines/new`} class="btn btn-primary" data-testid="run-pipeline-link">
             {Icon.play} Run pipeline
           </Link>
