@@ -11,8 +11,9 @@ const allowed = {
   artifacts: ['util'],
   api: ['engine', 'store/ports', 'artifacts', 'ci', 'util'],
   runner: ['runner-api/protocol', 'util'],
+  relay: ['runner/network', 'runner-api/protocol', 'util'],
   server: ['ci', 'engine', 'store', 'queue', 'runner-api', 'git', 'artifacts', 'api', 'runner', 'util'],
-  cli: ['server', 'runner', 'ci', 'util', 'engine/model', 'engine/coordinator', 'runner-api/protocol'],
+  cli: ['server', 'runner', 'ci', 'util', 'engine/model', 'engine/coordinator', 'runner-api/protocol', 'relay'],
 };
 
 const forbidden = Object.entries(allowed).map(([from, to]) => ({

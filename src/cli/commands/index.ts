@@ -10,6 +10,7 @@ import { registerArtifacts } from './artifacts.js';
 import { registerRunners } from './runners.js';
 import { registerVariables } from './variables.js';
 import { registerProtected } from './protected.js';
+import { registerRelayCommand } from './relay.js';
 
 export const commands: RegisterCommand[] = [
   registerRun,
@@ -22,4 +23,5 @@ export const commands: RegisterCommand[] = [
   registerRunners,
   registerVariables,
   registerProtected,
+  registerRelayCommand,
 ];
