@@ -137,7 +137,7 @@ async function jobRoute(d: InnerServerDeps, req: IncomingMessage, res: ServerRes
   if (body === null) return sendJson(res, 413, { message: 'request too large' });
   const token = jobToken(req, url, body);
   const own = method !== 'GET';
-  const s = [...d.sessions()].find((x) => x.state !== 'torn-down' && (own ? x.jobId === id : true) && x.allows(id, token));
+  const s = [...d.sessions()].find((x) => x.state !== 'torn-down' && (own ? x.jobId === id && x.ownsToken(token) : x.allows(id, token)));
   if (!s) {
     req.resume();
     return forbidden(res);
@@ -248,7 +248,7 @@ async function gitRoute(d: InnerServerDeps, req: IncomingMessage, res: ServerRes
     req.resume();
     return void res.writeHead(401, { 'www-authenticate': 'Basic realm="gitlab-ci-dispatcher relay"', 'content-length': '0' }).end();
   }
-  const s = [...d.sessions()].find((x) => x.state !== 'torn-down' && x.allows(x.jobId, token));
+  const s = [...d.sessions()].find((x) => x.state !== 'torn-down' && x.ownsToken(token));
   if (!s) {
     req.resume();
     return forbidden(res);

@@ -97,7 +97,12 @@ export class JobSession {
     return tokenMatches(token, this.oneTimeHash);
   }
 
-  /** May a request carrying `token` act on job `id` through this session? */
+  /** Is `token` this job's own token (trace, updates, uploads)? */
+  ownsToken(token: string): boolean {
+    return tokenMatches(token, hashToken(this.jobToken));
+  }
+
+  /** May a request carrying `token` read job `id` through this session (own job or a dependency)? */
   allows(id: number, token: string): boolean {
     if (!this.ids.has(id)) return false;
     for (const t of this.tokenHashes) if (tokenMatches(token, t)) return true;

@@ -365,7 +365,9 @@ export function createRelay(o: RelayOptions): Relay {
       wake();
       await loop;
       const all = Promise.allSettled([...tasks]);
-      const settled = await Promise.race([all.then(() => true), pause(cfg.shutdownTimeout * 1000).then(() => false)]);
+      const grace = new AbortController();
+      const settled = await Promise.race([all.then(() => true), pause(cfg.shutdownTimeout * 1000, grace.signal).then(() => false)]);
+      grace.abort();
       if (!settled) {
         logger.warn('shutdown timeout passed: failing the running jobs upstream', { jobs: active().map((s) => s.jobId) });
         hardStop.abort();
