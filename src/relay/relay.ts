@@ -11,7 +11,7 @@
 //   stopping ─► abort the open poll; sessions finish within shutdownTimeout, then the rest are
 //           failed upstream and torn down; the state file is left empty.
 // A session's life is in job-session.ts; supervise() below drives it.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { RunnerInfo } from '../runner-api/protocol.js';
@@ -123,7 +123,8 @@ export function createRelay(o: RelayOptions): Relay {
       const launchMs = since(s.times.launchedAt, s.times.launchStartedAt) ?? 0;
       const totalMs = since(s.times.pickedUpAt, s.times.receivedAt) ?? 0;
       metrics.pickupSeconds.observe(totalMs / 1000);
-      logger.info('job picked up by the inner runner', { job: s.jobId, sinceReceivedMs: totalMs, launchMs, relayOverheadMs: totalMs - launchMs });
+      // launchMs: the launcher's call; bootMs: from launched to the runner's first poll (VM/runner boot)
+      logger.info('job picked up by the inner runner', { job: s.jobId, sinceReceivedMs: totalMs, launchMs, bootMs: since(s.times.pickedUpAt, s.times.launchedAt) ?? 0 });
       persist();
     },
     onChange: () => persist(),
@@ -150,9 +151,17 @@ export function createRelay(o: RelayOptions): Relay {
     health: () => ({ ok: upstreamState !== 'forbidden' && !stopping, upstream: upstreamState, jobs: active().length, stopping }),
   });
 
+  const logTail = (jobId: number): string | undefined => {
+    try {
+      return readFileSync(path.join(jobDirs.get(jobId) ?? '', 'environment.log'), 'utf8').slice(-2000) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
   /** Fails the job upstream (message in its trace) and marks it over. */
   async function fail(s: JobSession, message: string, deadline = s.deadline): Promise<void> {
-    logger.warn('failing the job upstream', { job: s.jobId, message });
+    logger.warn('failing the job upstream', { job: s.jobId, message, environmentLog: logTail(s.jobId) });
     await failUpstream(upstream, s, message, { deadline, logger });
     s.markOver('relay_failed');
   }
@@ -185,7 +194,7 @@ export function createRelay(o: RelayOptions): Relay {
         s.times.launchStartedAt = Date.now();
         persist();
         const launching = o.launcher.launch(
-          { jobId: s.jobId, jobName: s.name, relayUrl, token: s.oneTimeToken, image: s.image, tags: s.tags, jobDir, onOutput: (line) => logger.debug('environment', { job: s.jobId, line }) },
+          { jobId: s.jobId, jobName: s.name, relayUrl, token: s.oneTimeToken, image: s.image, tags: s.tags, jobDir, logFile: path.join(jobDir, 'environment.log') },
           ctl.signal,
         );
         const first = await Promise.race([launching.then(() => 'launched' as const, (e: Error) => e), timer(cfg.launchTimeout * 1000, 'timeout'), aborted(ctl.signal, 'stop')]);

@@ -23,7 +23,7 @@ export function commandLauncher(opts: { command: string; env?: NodeJS.ProcessEnv
   return {
     kind: 'command',
     async launch(ctx) {
-      return spawnGroup(['/bin/sh', '-c', opts.command], { env: { ...(opts.env ?? process.env), ...relayEnv(ctx) }, cwd: ctx.jobDir, onOutput: ctx.onOutput });
+      return spawnGroup(['/bin/sh', '-c', opts.command], { env: { ...(opts.env ?? process.env), ...relayEnv(ctx) }, cwd: ctx.jobDir, logFile: ctx.logFile });
     },
     async adopt(ref) {
       return ref.kind === 'process' ? adoptGroup(ref.pid, ref.startTime) : null;

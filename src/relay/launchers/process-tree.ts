@@ -2,7 +2,7 @@
 // they started; and the same processes found again by pid + start time after a relay restart
 // (a pid alone could have been reused by an unrelated process).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { Environment } from './types.js';
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); null off Linux. */
@@ -65,22 +65,16 @@ async function stopGroup(pid: number, isAlive: () => boolean, exited: Promise<st
   await Promise.race([exited, wait(2000)]);
 }
 
-export function spawnGroup(argv: string[], opts: { env: NodeJS.ProcessEnv; cwd: string; onOutput?: (line: string) => void }): Environment {
-  const child: ChildProcess = spawn(argv[0], argv.slice(1), { env: opts.env, cwd: opts.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = (prefix: string) => {
-    let buf = '';
-    return (d: Buffer) => {
-      buf += d.toString('utf8');
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        opts.onOutput?.(`${prefix}${buf.slice(0, i)}`);
-        buf = buf.slice(i + 1);
-      }
-      if (buf.length > 8192) buf = buf.slice(-8192);
-    };
-  };
-  child.stdout!.on('data', lines(''));
-  child.stderr!.on('data', lines(''));
+export function spawnGroup(argv: string[], opts: { env: NodeJS.ProcessEnv; cwd: string; logFile: string }): Environment {
+  // Output goes to a file the child holds itself, not to pipes into the relay: a relay killed
+  // with SIGKILL must not take its environments down with it (EPIPE on their next write).
+  const fd = openSync(opts.logFile, 'a', 0o600);
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0], argv.slice(1), { env: opts.env, cwd: opts.cwd, detached: true, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
   let done = false;
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {

@@ -29,7 +29,7 @@ export function processLauncher(opts: ProcessLauncherOptions): Launcher {
       const entry = { name: `relay-job-${ctx.jobId}`, url: ctx.relayUrl, token: ctx.token, builds_dir: path.join(ctx.jobDir, 'builds'), cache_dir: opts.cacheDir };
       await writeFile(config, JSON.stringify({ runners: [entry] }, null, 2), { mode: 0o600 });
       const argv = [...opts.runnerArgv, 'runner', 'run', '--config', config, '--poll-interval', String(opts.pollIntervalMs ?? 1000)];
-      return spawnGroup(argv, { env: { ...(opts.env ?? process.env), ...relayEnv(ctx), GCD_RUNNER_CONFIG: config }, cwd: opts.cwd ?? process.cwd(), onOutput: ctx.onOutput });
+      return spawnGroup(argv, { env: { ...(opts.env ?? process.env), ...relayEnv(ctx), GCD_RUNNER_CONFIG: config }, cwd: opts.cwd ?? process.cwd(), logFile: ctx.logFile });
     },
     async adopt(ref) {
       return ref.kind === 'process' ? adoptGroup(ref.pid, ref.startTime) : null;

@@ -14,8 +14,8 @@ export interface LaunchContext {
   tags: string[];
   /** A directory for this job's files (builds, config), removed at teardown. */
   jobDir: string;
-  /** Output of the environment (for the relay's log). */
-  onOutput?: (line: string) => void;
+  /** Where a process environment writes its output (the tail is logged when the job fails). */
+  logFile: string;
 }
 
 /** JSON-safe description kept in the state file. */
