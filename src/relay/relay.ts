@@ -25,7 +25,7 @@ import { silentRelayLogger, type RelayLogger } from './logger.js';
 import { relayMetrics, type RelayMetrics } from './metrics.js';
 import { UpstreamProxy } from './proxy.js';
 import { createInnerServer } from './inner-server.js';
-import { rewritePayload } from './rewrite.js';
+import { rewritePayload, shortenTimeout } from './rewrite.js';
 import { storedJobOf, writeStateFile } from './state-file.js';
 import { Upstream, type UpstreamJobResult } from './upstream.js';
 import { failUpstream, sendFinal } from './fail-job.js';
@@ -136,7 +136,8 @@ export function createRelay(o: RelayOptions): Relay {
     payloadFor(s) {
       const raw = s.payload ?? '{}';
       s.payload = null;
-      return rewritePayload(raw, { upstreamUrl: cfg.upstreamUrl, relayUrl, git: cfg.proxyGit });
+      const timed = shortenTimeout(raw, Date.now() - s.times.receivedAt);
+      return rewritePayload(timed, { upstreamUrl: cfg.upstreamUrl, relayUrl, git: cfg.proxyGit });
     },
     status: () => ({
       pid: process.pid,

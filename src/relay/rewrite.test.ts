@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rewritePayload } from './rewrite.js';
+import { rewritePayload, shortenTimeout } from './rewrite.js';
 
 const payload = JSON.stringify({
   id: 1,
@@ -23,5 +23,14 @@ describe('--proxy-git payload rewriting', () => {
     expect(rewritePayload(payload, { upstreamUrl: 'http://gitlab.local:8080', relayUrl: 'http://r:1', git: false })).toBe(payload);
     const out = JSON.parse(rewritePayload(payload, { upstreamUrl: 'http://other:8080', relayUrl: 'http://r:1', git: true }));
     expect(out.git_info.repo_url).toBe('http://gitlab-ci-token:t@gitlab.local:8080/g/p.git');
+  });
+});
+
+describe('job timeout handed to the inner runner', () => {
+  it('is shortened by the time since the upstream pickup plus a margin, never below 1 s', () => {
+    const raw = JSON.stringify({ id: 1, runner_info: { timeout: 60 } });
+    expect(JSON.parse(shortenTimeout(raw, 7_200)).runner_info.timeout).toBe(50);
+    expect(JSON.parse(shortenTimeout(raw, 90_000)).runner_info.timeout).toBe(1);
+    expect(shortenTimeout(JSON.stringify({ id: 1 }), 5000)).toBe(JSON.stringify({ id: 1 }));
   });
 });

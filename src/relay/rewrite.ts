@@ -31,3 +31,22 @@ export function rewritePayload(raw: string, opts: { upstreamUrl: string; relayUr
   for (const v of job.variables ?? []) if (v.key === 'CI_REPOSITORY_URL' && typeof v.value === 'string') v.value = move(v.value);
   return JSON.stringify(job);
 }
+
+/**
+ * The upstream's clock for the job timeout started when the relay took the job; the inner runner's
+ * starts when it picks the job up. Its runner_info.timeout is shortened by that delay (plus a
+ * margin), so that the runner times out first and reports its log, as it would directly, rather
+ * than the upstream failing the job under it and refusing the rest of its log.
+ */
+export function shortenTimeout(raw: string, elapsedMs: number, marginS = 2): string {
+  let job: { runner_info?: { timeout?: unknown } };
+  try {
+    job = JSON.parse(raw) as typeof job;
+  } catch {
+    return raw;
+  }
+  const t = job.runner_info?.timeout;
+  if (typeof t !== 'number' || !(t > 0)) return raw;
+  job.runner_info!.timeout = Math.max(1, t - Math.ceil(elapsedMs / 1000) - marginS);
+  return JSON.stringify(job);
+}
