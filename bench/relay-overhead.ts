@@ -122,7 +122,7 @@ async function relayed(): Promise<{ makespanMs: number; heavy: Awaited<ReturnTyp
     warn() {},
     error: (m: string, f?: Record<string, unknown>) => console.error(m, f),
     info(m: string, f?: Record<string, unknown>) {
-      if (m.startsWith('job picked up')) pickups.push(f!.relayOverheadMs as number);
+      if (m.startsWith('job picked up')) pickups.push(f!.sinceReceivedMs as number);
     },
   };
   const config = loadRelayConfig({ flags: { upstreamUrl: up.url, upstreamToken: token, listen: `127.0.0.1:${await freePort()}`, dataDir: path.join(work, 'relay'), pollInterval: 100 } });
