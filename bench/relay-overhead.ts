@@ -33,7 +33,7 @@ function project(name: string, yaml: string): string {
   writeFileSync(path.join(dir, '.gitlab-ci.yml'), yaml);
   return dir;
 }
-const manyJobs = Array.from({ length: jobs }, (_, i) => `j${i}:\n  script: [true]\n`).join('');
+const manyJobs = Array.from({ length: jobs }, (_, i) => `j${i}:\n  script: ['true']\n`).join('');
 const artifactFile = path.join(work, 'artifact.zip');
 await new Promise<void>((resolve, reject) => {
   const out = createWriteStream(artifactFile);
@@ -90,7 +90,7 @@ async function direct(): Promise<{ makespanMs: number; heavy: Awaited<ReturnType
   for (let i = 0; i < jobs; i++) await runOne(up.url, token, false);
   await waitForPipelineOver(() => up.url, admin, p.pipeline.id, 120_000);
   const makespanMs = performance.now() - t0;
-  const h = await createPipelineFromDir(up.url, admin, { dir: project('direct-heavy', 'heavy:\n  script: [true]\n'), project: 'bench/direct-heavy' });
+  const h = await createPipelineFromDir(up.url, admin, { dir: project('direct-heavy', 'heavy:\n  script: ["true"]\n'), project: 'bench/direct-heavy' });
   const heavy = await runOne(up.url, token, true);
   await waitForPipelineOver(() => up.url, admin, h.pipeline.id, 120_000);
   return { makespanMs, heavy };
@@ -133,7 +133,7 @@ async function relayed(): Promise<{ makespanMs: number; heavy: Awaited<ReturnTyp
   await waitForPipelineOver(() => up.url, admin, p.pipeline.id, 300_000);
   const makespanMs = performance.now() - t0;
   heavyNext = true;
-  const h = await createPipelineFromDir(up.url, admin, { dir: project('relay-heavy', 'heavy:\n  script: [true]\n'), project: 'bench/relay-heavy' });
+  const h = await createPipelineFromDir(up.url, admin, { dir: project('relay-heavy', 'heavy:\n  script: ["true"]\n'), project: 'bench/relay-heavy' });
   const d = await waitForPipelineOver(() => up.url, admin, h.pipeline.id, 300_000);
   if (d.jobs[0].status !== 'success') throw new Error(`heavy job through the relay: ${d.jobs[0].status}`);
   await relay.stop();
