@@ -12,8 +12,9 @@ const allowed = {
   api: ['engine', 'store/ports', 'artifacts', 'ci', 'util'],
   rest: ['engine', 'store/ports', 'artifacts', 'util'],
   runner: ['runner-api/protocol', 'util'],
+  relay: ['runner/network', 'runner-api/protocol', 'util'],
   server: ['ci', 'engine', 'store', 'queue', 'runner-api', 'git', 'artifacts', 'api', 'rest', 'runner', 'util'],
-  cli: ['server', 'runner', 'ci', 'util', 'engine/model', 'engine/coordinator', 'runner-api/protocol'],
+  cli: ['server', 'runner', 'ci', 'util', 'engine/model', 'engine/coordinator', 'runner-api/protocol', 'relay'],
 };
 
 const forbidden = Object.entries(allowed).map(([from, to]) => ({

@@ -11,6 +11,7 @@ import { registerRunners } from './runners.js';
 import { registerVariables } from './variables.js';
 import { registerProtected } from './protected.js';
 import { registerTokens } from './tokens.js';
+import { registerRelayCommand } from './relay.js';
 
 export const commands: RegisterCommand[] = [
   registerRun,
@@ -24,4 +25,5 @@ export const commands: RegisterCommand[] = [
   registerVariables,
   registerProtected,
   registerTokens,
+  registerRelayCommand,
 ];
