@@ -11,7 +11,6 @@ import type { Job, Pipeline } from '../engine/model.js';
 import { createProgressReporter } from './progress.js';
 import { selectJobs } from './select-jobs.js';
 import { lastLines } from './log-text.js';
-import { dockerApi, defaultSocketPath } from '../runner/index.js';
 
 export interface RunOptions {
   dir: string;
@@ -46,7 +45,8 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
   const userUmask = process.umask(0o077);
   const config = loadServerConfig({ flags: { dataDir: opts.dataDir, host: '127.0.0.1', port: opts.port, longPollSeconds: 30, logLevel: 'silent' }, env: process.env });
   // Local runs: the runner reports (and learns of cancels) every second, not every 30.
-  const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 } });
+  // Without --keep or --external-runners only the built-in runner talks to the server.
+  const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 }, runnerOnly: !opts.keep && !opts.externalRunners });
   // Forked now so that it loads while the snapshot and the pipeline are made (forked any earlier,
   // its loading slows the server's own by as much as it saves).
   let runner: RunnerProcess | null = opts.externalRunners ? null : forkRunnerProcess();
@@ -215,6 +215,8 @@ async function chooseDocker(opts: RunOptions, plan: PipelinePlan): Promise<boole
   const mode = opts.executor ?? 'auto';
   if (mode === 'shell') return false;
   if (mode === 'auto' && !plan.jobs.some((j) => j.image || j.services.length)) return false;
+  // The Docker client (and its gRPC/protobuf dependencies) only for pipelines that may use it.
+  const { dockerApi, defaultSocketPath } = await import('../runner/index.js');
   try {
     await dockerApi({ timeoutMs: 3000 }).ping();
     return true;

@@ -22,12 +22,9 @@ import { gitHttpPlugin } from '../git/http-plugin.js';
 import { projectFilesAt } from '../git/project-files.js';
 import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
-import { apiPlugin } from '../api/plugin.js';
-import { webStaticPlugin } from '../api/static.js';
 import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
 import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';
-import { intakePlugin } from './intake-plugin.js';
 import { pipelineForPush } from './push-pipeline.js';
 import { startBridgeWorker } from './bridge-jobs.js';
 import { loadSecretKey, SECRET_KEY_FILE } from './secret-key.js';
@@ -36,10 +33,6 @@ import { SecretKeyError } from '../store/sql/secret-box.js';
 import { AppError } from '../util/errors.js';
 import { createCompilePool } from './compile-pool.js';
 import { commitInfoFor } from './commit-info-for.js';
-import { lintPlugin } from './lint-plugin.js';
-import { createMetrics } from './metrics.js';
-import { monitoringPlugin } from './monitoring-plugin.js';
-import { createMonitoringAllowlist } from './monitoring-allowlist.js';
 
 export interface DispatcherServer {
   app: FastifyInstance;
@@ -65,6 +58,12 @@ export interface CreateServerOptions {
   engine?: Partial<EngineConfig>;
   /** Called for every route as it is added (tests enumerate the route table this way). */
   onRoute?: (route: RouteOptions) => void;
+  /**
+   * Only what a runner talks to: the runner API v4 and git over HTTP. No UI, REST, intake, lint
+   * or monitoring routes, and their modules are not even loaded (`run` without --keep or
+   * --external-runners, where nobody else is told the URL: about a third of its start-up).
+   */
+  runnerOnly?: boolean;
 }
 
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<DispatcherServer> {
@@ -138,10 +137,18 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     });
   };
 
-  // Every response is counted for /metrics (the hook is on the root, so it sees every plugin).
-  const metrics = createMetrics({ store, parkedPolls: () => coordinator.parkedPolls() });
-  metrics.instrument(app);
-  await app.register(monitoringPlugin, { store, metrics, allowlist: createMonitoringAllowlist(config.metricsAllowedCidrs) });
+  const full = !options.runnerOnly;
+  if (full) {
+    // Every response is counted for /metrics (the hook is on the root, so it sees every plugin).
+    const [{ createMetrics }, { monitoringPlugin }, { createMonitoringAllowlist }] = await Promise.all([
+      import('./metrics.js'),
+      import('./monitoring-plugin.js'),
+      import('./monitoring-allowlist.js'),
+    ]);
+    const metrics = createMetrics({ store, parkedPolls: () => coordinator.parkedPolls() });
+    metrics.instrument(app);
+    await app.register(monitoringPlugin, { store, metrics, allowlist: createMonitoringAllowlist(config.metricsAllowedCidrs) });
+  }
   await app.register(runnerApiPlugin, {
     prefix: '/api/v4',
     coordinator,
@@ -151,17 +158,20 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     maxArtifactBytes: config.maxArtifactBytes,
     longPollMs: config.longPollSeconds * 1000,
   });
-  await app.register(apiPlugin, {
-    prefix: '/api/ui',
-    coordinator,
-    traces,
-    blobs,
-    auth: { anonymousRead: config.anonymousRead },
-    createPipelineFor,
-    repos,
-  });
-  await app.register(intakePlugin, { coordinator, repos, createPipelineFor });
-  await app.register(lintPlugin, { coordinator, compile: compiler.compile });
+  if (full) {
+    const [{ apiPlugin }, { intakePlugin }, { lintPlugin }] = await Promise.all([import('../api/plugin.js'), import('./intake-plugin.js'), import('./lint-plugin.js')]);
+    await app.register(apiPlugin, {
+      prefix: '/api/ui',
+      coordinator,
+      traces,
+      blobs,
+      auth: { anonymousRead: config.anonymousRead },
+      createPipelineFor,
+      repos,
+    });
+    await app.register(intakePlugin, { coordinator, repos, createPipelineFor });
+    await app.register(lintPlugin, { coordinator, compile: compiler.compile });
+  }
   await app.register(gitHttpPlugin, {
     coordinator,
     repos,
@@ -172,7 +182,10 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
         log: (message, error) => app.log.warn({ err: error, project: push.project.path, ref: push.ref }, message),
       }),
   });
-  if (config.webRoot && existsSync(config.webRoot)) await app.register(webStaticPlugin, { root: config.webRoot });
+  if (full && config.webRoot && existsSync(config.webRoot)) {
+    const { webStaticPlugin } = await import('../api/static.js');
+    await app.register(webStaticPlugin, { root: config.webRoot });
+  }
 
   let sweeper: ExpirySweeperHandle | null = null;
   let bridges: ReturnType<typeof startBridgeWorker> | null = null;
