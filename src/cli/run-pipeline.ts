@@ -11,6 +11,7 @@ import type { Job, Pipeline } from '../engine/model.js';
 import { createProgressReporter } from './progress.js';
 import { selectJobs } from './select-jobs.js';
 import { lastLines } from './log-text.js';
+import { leaseBuildsDir, type BuildsDirLease } from './builds-dir-lease.js';
 
 export interface RunOptions {
   dir: string;
@@ -61,6 +62,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     wake();
   };
   let wake: () => void = () => {};
+  let lease: BuildsDirLease | null = null;
   try {
     // The snapshot commit needs only the store and the repositories: made while the server starts.
     const project = await server.coordinator.ensureProject(`local/${slug(opts.dir)}`);
@@ -131,11 +133,13 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
       const tags = [...new Set(result.plan.jobs.flatMap((j) => j.tags))];
       const useDocker = await chooseDocker(opts, result.plan);
       const issued = await server.coordinator.createRunner({ description: 'built-in runner (run)', tags, runUntagged: true });
+      lease = leaseBuildsDir(`${opts.dataDir}/builds`);
       await runner!.start({
         url,
         token: issued.token,
         concurrency: opts.concurrency,
         buildsDir: `${opts.dataDir}/builds`,
+        buildsDirName: lease.name,
         cacheDir: `${opts.dataDir}/cache`,
         ...(useDocker ? { docker: { ...opts.docker, image: opts.docker?.image ?? 'alpine:latest', pullPolicy: opts.docker?.pullPolicy ?? ['if-not-present'], ownerLabels: { [RUN_DIR_LABEL]: runDirId(opts.dataDir) } } } : {}),
       }, userUmask);
@@ -201,6 +205,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     if (runner) await runner.stop({ abort: true }).catch(() => undefined);
+    lease?.release();
     await server.close();
     process.umask(userUmask);
   }
