@@ -6,7 +6,7 @@
 // written to bench/results/run-vs-gitlab-ci-local-<time>.json with the machine's load, so the next
 // change can be compared with the last.
 //
-//   npx tsx bench/run-vs-gitlab-ci-local.ts [--runs 5] [--cap 120] [--only first-line,artifacts,needs-200,stage-200,lint-1000,stage-1000,floor] [--ours dist|tsx]
+//   npx tsx bench/run-vs-gitlab-ci-local.ts [--runs 5] [--cap 120] [--only first-line,artifacts,needs-200,stage-200,lint-1000,stage-1000,floor] [--ours dist|tsx] [--cli dist-copy/main.js]
 //
 // Shapes:
 //   first-line  a 1-job pipeline: launch -> the job's first script line on stdout (ours: --verbose)
@@ -203,6 +203,9 @@ if (!existsSync(gclBin) || !existsSync(gclNode)) {
 }
 
 function oursCli(): string[] {
+  // --cli PATH: an already built main.js (e.g. a copy of dist/bundle, so a rebuild meanwhile does not disturb the run)
+  const given = arg('cli', '');
+  if (given) return [process.execPath, path.resolve(given)];
   if (oursMode === 'tsx') return [process.execPath, '--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts')];
   const r = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build failed: ${r.stdout}${r.stderr}`);
@@ -224,7 +227,7 @@ try {
   const cli = oursCli();
   const started = new Date().toISOString();
   const load0 = os.loadavg();
-  console.log(`run-vs-gitlab-ci-local: ${runs} alternated runs per shape after a warm-up, cap ${capS} s; ours: ${oursMode === 'tsx' ? 'src via tsx' : 'dist/bundle'}, built-in runner, concurrency ${os.availableParallelism()}`);
+  console.log(`run-vs-gitlab-ci-local: ${runs} alternated runs per shape after a warm-up, cap ${capS} s; ours: ${cli.slice(1).join(' ')}, built-in runner, concurrency ${os.availableParallelism()}`);
   console.log(`machine: ${machine()}`);
   const rows: string[][] = [['shape', 'jobs', 'ours wall', 'peer wall', 'ratio (ours/peer)', 'ours cpu', 'peer cpu', 'ours cpu/job']];
   let floor: number | null = null;
