@@ -121,6 +121,9 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
+/** The process group of the command running now (ended with us on Ctrl-C / SIGTERM). */
+let current: number | undefined;
+
 /** Runs argv under /usr/bin/time in its own process group, killed at the cap. */
 function timed(argv: string[], cwd: string, capMs: number, outFile?: string): Promise<Timed> {
   const timeFile = path.join(os.tmpdir(), `gcd-bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
@@ -132,6 +135,7 @@ function timed(argv: string[], cwd: string, capMs: number, outFile?: string): Pr
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     });
+    current = child.pid;
     let out = '';
     let markMs: number | null = null;
     let seen = '';
@@ -222,6 +226,13 @@ async function floorPerJob(dir: string): Promise<number | null> {
 }
 
 const tmp = tempDir('gcd-bench-vs-');
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    killGroup(current);
+    tmp.cleanup();
+    process.exit(130);
+  });
+}
 const results: Record<string, unknown>[] = [];
 try {
   const cli = oursCli();
