@@ -21,7 +21,9 @@
 // fresh by `npm run build` at the start; --ours tsx runs src/ through tsx instead). Its data dir is
 // kept between runs of a shape, as a user's .gitlab-ci-dispatcher is. gitlab-ci-local runs its
 // defaults (shell executor, no concurrency limit) on the Node 22 in tools/gitlab-ci-local
-// (`npm ci --prefix tools/gitlab-ci-local`; GCL_DIR to use another install).
+// (`npm ci --prefix tools/gitlab-ci-local`; GCL_DIR to use another install), with an empty HOME:
+// its job shells would otherwise run the user's ~/.bashrc (a pyenv init there waited up to 60 s
+// per job on a stale rehash lock, which looked like a hang).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -125,7 +127,7 @@ function killGroup(pid: number | undefined): void {
 let current: number | undefined;
 
 /** Runs argv under /usr/bin/time in its own process group, killed at the cap. */
-function timed(argv: string[], cwd: string, capMs: number, outFile?: string): Promise<Timed> {
+function timed(argv: string[], cwd: string, capMs: number, outFile?: string, env: Record<string, string> = {}): Promise<Timed> {
   const timeFile = path.join(os.tmpdir(), `gcd-bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -133,7 +135,7 @@ function timed(argv: string[], cwd: string, capMs: number, outFile?: string): Pr
       cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
     });
     current = child.pid;
     let out = '';
@@ -253,8 +255,12 @@ try {
     const oursArgv =
       shape.kind === 'lint' ? [...cli, 'lint', '--json', oursDir] : [...cli, 'run', oursDir, '--data', data, ...(shape.kind === 'first-line' ? ['--verbose'] : ['--json'])];
     const peerArgv = shape.kind === 'lint' ? [gclNode, gclBin, '--list-json', '--home', path.join(peerDir, '.home')] : [gclNode, gclBin, ...(shape.kind === 'first-line' ? [] : ['--quiet'])];
+    // The peer's job shells read the user's shell start-up files (ours run bash --noprofile
+    // --norc): an empty HOME keeps those (pyenv init and the like) out of its figures.
+    const peerHome = path.join(tmp.dir, 'peer-home');
+    mkdirSync(peerHome, { recursive: true });
     const one = (who: 'ours' | 'peer') =>
-      who === 'ours' ? timed(oursArgv, root, capS * 1000) : timed(peerArgv, peerDir, capS * 1000, shape.kind === 'lint' ? listFile : undefined);
+      who === 'ours' ? timed(oursArgv, root, capS * 1000) : timed(peerArgv, peerDir, capS * 1000, shape.kind === 'lint' ? listFile : undefined, { HOME: peerHome });
     const samples: Record<'ours' | 'peer', Timed[]> = { ours: [], peer: [] };
     const peerToo = shape.peer;
     // warm-up (data dir, V8 code cache, page cache), not counted
