@@ -15,6 +15,9 @@ const crypto = require('node:crypto');
 const Module = require('node:module');
 const { isMainThread } = require('node:worker_threads');
 
+/** Cache files kept per entry (builds, Node versions and flags side by side). */
+const KEEP_PER_ENTRY = 4;
+
 function cacheDir() {
   if (process.env.GCD_COMPILE_CACHE_DIR) return process.env.GCD_COMPILE_CACHE_DIR;
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -54,6 +57,13 @@ module.exports = function load(name, stub) {
       const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
       fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
       fs.renameSync(tmp, cacheFile);
+      // Every build (and every set of Node flags) has its own file: keep the newest few.
+      const mine = fs
+        .readdirSync(dir)
+        .filter((f) => f.startsWith(`${name}-`) && f.endsWith('.bin'))
+        .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
+        .sort((a, b) => b.t - a.t);
+      for (const old of mine.slice(KEEP_PER_ENTRY)) fs.rmSync(path.join(dir, old.f), { force: true });
     } catch {
       // a read-only home or a full disk: run without a cache
     }
