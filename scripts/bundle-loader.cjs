@@ -70,9 +70,10 @@ module.exports = function load(name, stub) {
   };
   if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
     // The cache then also holds the functions compiled while running (not only the top level).
-    // A worker thread may be terminated without an exit event: it saves after its first second.
+    // A worker thread may be terminated without an exit event (the compile pool ends its worker
+    // with the run): it saves soon after it has started.
     if (isMainThread) process.once('exit', save);
-    else setTimeout(save, 1000).unref();
+    else setTimeout(save, 100).unref();
   }
   const mod = new Module(stub, module);
   mod.filename = stub;
