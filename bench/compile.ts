@@ -10,61 +10,12 @@ import { performance } from 'node:perf_hooks';
 import { compile, filesFromMap } from '../src/ci/index.js';
 import { baseContext } from '../src/ci/test-support/fixtures.js';
 import { GCL_ENTRY, NODE22, gitlabCiLocalAvailable } from '../src/ci/test-support/gitlab-ci-local.js';
+import { compileBenchYaml } from './e2e-support.js';
 
 const runs = Number(process.argv[2] ?? 21);
 const gclRuns = Number(process.argv[3] ?? 1);
 
-/** 200 build + 50×4 matrix + 500 test + 100 deploy = 1,000 jobs. */
-function generate(): string {
-  const out: string[] = [
-    'stages: [build, test, deploy]',
-    'variables:',
-    '  GLOBAL: "1"',
-    'workflow:',
-    '  rules:',
-    '    - if: $CI_PIPELINE_SOURCE == "push" || $CI_PIPELINE_SOURCE == "web"',
-    '.base:',
-    '  image: alpine:3.20',
-    '  before_script: [echo base]',
-    '  retry: 1',
-    '  variables: {LEVEL: base, KEEP: "yes"}',
-    '.mid:',
-    '  extends: .base',
-    '  tags: [linux, docker]',
-    '  cache: {key: "deps-$CI_COMMIT_REF_SLUG", paths: [vendor/]}',
-    '  variables: {LEVEL: mid}',
-    '.leaf:',
-    '  extends: .mid',
-    '  interruptible: true',
-    '  rules:',
-    '    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $SKIP != "true"',
-    '    - if: $CI_COMMIT_TAG =~ /^v\\d+/',
-    '      when: manual',
-    '    - when: on_success',
-  ];
-  for (let i = 0; i < 200; i++) out.push(`build-${i}:`, '  extends: .leaf', '  stage: build', `  script: [make part-${i}]`, '  artifacts: {paths: [out/]}');
-  for (let i = 0; i < 50; i++) {
-    out.push(`matrix-${i}:`, '  extends: .mid', '  stage: test', '  script: [echo $OS $ARCH]', `  needs: [build-${i}]`, '  parallel:', '    matrix:', '      - OS: [linux, mac]', '        ARCH: [x64, arm]');
-  }
-  for (let i = 0; i < 500; i++) {
-    out.push(`test-${i}:`, '  extends: .leaf', '  stage: test', `  script: [make test-${i}]`, `  needs: [build-${i % 200}, {job: build-${(i + 1) % 200}, artifacts: false}]`);
-  }
-  for (let i = 0; i < 100; i++) {
-    out.push(
-      `deploy-${i}:`,
-      '  extends: .mid',
-      '  stage: deploy',
-      `  script: [./deploy ${i}]`,
-      '  rules:',
-      '    - if: ($CI_COMMIT_BRANCH == "main" || $FORCE) && $CI_PIPELINE_SOURCE != "schedule"',
-      `  needs: [test-${i}, {job: matrix-${i % 50}, parallel: {matrix: [{OS: linux, ARCH: x64}]}}]`,
-      `  environment: {name: "env-${i}/$CI_COMMIT_REF_SLUG"}`,
-    );
-  }
-  return `${out.join('\n')}\n`;
-}
-
-const yaml = generate();
+const yaml = compileBenchYaml();
 const context = baseContext;
 const files = filesFromMap({ '.gitlab-ci.yml': yaml });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

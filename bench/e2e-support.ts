@@ -87,3 +87,56 @@ export function needsDagYaml(o: { stages: number; perStage: number; fanIn?: numb
 export function machine(): string {
   return `node ${process.version}, ${os.cpus().length} vCPU (${os.cpus()[0]?.model.trim() ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 }
+
+/**
+ * The 1,000-job file of bench/compile.ts: 200 build + 50×4 matrix + 500 test + 100 deploy, with
+ * 3-level extends chains, rules:if, parallel:matrix and needs.
+ */
+export function compileBenchYaml(): string {
+  const out: string[] = [
+    'stages: [build, test, deploy]',
+    'variables:',
+    '  GLOBAL: "1"',
+    'workflow:',
+    '  rules:',
+    '    - if: $CI_PIPELINE_SOURCE == "push" || $CI_PIPELINE_SOURCE == "web"',
+    '.base:',
+    '  image: alpine:3.20',
+    '  before_script: [echo base]',
+    '  retry: 1',
+    '  variables: {LEVEL: base, KEEP: "yes"}',
+    '.mid:',
+    '  extends: .base',
+    '  tags: [linux, docker]',
+    '  cache: {key: "deps-$CI_COMMIT_REF_SLUG", paths: [vendor/]}',
+    '  variables: {LEVEL: mid}',
+    '.leaf:',
+    '  extends: .mid',
+    '  interruptible: true',
+    '  rules:',
+    '    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $SKIP != "true"',
+    '    - if: $CI_COMMIT_TAG =~ /^v\\d+/',
+    '      when: manual',
+    '    - when: on_success',
+  ];
+  for (let i = 0; i < 200; i++) out.push(`build-${i}:`, '  extends: .leaf', '  stage: build', `  script: [make part-${i}]`, '  artifacts: {paths: [out/]}');
+  for (let i = 0; i < 50; i++) {
+    out.push(`matrix-${i}:`, '  extends: .mid', '  stage: test', '  script: [echo $OS $ARCH]', `  needs: [build-${i}]`, '  parallel:', '    matrix:', '      - OS: [linux, mac]', '        ARCH: [x64, arm]');
+  }
+  for (let i = 0; i < 500; i++) {
+    out.push(`test-${i}:`, '  extends: .leaf', '  stage: test', `  script: [make test-${i}]`, `  needs: [build-${i % 200}, {job: build-${(i + 1) % 200}, artifacts: false}]`);
+  }
+  for (let i = 0; i < 100; i++) {
+    out.push(
+      `deploy-${i}:`,
+      '  extends: .mid',
+      '  stage: deploy',
+      `  script: [./deploy ${i}]`,
+      '  rules:',
+      '    - if: ($CI_COMMIT_BRANCH == "main" || $FORCE) && $CI_PIPELINE_SOURCE != "schedule"',
+      `  needs: [test-${i}, {job: matrix-${i % 50}, parallel: {matrix: [{OS: linux, ARCH: x64}]}}]`,
+      `  environment: {name: "env-${i}/$CI_COMMIT_REF_SLUG"}`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}

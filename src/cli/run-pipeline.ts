@@ -11,7 +11,7 @@ import { allowsFailure, type Job, type Pipeline } from '../engine/model.js';
 import { createProgressReporter } from './progress.js';
 import { selectJobs } from './select-jobs.js';
 import { lastLines } from './log-text.js';
-import { dockerApi, defaultSocketPath } from '../runner/index.js';
+import { leaseBuildsDir, type BuildsDirLease } from './builds-dir-lease.js';
 
 export interface RunOptions {
   dir: string;
@@ -46,8 +46,12 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
   const userUmask = process.umask(0o077);
   const config = loadServerConfig({ flags: { dataDir: opts.dataDir, host: '127.0.0.1', port: opts.port, longPollSeconds: 30, logLevel: 'silent' }, env: process.env });
   // Local runs: the runner reports (and learns of cancels) every second, not every 30.
-  // Its own user gets full control of the UI through a sign-in link (server.signInLink).
-  const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 }, localSignIn: true });
+  // The UI is served while the pipeline runs when someone can use it: in a terminal (its address
+  // is printed at the start, a sign-in link that gives its own user full control), with --keep or
+  // with --external-runners. Otherwise (scripts, CI, benchmarks) only what the built-in runner
+  // talks to is loaded: about a third of the start-up.
+  const serveUi = opts.keep || opts.externalRunners || !!opts.stdout.isTTY;
+  const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 }, localSignIn: serveUi, runnerOnly: !serveUi });
   // Forked now so that it loads while the snapshot and the pipeline are made (forked any earlier,
   // its loading slows the server's own by as much as it saves).
   let runner: RunnerProcess | null = opts.externalRunners ? null : forkRunnerProcess();
@@ -62,6 +66,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     wake();
   };
   let wake: () => void = () => {};
+  let lease: BuildsDirLease | null = null;
   try {
     // The snapshot commit needs only the store and the repositories: made while the server starts.
     const project = await server.coordinator.ensureProject(`local/${slug(opts.dir)}`);
@@ -97,7 +102,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     const pipelineId = result.detail.pipeline.id;
     const reporter = createProgressReporter({ out: opts.json ? null : opts.stdout, verbose: opts.verbose, readTrace: (id, start) => server.readTrace(id, start) });
     // The UI address now, while the pipeline runs: a link that signs its opener in as admin.
-    const uiUrl = server.signInLink(`/pipelines/${pipelineId}`);
+    const uiUrl = serveUi ? server.signInLink(`/pipelines/${pipelineId}`) : undefined;
     reporter.start(result.detail.pipeline, result.detail.jobs, { uiUrl });
     if (opts.json && opts.keep) opts.stderr.write(`UI: ${uiUrl}\n`);
 
@@ -135,11 +140,13 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
       const tags = [...new Set(result.plan.jobs.flatMap((j) => j.tags))];
       const useDocker = await chooseDocker(opts, result.plan);
       const issued = await server.coordinator.createRunner({ description: 'built-in runner (run)', tags, runUntagged: true });
+      lease = leaseBuildsDir(`${opts.dataDir}/builds`);
       await runner!.start({
         url,
         token: issued.token,
         concurrency: opts.concurrency,
         buildsDir: `${opts.dataDir}/builds`,
+        buildsDirName: lease.name,
         cacheDir: `${opts.dataDir}/cache`,
         ...(useDocker ? { docker: { ...opts.docker, image: opts.docker?.image ?? 'alpine:latest', pullPolicy: opts.docker?.pullPolicy ?? ['if-not-present'], ownerLabels: { [RUN_DIR_LABEL]: runDirId(opts.dataDir) } } } : {}),
       }, userUmask);
@@ -226,6 +233,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     if (runner) await runner.stop({ abort: true }).catch(() => undefined);
+    lease?.release();
     await server.close();
     process.umask(userUmask);
   }
@@ -240,6 +248,8 @@ async function chooseDocker(opts: RunOptions, plan: PipelinePlan): Promise<boole
   const mode = opts.executor ?? 'auto';
   if (mode === 'shell') return false;
   if (mode === 'auto' && !plan.jobs.some((j) => j.image || j.services.length)) return false;
+  // The Docker client (and its gRPC/protobuf dependencies) only for pipelines that may use it.
+  const { dockerApi, defaultSocketPath } = await import('../runner/index.js');
   try {
     await dockerApi({ timeoutMs: 3000 }).ping();
     return true;

@@ -44,6 +44,9 @@ describe('source intake into bare repositories', () => {
     // Clean tree: HEAD itself is used.
     const clean = await snapshotDirectory({ repos, projectPath: 'grp/demo', dir: work });
     expect(clean).toEqual({ sha: head, ref: 'feature', message: 'first commit', beforeSha: ZERO_SHA });
+    expect(git(repos.pathFor('grp/demo'), 'rev-parse', 'refs/heads/feature')).toBe(head);
+    // The same tree again: the branch is already there (no push), the same answer.
+    expect(await snapshotDirectory({ repos, projectPath: 'grp/demo', dir: work })).toEqual(clean);
 
     await writeFile(path.join(work, '.gitlab-ci.yml'), 'job:\n  script: echo modified\n');
     await writeFile(path.join(work, 'untracked.txt'), 'new');

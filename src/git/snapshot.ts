@@ -118,10 +118,14 @@ async function snapshotGitTree(
 ): Promise<SourceSnapshot> {
   const { signal } = options;
   const cwd = info.top;
-  const branch =
-    options.ref ?? ((await gitText(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, signal, okCodes: [1, 128] })) || 'main');
-  const head = await revOrNull(cwd, 'HEAD^{commit}', signal);
+  // The independent reads run side by side (each is a git process).
+  const [branch, head] = await Promise.all([
+    options.ref ?? gitText(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, signal, okCodes: [1, 128] }).then((b) => b || 'main'),
+    revOrNull(cwd, 'HEAD^{commit}', signal),
+  ]);
   const subdir = info.prefix.replace(/\/$/, '');
+  const previousTip = revOrNull(bare, `refs/heads/${branch}`, signal);
+  previousTip.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const headTree = head ? await revOrNull(cwd, subdir ? `${head}:${subdir}` : `${head}^{tree}`, signal) : null;
 
   let tree: string;
@@ -151,9 +155,10 @@ async function snapshotGitTree(
     sha = await gitText(['commit-tree', tree, ...parents], { cwd, input: message, signal, env: await identityEnv(cwd, signal) });
   }
 
-  const previous = await revOrNull(bare, `refs/heads/${branch}`, signal);
+  const previous = await previousTip;
   const beforeSha = previous && previous !== sha ? previous : ZERO_SHA;
-  await runGit(['-c', 'push.gpgSign=false', 'push', '--no-verify', '--quiet', '--force', bare, `${sha}:refs/heads/${branch}`], { cwd, signal });
+  // The branch already at this commit (the same tree run again): nothing to push.
+  if (previous !== sha) await runGit(['-c', 'push.gpgSign=false', 'push', '--no-verify', '--quiet', '--force', bare, `${sha}:refs/heads/${branch}`], { cwd, signal });
   return { sha, ref: branch, message, beforeSha };
 }
 

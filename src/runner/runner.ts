@@ -50,6 +50,12 @@ export interface RunnerOptions {
   docker?: Omit<DockerExecutorOptions, 'runnerToken'>;
   /** Default <cwd>/builds. */
   buildsDir?: string;
+  /**
+   * The folder under buildsDir that holds this runner's build directories. Default: the short
+   * token, as gitlab-runner names it; `run` gives a name that outlives its per-run runner, so a
+   * later run fetches into the same clone (the fetch strategy) instead of cloning afresh.
+   */
+  buildsDirName?: string;
   /** Default <cwd>/cache. */
   cacheDir?: string;
   systemId?: string;
@@ -175,6 +181,7 @@ export function createRunner(o: RunnerOptions): Runner {
       systemId: sysId,
       description: o.description,
       buildsDir,
+      buildsDirName: o.buildsDirName,
       cacheDir,
       slot,
       projectSlot: ps,

@@ -19,21 +19,15 @@ import { startArtifactExpirySweeper, type ExpirySweeperHandle } from '../artifac
 import { runnerApiPlugin } from '../runner-api/plugin.js';
 import { createRepoStore, type RepoStore } from '../git/repo-store.js';
 import { gitHttpPlugin } from '../git/http-plugin.js';
-import { createRepositoryReader } from '../git/repository-reader.js';
 import { projectFilesAt } from '../git/project-files.js';
 import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
-import { apiPlugin } from '../api/plugin.js';
 import { pipelineFromRefFactory, type CreatePipelineFromRef } from './pipeline-from-ref.js';
-import { restPlugin } from '../rest/plugin.js';
-import { webStaticPlugin } from '../api/static.js';
 import { createLocalSessions } from '../api/local-sessions.js';
 import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
 import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';
-import { intakePlugin } from './intake-plugin.js';
 import { pipelineForPush } from './push-pipeline.js';
-import { startPipelineForRef } from './start-pipeline.js';
 import { startBridgeWorker } from './bridge-jobs.js';
 import { loadSecretKey, SECRET_KEY_FILE } from './secret-key.js';
 import { redactingLogger } from './log-redaction.js';
@@ -41,14 +35,7 @@ import { SecretKeyError } from '../store/sql/secret-box.js';
 import { AppError } from '../util/errors.js';
 import { createCompilePool } from './compile-pool.js';
 import { commitInfoFor } from './commit-info-for.js';
-import { lintPlugin } from './lint-plugin.js';
-import { createMetrics } from './metrics.js';
-import { monitoringPlugin } from './monitoring-plugin.js';
-import { createMonitoringAllowlist } from './monitoring-allowlist.js';
 import { hostedProjects } from './hosted-projects.js';
-import { pipelineBadgeRoutes } from '../rest/pipeline-badge.js';
-import { badgeReader } from './badge-reader.js';
-import { hooksUiRoutes } from './hooks-ui-routes.js';
 import { pushHookFor } from './push-hook.js';
 import { resolveProjectRef } from './ref-pipeline.js';
 import { createAutomationRuntime, type AutomationOptions, type AutomationRuntime } from './automation-wiring.js';
@@ -90,6 +77,12 @@ export interface CreateServerOptions {
   localSignIn?: boolean;
   /** Pipeline scheduler and webhook timings (tests shorten them). */
   automation?: AutomationOptions;
+  /**
+   * Only what a runner talks to: the runner API v4 and git over HTTP. No UI, REST, intake, lint
+   * or monitoring routes, and their modules are not even loaded (`run` without --keep or
+   * --external-runners, where nobody else is told the URL: about a third of its start-up).
+   */
+  runnerOnly?: boolean;
 }
 
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<DispatcherServer> {
@@ -171,10 +164,8 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const createPipelineFromRef = pipelineFromRefFactory({ repos, createPipelineFor });
   const automation = createAutomationRuntime({ store, coordinator, repos, createPipelineFor, baseUrl: externalUrl, log: (message, error) => app.log.warn({ err: error }, message), options: options.automation });
 
-  // Every response is counted for /metrics (the hook is on the root, so it sees every plugin).
-  const metrics = createMetrics({ store, parkedPolls: () => coordinator.parkedPolls() });
-  metrics.instrument(app);
-  await app.register(monitoringPlugin, { store, metrics, allowlist: createMonitoringAllowlist(config.metricsAllowedCidrs) });
+  const full = options.runnerOnly ? null : await import('./full-surface.js');
+  if (full) await full.registerMonitoring(app, { config, store, coordinator });
   await app.register(runnerApiPlugin, {
     prefix: '/api/v4',
     coordinator,
@@ -184,38 +175,10 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     maxArtifactBytes: config.maxArtifactBytes,
     longPollMs: config.longPollSeconds * 1000,
   });
-  // GitLab's REST API v4 for CI (python-gitlab, gitbeaker, curl): same prefix, other routes.
-  await app.register(restPlugin, {
-    prefix: '/api/v4',
-    coordinator,
-    blobs,
-    traces,
-    externalUrl,
-    repository: createRepositoryReader(repos),
-    extras: {
-      createPipelineFor,
-      repos,
-      createPipelineFromRef,
-      deletePipelineRef: (project: Project, pipelineId: number) => repos.deletePipelineRef(project.path, pipelineId),
-      automation: automation.automation,
-      pipelineForRef: automation.pipelineForRef,
-    },
-  });
-  // The pipeline badge (/:namespace/:project/badges/:ref/pipeline.svg), readable as the UI is.
-  await app.register(async (scope) => pipelineBadgeRoutes(scope, { coordinator, mayRead: badgeReader(coordinator, config.anonymousRead) }));
-  await app.register(apiPlugin, {
-    prefix: '/api/ui',
-    coordinator,
-    traces,
-    blobs,
-    auth: { anonymousRead: config.anonymousRead, ...(localSessions ? { localSessions } : {}) },
-    createPipelineFor,
-    repos,
-    startPipeline: (input) => startPipelineForRef(input, { repos, createPipelineFor }),
-    extraRoutes: hooksUiRoutes({ coordinator, automation: automation.automation }),
-  });
-  await app.register(intakePlugin, { coordinator, repos, createPipelineFor });
-  await app.register(lintPlugin, { coordinator, compile: compiler.compile });
+  if (full) {
+    const compile = compiler.compile;
+    await full.registerFullSurface(app, { config, store, coordinator, traces, blobs, repos, externalUrl, createPipelineFor, createPipelineFromRef, automation, compile, localSessions });
+  }
   await app.register(gitHttpPlugin, {
     coordinator,
     repos,
@@ -228,8 +191,6 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       });
     },
   });
-  // Also without a build: then "/" says how to build the UI.
-  if (config.webRoot) await app.register(webStaticPlugin, { root: config.webRoot });
 
   let sweeper: ExpirySweeperHandle | null = null;
   let bridges: ReturnType<typeof startBridgeWorker> | null = null;

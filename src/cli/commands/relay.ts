@@ -28,9 +28,11 @@ const positive = (v: string) => {
 };
 const bool = (v: string | boolean | undefined) => (v === undefined || v === true ? true : !['false', '0', 'no'].includes(String(v).toLowerCase()));
 
-const self = fileURLToPath(import.meta.url);
-/** argv that starts this same CLI (tsx in development, plain node from dist). */
-const cliArgv = () => [process.execPath, ...process.execArgv, path.join(path.dirname(self), '..', `main${path.extname(self)}`)];
+/**
+ * argv that starts this same CLI: the entry point this process runs (src/cli/main.ts under tsx in
+ * development, dist/bundle/main.js or dist/cli/main.js once built).
+ */
+const cliArgv = () => [process.execPath, ...process.execArgv, process.argv[1] ?? fileURLToPath(new URL('../main.js', import.meta.url))];
 
 const RUN_FLAGS: [keyof RelayConfig, string, ((v: string) => unknown)?][] = [
   ['upstreamUrl', 'upstream GitLab URL, e.g. https://gitlab.example.com'],

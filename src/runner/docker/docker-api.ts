@@ -1,7 +1,8 @@
 // The few Docker Engine API calls the docker executor makes, behind a small interface so that
 // what would be sent to the engine can be checked without one (bridge networking cannot run on
-// every machine). `dockerApi()` is the real one, over dockerode (never the docker CLI).
-import Docker from 'dockerode';
+// every machine). `dockerApi()` is the real one, over dockerode (never the docker CLI), which is
+// loaded on the first call: a shell-only runner never loads it (nor its gRPC/protobuf stack).
+import type Docker from 'dockerode';
 import type { ContainerCreateOptions, NetworkCreateOptions } from 'dockerode';
 
 export type { ContainerCreateOptions, NetworkCreateOptions };
@@ -65,9 +66,11 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export function dockerApi(opts: DockerApiOptions = {}): DockerApi {
-  const docker = new Docker({ socketPath: opts.socketPath ?? defaultSocketPath() });
+  let loaded: Promise<Docker> | null = null;
+  const client = () => (loaded ??= import('dockerode').then((m) => new m.default({ socketPath: opts.socketPath ?? defaultSocketPath() })));
   return {
     async ping() {
+      const docker = await client();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('the Docker engine did not answer /_ping')), opts.timeoutMs ?? 5000);
@@ -79,6 +82,7 @@ export function dockerApi(opts: DockerApiOptions = {}): DockerApi {
       }
     },
     async inspectImage(name) {
+      const docker = await client();
       try {
         const info = await docker.getImage(name).inspect();
         return { id: info.Id, exposedPorts: Object.keys(info.Config?.ExposedPorts ?? {}) };
@@ -88,6 +92,7 @@ export function dockerApi(opts: DockerApiOptions = {}): DockerApi {
       }
     },
     async pullImage(ref, onEvent, signal) {
+      const docker = await client();
       const stream = (await docker.pull(ref, { abortSignal: signal })) as NodeJS.ReadableStream;
       await new Promise<void>((resolve, reject) => {
         docker.modem.followProgress(
@@ -103,12 +108,15 @@ export function dockerApi(opts: DockerApiOptions = {}): DockerApi {
       });
     },
     async createContainer(o) {
+      const docker = await client();
       return (await docker.createContainer(o)).id;
     },
     async startContainer(id) {
+      const docker = await client();
       await docker.getContainer(id).start();
     },
     async attachOutput(id, onOutput) {
+      const docker = await client();
       const stream = await docker.getContainer(id).attach({ stream: true, stdout: true, stderr: true });
       const sink = { write: (b: Buffer) => onOutput(b) } as unknown as NodeJS.WritableStream;
       docker.modem.demuxStream(stream, sink, sink);
@@ -120,16 +128,19 @@ export function dockerApi(opts: DockerApiOptions = {}): DockerApi {
       return { ended };
     },
     async waitContainer(id) {
+      const docker = await client();
       const r = (await docker.getContainer(id).wait()) as { StatusCode: number };
       return r.StatusCode;
     },
     async inspectContainer(id) {
+      const docker = await client();
       const info = await docker.getContainer(id).inspect();
       const addresses: Record<string, string> = {};
       for (const [net, ep] of Object.entries(info.NetworkSettings?.Networks ?? {})) if (ep.IPAddress) addresses[net] = ep.IPAddress;
       return { running: info.State.Running, exitCode: info.State.ExitCode, addresses };
     },
     async killContainer(id) {
+      const docker = await client();
       try {
         await docker.getContainer(id).kill();
       } catch (e) {
@@ -138,6 +149,7 @@ export function dockerApi(opts: DockerApiOptions = {}): DockerApi {
       }
     },
     async removeContainer(id) {
+      const docker = await client();
       try {
         await docker.getContainer(id).remove({ force: true, v: true });
       } catch (e) {
@@ -147,13 +159,16 @@ export function dockerApi(opts: DockerApiOptions = {}): DockerApi {
       }
     },
     async listContainers(labels) {
+      const docker = await client();
       const list = await docker.listContainers({ all: true, filters: labelFilter(labels) });
       return list.map((c) => c.Id);
     },
     async createNetwork(o) {
+      const docker = await client();
       return (await docker.createNetwork(o)).id;
     },
     async removeNetwork(id) {
+      const docker = await client();
       try {
         await docker.getNetwork(id).remove();
       } catch (e) {
@@ -161,6 +176,7 @@ export function dockerApi(opts: DockerApiOptions = {}): DockerApi {
       }
     },
     async listNetworks(labels) {
+      const docker = await client();
       const list = await docker.listNetworks({ filters: labelFilter(labels) });
       return list.map((n) => n.Id);
     },

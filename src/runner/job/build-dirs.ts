@@ -25,8 +25,9 @@ export function projectPathFromRepoUrl(job: DecodedJob): string {
   return segs.length ? segs.join('/') : `project-${job.job_info.project_id}`;
 }
 
-export function jobDirs(opts: { job: DecodedJob; buildsDir: string; cacheDir: string; runnerToken: string; projectSlot: number }): JobDirs {
+/** `dirName` replaces the short token (the built-in runner of `run`, whose token changes every run). */
+export function jobDirs(opts: { job: DecodedJob; buildsDir: string; cacheDir: string; runnerToken: string; projectSlot: number; dirName?: string }): JobDirs {
   const buildsDir = path.resolve(opts.buildsDir);
-  const projectDir = path.join(buildsDir, shortToken(opts.runnerToken), String(opts.projectSlot), projectPathFromRepoUrl(opts.job));
+  const projectDir = path.join(buildsDir, opts.dirName ?? shortToken(opts.runnerToken), String(opts.projectSlot), projectPathFromRepoUrl(opts.job));
   return { buildsDir, projectDir, tmpDir: `${projectDir}.tmp`, cacheDir: path.resolve(opts.cacheDir) };
 }

@@ -45,6 +45,8 @@ export interface RunJobOptions {
   systemId?: string;
   description?: string;
   buildsDir: string;
+  /** The folder under buildsDir (default: the short runner token). */
+  buildsDirName?: string;
   cacheDir: string;
   slot: number;
   projectSlot: number;
@@ -70,7 +72,7 @@ export async function runJob(o: RunJobOptions): Promise<JobOutcome> {
   const started = Date.now();
   const { job } = o;
   const logger = o.logger ?? silentLogger;
-  const dirs = jobDirs({ job, buildsDir: o.buildsDir, cacheDir: o.cacheDir, runnerToken: o.runnerToken, projectSlot: o.projectSlot });
+  const dirs = jobDirs({ job, buildsDir: o.buildsDir, cacheDir: o.cacheDir, runnerToken: o.runnerToken, projectSlot: o.projectSlot, dirName: o.buildsDirName });
   const timeoutS = job.runner_info.timeout > 0 ? job.runner_info.timeout : 7200;
   const env = (o.environment ?? []).map((e) => {
     const i = e.indexOf('=');

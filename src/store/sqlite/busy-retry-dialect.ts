@@ -50,8 +50,31 @@ class Mutex {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Prepared statements by SQL text, per connection: kysely compiles the same few hundred query
+ * shapes over and over, and preparing one again cost more than running it (a claim or a finish
+ * is a dozen small statements). Bounded, least recently used out first; SQLite re-prepares a
+ * cached statement by itself after a schema change.
+ */
+const STATEMENT_CACHE_SIZE = 1000;
+const statementCaches = new WeakMap<Sqlite.Database, Map<string, Sqlite.Statement>>();
+
+function prepared(db: Sqlite.Database, sqlText: string): Sqlite.Statement {
+  let cache = statementCaches.get(db);
+  if (!cache) statementCaches.set(db, (cache = new Map()));
+  let statement = cache.get(sqlText);
+  if (statement) {
+    cache.delete(sqlText);
+  } else {
+    statement = db.prepare(sqlText);
+    if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(sqlText, statement);
+  return statement;
+}
+
 function run<R>(db: Sqlite.Database, query: CompiledQuery): QueryResult<R> {
-  const statement = db.prepare(query.sql);
+  const statement = prepared(db, query.sql);
   const parameters = query.parameters as unknown[];
   if (statement.reader) return { rows: statement.all(parameters) as R[] };
   const { changes, lastInsertRowid } = statement.run(parameters);
