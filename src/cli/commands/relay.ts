@@ -63,9 +63,13 @@ function infoFor(cfg: RelayConfig) {
 }
 
 export const registerRelayCommand: RegisterCommand = (program: Command, setExit) => {
-  const relay = program.command('relay').description('take jobs from an upstream GitLab and run each in a fresh VM, container or process');
+  const relay = program
+    .command('relay')
+    .description('take jobs from an upstream GitLab and run each in a fresh VM, container or process')
+    .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher relay register --upstream-url https://gitlab.example.com --token glrt-xxxx\n  $ gitlab-ci-dispatcher relay --launcher docker --launch-image my-runner-image\n  $ gitlab-ci-dispatcher relay status\n');
 
-  const run = relay.command('run', { isDefault: true }).description('poll the upstream and run every job in its own environment until SIGTERM/SIGINT');
+  const run = relay.command('run', { isDefault: true }).description('poll the upstream and run every job in its own environment until SIGTERM/SIGINT')
+    .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher relay run --upstream-url https://gitlab.example.com --upstream-token glrt-xxxx --listen 127.0.0.1:8093\n  $ gitlab-ci-dispatcher relay run --launcher command --launch-command ./start-vm.sh\n');
   for (const [key, help, parse] of RUN_FLAGS) {
     if (parse) run.option(`--${kebab(key)} <value>`, help, parse);
     else run.option(`--${kebab(key)} <value>`, help);
@@ -132,6 +136,7 @@ export const registerRelayCommand: RegisterCommand = (program: Command, setExit)
     .option('--description <text>', 'runner description', 'gitlab-ci-dispatcher relay')
     .option('--launcher <kind>', 'process, command or docker: decides the runner info sent upstream', 'process')
     .option('--config <file>', 'config file to save upstreamUrl/upstreamToken in')
+    .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher relay register --upstream-url https://gitlab.example.com --registration-token GR1348941xxxx --tag-list vm,linux\n  $ gitlab-ci-dispatcher relay register --upstream-url https://gitlab.example.com --token glrt-xxxx\n')
     .action(async (opts: Record<string, unknown>) => {
       try {
         const token = (opts.token ?? opts.registrationToken) as string | undefined;
@@ -166,6 +171,7 @@ export const registerRelayCommand: RegisterCommand = (program: Command, setExit)
     .option('--data-dir <dir>', 'the relay\'s data directory (for its state file)')
     .option('--config <file>', 'config file with a "relay" key')
     .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher relay status\n  $ gitlab-ci-dispatcher relay status --listen 127.0.0.1:8093 --json\n')
     .action(async (opts: Record<string, unknown>) => {
       try {
         const file = readRelayConfigFile(String(opts.config ?? defaultRelayConfigPath()));

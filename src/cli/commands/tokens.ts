@@ -40,7 +40,10 @@ async function userId(opts: Record<string, unknown>): Promise<number> {
 }
 
 export const registerTokens: RegisterCommand = (program: Command, setExit) => {
-  const token = program.command('token').description('personal and project access tokens (GitLab REST API)');
+  const token = program
+    .command('token')
+    .description('personal and project access tokens (GitLab REST API)')
+    .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher token create --name release-script --scopes api\n  $ gitlab-ci-dispatcher token list --json\n');
 
   addConnectionOptions(
     token
@@ -66,7 +69,13 @@ export const registerTokens: RegisterCommand = (program: Command, setExit) => {
   );
 
   addConnectionOptions(
-    token.command('list').description('list tokens (yours, --user, or --project)').option('--user <username>', "another user's tokens (admin)").option('--project <path>', "a project's access tokens").option('--json', 'JSON output'),
+    token
+      .command('list')
+      .description('list tokens (yours, --user, or --project)')
+      .option('--user <username>', "another user's tokens (admin)")
+      .option('--project <path>', "a project's access tokens")
+      .option('--json', 'JSON output')
+      .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher token list\n  $ gitlab-ci-dispatcher token list --project team/app --json\n'),
   ).action(
     clientAction(setExit, async (opts: Record<string, unknown>) => {
       const query = { per_page: '100' };
@@ -79,16 +88,32 @@ export const registerTokens: RegisterCommand = (program: Command, setExit) => {
     }),
   );
 
-  addConnectionOptions(token.command('revoke').description('revoke a token').argument('<id>').option('--project <path>', 'a project access token')).action(
+  addConnectionOptions(token
+      .command('revoke')
+      .description('revoke a token')
+      .argument('<id>')
+      .option('--project <path>', 'a project access token')
+      .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher token revoke 7\n  $ gitlab-ci-dispatcher token revoke 9 --project team/app\n')).action(
     clientAction(setExit, async (id: string, opts: Record<string, unknown>) => {
       await rest(opts).json('DELETE', opts.project ? `/projects/${encodeURIComponent(String(opts.project))}/access_tokens/${encodeURIComponent(id)}` : `/personal_access_tokens/${encodeURIComponent(id)}`);
       process.stdout.write(`Token #${id} revoked\n`);
     }),
   );
 
-  const users = program.command('users').description('GitLab users (owners of access tokens)');
+  const users = program
+    .command('users')
+    .description('GitLab users (owners of access tokens)')
+    .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher users create alice --name Alice\n  $ gitlab-ci-dispatcher users list\n');
   addConnectionOptions(
-    users.command('create').description('create a user (admin)').argument('<username>').option('--name <name>', 'display name').option('--email <email>', 'email').option('--admin', 'an administrator').option('--json', 'JSON output'),
+    users
+      .command('create')
+      .description('create a user (admin)')
+      .argument('<username>')
+      .option('--name <name>', 'display name')
+      .option('--email <email>', 'email')
+      .option('--admin', 'an administrator')
+      .option('--json', 'JSON output')
+      .addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher users create alice --name Alice --email alice@example.com\n  $ gitlab-ci-dispatcher users create ops --admin\n'),
   ).action(
     clientAction(setExit, async (username: string, opts: Record<string, unknown>) => {
       const u = await rest(opts).json<UserView>('POST', '/users', { body: { username, name: opts.name ?? username, email: opts.email ?? `${username}@noreply.localhost`, admin: Boolean(opts.admin) } });
@@ -96,7 +121,7 @@ export const registerTokens: RegisterCommand = (program: Command, setExit) => {
       process.stdout.write(`User #${u.id} ${u.username} created\n`);
     }),
   );
-  addConnectionOptions(users.command('list').description('list users').option('--json', 'JSON output')).action(
+  addConnectionOptions(users.command('list').description('list users').option('--json', 'JSON output').addHelpText('after', '\nExamples:\n  $ gitlab-ci-dispatcher users list\n  $ gitlab-ci-dispatcher users list --json\n')).action(
     clientAction(setExit, async (opts: Record<string, unknown>) => {
       const list = await rest(opts).json<UserView[]>('GET', '/users', { query: { per_page: '100' } });
       if (opts.json) return void process.stdout.write(`${JSON.stringify(list)}\n`);
