@@ -6,13 +6,13 @@ cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --loglevel=error
 npm run build   # the server (tsc) and the web UI (vite)
 status=0
-node dist/cli/main.js run examples/basic "$@" || status=$?
+node dist/bundle/main.js run examples/basic "$@" || status=$?
 cat <<'HINT'
 
 What to try next:
-  node dist/cli/main.js run examples/basic --keep      # keep the web UI: open the printed link, retry or play jobs, Ctrl-C to stop
-  node dist/cli/main.js run examples/basic --verbose   # stream every job's log, prefixed with its name
-  node dist/cli/main.js lint examples/basic            # the jobs a .gitlab-ci.yml creates, without running them
-  node dist/cli/main.js --help                         # every command, with examples
+  node dist/bundle/main.js run examples/basic --keep      # keep the web UI: open the printed link, retry or play jobs, Ctrl-C to stop
+  node dist/bundle/main.js run examples/basic --verbose   # stream every job's log, prefixed with its name
+  node dist/bundle/main.js lint examples/basic            # the jobs a .gitlab-ci.yml creates, without running them
+  node dist/bundle/main.js --help                         # every command, with examples
 HINT
 exit $status
