@@ -10,8 +10,9 @@ const allowed = {
   git: ['engine', 'util', 'ci/plan'],
   artifacts: ['util'],
   api: ['engine', 'store/ports', 'artifacts', 'ci', 'util'],
+  rest: ['engine', 'store/ports', 'artifacts', 'util'],
   runner: ['runner-api/protocol', 'util'],
-  server: ['ci', 'engine', 'store', 'queue', 'runner-api', 'git', 'artifacts', 'api', 'runner', 'util'],
+  server: ['ci', 'engine', 'store', 'queue', 'runner-api', 'git', 'artifacts', 'api', 'rest', 'runner', 'util'],
   cli: ['server', 'runner', 'ci', 'util', 'engine/model', 'engine/coordinator', 'runner-api/protocol'],
 };
 

@@ -82,6 +82,7 @@ export async function requireAccess(request: FastifyRequest, coordinator: Coordi
   if (!caller.token) throw unauthorized('this action needs a token');
   const safe = request.method === 'GET' || request.method === 'HEAD';
   if (!safe && caller.via === 'cookie' && !request.headers['x-requested-with']) throw forbidden('missing X-Requested-With header');
+  if (!caller.token.scopes.includes('api')) throw forbidden('this token may only read (it lacks the api scope)');
   if (access === 'admin' && caller.token.scope !== 'admin') throw forbidden('this action needs an admin token');
   return caller;
 }

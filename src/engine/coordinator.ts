@@ -22,7 +22,33 @@ import type {
   Runner,
   RunnerAccessLevel,
   RunnerManager,
+  User,
 } from './model.js';
+import type { UserQuery, ApiTokenFilter } from '../store/ports.js';
+
+
+export interface CreateUserInput {
+  username: string;
+  name?: string;
+  email?: string;
+  isAdmin?: boolean;
+  bot?: boolean;
+}
+
+export interface CreateAccessTokenInput {
+  userId: number;
+  name: string;
+  scopes: readonly string[];
+  /** YYYY-MM-DD (UTC); null or absent: never. */
+  expiresAt?: string | null;
+  projectId?: number | null;
+  accessLevel?: number | null;
+}
+
+export interface AuthenticatedUser {
+  user: User;
+  apiToken: ApiToken;
+}
 
 export interface RunnerInfoInput {
   systemId?: string;
@@ -202,6 +228,20 @@ export interface Coordinator {
   /** True once any admin token exists (serve creates the first one at first start). */
   hasAdminToken(): Promise<boolean>;
 
+  // --- users and GitLab access tokens (rest/, cli/); see use-cases/users.ts ---
+  /** The user and token behind a token (admin, personal or project); null if unknown, revoked or expired. */
+  authenticateUser(token: string): Promise<AuthenticatedUser | null>;
+  /** The running (or canceling) job a CI_JOB_TOKEN belongs to; null otherwise. */
+  jobForToken(token: string): Promise<Job | null>;
+  /** Conflict when the username is taken. */
+  createUser(input: CreateUserInput): Promise<User>;
+  /** A personal access token of `userId` (or, with `projectId`, reaching that project only); plaintext once. */
+  createAccessToken(input: CreateAccessTokenInput): Promise<{ token: string; apiToken: ApiToken }>;
+  /** A project access token and its bot user (GitLab's project_<id>_bot_*). */
+  createProjectAccessToken(input: { projectId: number; name: string; scopes: readonly string[]; accessLevel?: number; expiresAt?: string | null }): Promise<{ token: string; apiToken: ApiToken; user: User }>;
+  /** Revokes a token; not found when there is none (or it is revoked already). */
+  revokeAccessToken(id: number): Promise<void>;
+
   // --- jobs for runners ---
   requestJob(input: RequestJobInput): Promise<RequestJobResult>;
   /**
@@ -264,6 +304,11 @@ export interface Coordinator {
     variables(projectId: number | null): Promise<CiVariable[]>;
     /** The project's protected branch and tag rules, oldest first. */
     protectedRefs(projectId: number): Promise<ProtectedRef[]>;
+    user(id: number): Promise<User | null>;
+    users(query: UserQuery): Promise<User[]>;
+    accessToken(id: number): Promise<ApiToken | null>;
+    /** Tokens (revoked and expired ones included), oldest first. */
+    accessTokens(filter: ApiTokenFilter): Promise<ApiToken[]>;
   };
 
   /** Subscribe to live changes; returns an unsubscribe function. */

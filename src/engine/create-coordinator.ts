@@ -23,6 +23,7 @@ import { requestJob } from './use-cases/request-job.js';
 import * as protectedRefs from './use-cases/protected-refs.js';
 import { playJob, retryJob, retryPipeline } from './use-cases/retry-play.js';
 import * as runners from './use-cases/runners.js';
+import * as users from './use-cases/users.js';
 import { appendTrace, updateJob } from './use-cases/update-job.js';
 import type { PipelineVariable } from './model.js';
 
@@ -92,8 +93,19 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
     hasRegistrationToken: () => runners.hasRegistrationToken(ctx),
 
     createApiToken: (name, scope) => runners.createApiToken(ctx, name, scope),
-    authenticateApiToken: (token) => (token ? store.tokens.apiTokenByHash(hashToken(token)) : Promise.resolve(null)),
+    async authenticateApiToken(token) {
+      const t = token ? await store.tokens.apiTokenByHash(hashToken(token)) : null;
+      return t && users.isTokenActive(ctx, t) ? t : null;
+    },
     hasAdminToken: () => store.tokens.hasApiToken('admin'),
+    authenticateUser: (token) => users.authenticateUser(ctx, token),
+    jobForToken: (token) => users.jobForToken(ctx, token),
+    createUser: (input) => users.createUser(ctx, input),
+    createAccessToken: (input) => users.createAccessToken(ctx, input),
+    createProjectAccessToken: (input) => users.createProjectAccessToken(ctx, input),
+    async revokeAccessToken(id) {
+      if (!(await store.tokens.revokeApiToken(id))) throw notFound('404 Not Found');
+    },
 
     requestJob: (input) => requestJob(ctx, input),
     releaseJob: (claimed) => releaseJob(ctx, claimed),
@@ -162,6 +174,10 @@ export function createCoordinator(opts: CoordinatorOptions): EngineCoordinator {
       },
       variables: (projectId) => store.variables.list(projectId),
       protectedRefs: (projectId) => store.protectedRefs.list(projectId),
+      user: (id) => store.users.byId(id),
+      users: (q) => store.users.list(q),
+      accessToken: (id) => store.tokens.apiTokenById(id),
+      accessTokens: (filter) => store.tokens.listApiTokens(filter),
     },
 
     subscribe(listener: (event: CoordinatorEvent) => void) {

@@ -239,8 +239,36 @@ export interface CiVariable {
 export interface ApiToken {
   id: number;
   name: string;
-  /** "admin" can do everything; "user" can push and run pipelines. */
+  /** "admin" can do everything; "user" can push and run pipelines (the UI API's view of `scopes`). */
   scope: 'admin' | 'user';
+  createdAt: string;
+  /** The user the token belongs to (GitLab: every token is a user's; the admin token is root's). */
+  userId: number | null;
+  /** GitLab token scopes (`api`, `read_api`, …); a token without `api` only reads. */
+  scopes: TokenScope[];
+  /** Set for a project access token: the only project it reaches. */
+  projectId: number | null;
+  /** GitLab access level of a project access token (10 guest … 50 owner); null otherwise. */
+  accessLevel: number | null;
+  /** Date (YYYY-MM-DD, UTC) from which the token no longer works; null = never expires. */
+  expiresAt: string | null;
+  revoked: boolean;
+}
+
+/** GitLab personal/project access token scopes accepted here. */
+export const TOKEN_SCOPES = ['api', 'read_api', 'read_user', 'read_repository', 'write_repository', 'create_runner', 'manage_runner', 'sudo', 'admin_mode'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** A GitLab user: the owner of access tokens. Migration 11 creates `root`, the administrator. */
+export interface User {
+  id: number;
+  username: string;
+  name: string;
+  email: string;
+  isAdmin: boolean;
+  /** Project bot users own project access tokens. */
+  bot: boolean;
+  state: 'active' | 'blocked';
   createdAt: string;
 }
 

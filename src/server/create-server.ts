@@ -23,6 +23,7 @@ import { projectFilesAt } from '../git/project-files.js';
 import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
 import { apiPlugin } from '../api/plugin.js';
+import { restPlugin } from '../rest/plugin.js';
 import { webStaticPlugin } from '../api/static.js';
 import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
@@ -150,6 +151,14 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     repoUrlFor: (project: Project) => `${externalUrl()}/${project.path}.git`,
     maxArtifactBytes: config.maxArtifactBytes,
     longPollMs: config.longPollSeconds * 1000,
+  });
+  // GitLab's REST API v4 for CI (python-gitlab, gitbeaker, curl): same prefix, other routes.
+  await app.register(restPlugin, {
+    prefix: '/api/v4',
+    coordinator,
+    blobs,
+    traces,
+    externalUrl,
   });
   await app.register(apiPlugin, {
     prefix: '/api/ui',

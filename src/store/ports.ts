@@ -15,6 +15,8 @@ import type {
   ProtectedRefKind,
   Runner,
   RunnerManager,
+  TokenScope,
+  User,
 } from '../engine/model.js';
 
 export interface ProjectsPort {
@@ -205,12 +207,55 @@ export interface RunnersPort {
   deleteManager(runnerId: number, systemId: string): Promise<boolean>;
 }
 
+export interface NewApiToken {
+  name: string;
+  scope: ApiToken['scope'];
+  tokenHash: string;
+  createdAt: string;
+  userId?: number | null;
+  /** Default `["api"]`. */
+  scopes?: TokenScope[];
+  projectId?: number | null;
+  accessLevel?: number | null;
+  expiresAt?: string | null;
+}
+
+export interface ApiTokenFilter {
+  userId?: number;
+  /** A number: that project's access tokens; null: personal tokens only. */
+  projectId?: number | null;
+}
+
 export interface TokensPort {
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
-  insertApiToken(t: { name: string; scope: ApiToken['scope']; tokenHash: string; createdAt: string }): Promise<ApiToken>;
+  insertApiToken(t: NewApiToken): Promise<ApiToken>;
+  /** The token with that hash, revoked or expired ones included (the engine decides). */
   apiTokenByHash(hash: string): Promise<ApiToken | null>;
+  apiTokenById(id: number): Promise<ApiToken | null>;
+  /** Tokens matching every filter field, oldest first. */
+  listApiTokens(filter: ApiTokenFilter): Promise<ApiToken[]>;
+  /** Marks the token revoked; false when there is no such token or it was revoked already. */
+  revokeApiToken(id: number): Promise<boolean>;
   hasApiToken(scope: ApiToken['scope']): Promise<boolean>;
+}
+
+export interface UserQuery {
+  username?: string;
+  /** Case-insensitive match on username, name or email. */
+  search?: string;
+  bots?: boolean;
+}
+
+export interface UsersPort {
+  /** Null when the username is taken. */
+  insert(u: Omit<User, 'id'>): Promise<User | null>;
+  byId(id: number): Promise<User | null>;
+  byUsername(username: string): Promise<User | null>;
+  /** Users matching `q`, by id. */
+  list(q: UserQuery): Promise<User[]>;
+  /** The first administrator (root). */
+  firstAdmin(): Promise<User | null>;
 }
 
 export interface VariablesPort {
@@ -267,6 +312,7 @@ export interface StorePorts {
   queue: QueuePort;
   runners: RunnersPort;
   tokens: TokensPort;
+  users: UsersPort;
   variables: VariablesPort;
   artifacts: ArtifactsPort;
   resourceGroups: ResourceGroupsPort;

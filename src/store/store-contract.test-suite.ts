@@ -291,7 +291,32 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       expect(await store.tokens.getSetting('k')).toBe('v2');
       const t = await store.tokens.insertApiToken({ name: 'x', scope: 'user', tokenHash: 'th', createdAt: now() });
       expect(await store.tokens.apiTokenByHash('th')).toEqual(t);
+      expect(t).toMatchObject({ scopes: ['api'], userId: null, projectId: null, expiresAt: null, revoked: false });
       expect(await store.tokens.hasApiToken('user')).toBe(true);
+    });
+
+    test('users and access tokens: root exists, unique usernames, scopes, project tokens, revocation', async () => {
+      const root = await store.users.firstAdmin();
+      expect(root).toMatchObject({ username: 'root', isAdmin: true, bot: false, state: 'active' });
+      expect(await store.users.byUsername('root')).toEqual(root);
+      const u = await store.users.insert({ username: 'c-user', name: 'C User', email: 'c@x', isAdmin: false, bot: false, state: 'active', createdAt: now() });
+      expect(u).toMatchObject({ username: 'c-user', isAdmin: false });
+      expect(await store.users.insert({ username: 'c-user', name: 'dup', email: 'd@x', isAdmin: false, bot: false, state: 'active', createdAt: now() })).toBeNull();
+      expect(await store.users.byId(u!.id)).toEqual(u);
+      expect((await store.users.list({ username: 'c-user' })).map((x) => x.id)).toEqual([u!.id]);
+      expect((await store.users.list({ search: 'C US' })).map((x) => x.id)).toContain(u!.id);
+      expect((await store.users.list({ search: '%' })).map((x) => x.id)).not.toContain(u!.id);
+      const pat = await store.tokens.insertApiToken({ name: 'p', scope: 'user', tokenHash: 'c-pat', createdAt: now(), userId: u!.id, scopes: ['read_api', 'read_repository'], expiresAt: '2999-01-01' });
+      expect(pat).toMatchObject({ userId: u!.id, scopes: ['read_api', 'read_repository'], projectId: null, expiresAt: '2999-01-01', revoked: false });
+      const proj = await store.tokens.insertApiToken({ name: 'q', scope: 'user', tokenHash: 'c-proj', createdAt: now(), userId: u!.id, projectId: 77, accessLevel: 30 });
+      expect(proj).toMatchObject({ projectId: 77, accessLevel: 30, scopes: ['api'] });
+      expect((await store.tokens.listApiTokens({ userId: u!.id })).map((t) => t.id)).toEqual([pat.id, proj.id]);
+      expect((await store.tokens.listApiTokens({ userId: u!.id, projectId: null })).map((t) => t.id)).toEqual([pat.id]);
+      expect((await store.tokens.listApiTokens({ projectId: 77 })).map((t) => t.id)).toEqual([proj.id]);
+      expect(await store.tokens.revokeApiToken(pat.id)).toBe(true);
+      expect(await store.tokens.revokeApiToken(pat.id)).toBe(false);
+      expect(await store.tokens.apiTokenByHash('c-pat')).toMatchObject({ revoked: true });
+      expect(await store.tokens.apiTokenById(proj.id)).toEqual(proj);
     });
 
     test('variables, artifacts, dotenv, resource groups', async () => {

@@ -7,6 +7,7 @@ import { hashToken, randomToken, TOKEN_PREFIX } from '../../util/tokens.js';
 import type { EngineContext } from '../context.js';
 import type { CreateRunnerInput, IssuedRunnerToken, RegisterRunnerInput, RunnerInfoInput } from '../coordinator.js';
 import type { Runner, RunnerManager } from '../model.js';
+import { ownerForApiToken } from './users.js';
 
 const REGISTRATION_KEY = 'registration_token_hash';
 const CACHE_TTL_MS = 30_000;
@@ -181,6 +182,7 @@ export async function hasRegistrationToken(ctx: EngineContext): Promise<boolean>
 export async function createApiToken(ctx: EngineContext, name: string, scope: 'admin' | 'user') {
   if (scope !== 'admin' && scope !== 'user') throw new AppError('bad_request', `Unknown token scope ${String(scope)}`);
   const token = randomToken(scope === 'admin' ? TOKEN_PREFIX.admin : TOKEN_PREFIX.user);
-  const apiToken = await ctx.store.tokens.insertApiToken({ name, scope, tokenHash: hashToken(token), createdAt: ctx.now() });
+  const owner = await ownerForApiToken(ctx, name, scope);
+  const apiToken = await ctx.store.tokens.insertApiToken({ name, scope, tokenHash: hashToken(token), createdAt: ctx.now(), userId: owner.id, scopes: ['api'] });
   return { token, apiToken };
 }

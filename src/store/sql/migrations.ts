@@ -146,6 +146,38 @@ export const MIGRATIONS: Migration[] = [
     name: "pipelines.commit_info: the commit's author, date, tag message and the pipeline's user (JSON)",
     sql: [`ALTER TABLE pipelines ADD COLUMN commit_info text`],
   },
+  {
+    version: 11,
+    name: 'users (root is the administrator) and GitLab access tokens: every API token belongs to a user, with scopes, an optional project, expiry and revocation',
+    sql: [
+      `CREATE TABLE users (id {id}, username text NOT NULL UNIQUE, name text NOT NULL, email text NOT NULL,
+        is_admin integer NOT NULL, bot integer NOT NULL DEFAULT 0, state text NOT NULL DEFAULT 'active', created_at text NOT NULL)`,
+      `ALTER TABLE api_tokens ADD COLUMN user_id integer`,
+      `ALTER TABLE api_tokens ADD COLUMN scopes text NOT NULL DEFAULT '["api"]'`,
+      `ALTER TABLE api_tokens ADD COLUMN project_id integer`,
+      `ALTER TABLE api_tokens ADD COLUMN access_level integer`,
+      `ALTER TABLE api_tokens ADD COLUMN expires_at text`,
+      `ALTER TABLE api_tokens ADD COLUMN revoked integer NOT NULL DEFAULT 0`,
+      `CREATE INDEX api_tokens_user ON api_tokens (user_id, id)`,
+      `CREATE INDEX api_tokens_project ON api_tokens (project_id, id)`,
+    ],
+    sqlite: [
+      `INSERT INTO users (username, name, email, is_admin, created_at) VALUES ('root', 'Administrator', 'admin@localhost', 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+    ],
+    postgres: [
+      `INSERT INTO users (username, name, email, is_admin, created_at) VALUES ('root', 'Administrator', 'admin@localhost', 1, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
+    ],
+  },
+  {
+    version: 12,
+    name: 'existing API tokens become access tokens: admin tokens are root\'s, each user token gets a user of its own',
+    sql: [
+      `INSERT INTO users (username, name, email, is_admin, created_at)
+        SELECT 'token-' || CAST(id AS text), name, 'token-' || CAST(id AS text) || '@noreply.localhost', 0, created_at FROM api_tokens WHERE scope = 'user'`,
+      `UPDATE api_tokens SET user_id = (SELECT id FROM users WHERE username = 'root') WHERE scope = 'admin'`,
+      `UPDATE api_tokens SET user_id = (SELECT u.id FROM users u WHERE u.username = 'token-' || CAST(api_tokens.id AS text)) WHERE scope = 'user'`,
+    ],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

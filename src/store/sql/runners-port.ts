@@ -1,7 +1,6 @@
-// RunnersPort and TokensPort over kysely.
+// RunnersPort over kysely (TokensPort and UsersPort: users-port.ts).
 import type { Kysely, Updateable } from 'kysely';
-import type { ApiToken } from '../../engine/model.js';
-import type { RunnersPort, TokensPort } from '../ports.js';
+import type { RunnersPort } from '../ports.js';
 import { b, num, toManager, toRunner } from './rows.js';
 import type { Database, RunnersTable } from './schema.js';
 
@@ -91,45 +90,6 @@ export function runnersPort(db: Kysely<Database>): RunnersPort {
     async deleteManager(runnerId, systemId) {
       const r = await db.deleteFrom('runner_managers').where('runner_id', '=', runnerId).where('system_id', '=', systemId).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
-    },
-  };
-}
-
-const toApiToken = (r: { id: number; name: string; scope: string; created_at: string }): ApiToken => ({
-  id: num(r.id),
-  name: r.name,
-  scope: r.scope as ApiToken['scope'],
-  createdAt: r.created_at,
-});
-
-export function tokensPort(db: Kysely<Database>): TokensPort {
-  return {
-    async getSetting(key) {
-      const r = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
-      return r ? r.value : null;
-    },
-    async setSetting(key, value) {
-      await db
-        .insertInto('settings')
-        .values({ key, value })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-        .execute();
-    },
-    async insertApiToken(t) {
-      const r = await db
-        .insertInto('api_tokens')
-        .values({ name: t.name, scope: t.scope, token_hash: t.tokenHash, created_at: t.createdAt })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toApiToken(r);
-    },
-    async apiTokenByHash(hash) {
-      const r = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
-      return r ? toApiToken(r) : null;
-    },
-    async hasApiToken(scope) {
-      const r = await db.selectFrom('api_tokens').select('id').where('scope', '=', scope).limit(1).executeTakeFirst();
-      return !!r;
     },
   };
 }

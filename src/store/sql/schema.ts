@@ -137,6 +137,24 @@ export interface ApiTokensTable {
   scope: string;
   token_hash: string;
   created_at: string;
+  user_id: number | null;
+  /** JSON array of GitLab scopes. */
+  scopes: Generated<string>;
+  project_id: number | null;
+  access_level: number | null;
+  expires_at: string | null;
+  revoked: Generated<number>;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  name: string;
+  email: string;
+  is_admin: number;
+  bot: Generated<number>;
+  state: Generated<string>;
+  created_at: string;
 }
 
 export interface SettingsTable {
@@ -204,6 +222,7 @@ export interface Database {
   runners: RunnersTable;
   runner_managers: RunnerManagersTable;
   api_tokens: ApiTokensTable;
+  users: UsersTable;
   settings: SettingsTable;
   ci_variables: CiVariablesTable;
   artifacts: ArtifactsTable;

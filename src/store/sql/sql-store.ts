@@ -6,7 +6,8 @@ import { artifactsPort, resourceGroupsPort, variablesPort } from './misc-ports.j
 import { pipelinesPort, projectsPort } from './pipelines-port.js';
 import { protectedRefsPort } from './protected-refs-port.js';
 import { queuePort } from './queue-port.js';
-import { runnersPort, tokensPort } from './runners-port.js';
+import { runnersPort } from './runners-port.js';
+import { tokensPort, usersPort } from './users-port.js';
 import type { Database } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -20,6 +21,7 @@ export function sqlPorts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', s
     queue: queuePort(db, dialect, secrets),
     runners: runnersPort(db),
     tokens: tokensPort(db),
+    users: usersPort(db),
     variables: variablesPort(db, secrets),
     artifacts: artifactsPort(db, secrets),
     resourceGroups: resourceGroupsPort(db),

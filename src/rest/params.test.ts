@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { parseNested } from './params.js';
+
+describe('Rack nested params', () => {
+  it('reads plain, array, hash and array-of-hash names as Rails does', () => {
+    expect(parseNested('a=1&b=x%20y')).toEqual({ a: '1', b: 'x y' });
+    expect(parseNested('scope[]=running&scope[]=failed')).toEqual({ scope: ['running', 'failed'] });
+    expect(parseNested('variables[K1]=v1&variables[K2]=v2')).toEqual({ variables: { K1: 'v1', K2: 'v2' } });
+    expect(parseNested('variables[][key]=A&variables[][value]=1&variables[][key]=B&variables[][value]=2')).toEqual({
+      variables: [
+        { key: 'A', value: '1' },
+        { key: 'B', value: '2' },
+      ],
+    });
+    expect(parseNested('a[b][c]=1')).toEqual({ a: { b: { c: '1' } } });
+  });
+
+  it('keeps odd names as plain keys and refuses a flood of parameters', () => {
+    expect(parseNested('a]b=1&[x]=2')).toEqual({ 'a]b': '1', '[x]': '2' });
+    expect(() => parseNested(Array.from({ length: 2001 }, (_, i) => `k${i}=1`).join('&'))).toThrow(/too many/);
+  });
+});
