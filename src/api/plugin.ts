@@ -3,11 +3,20 @@
 // a token; admin routes an admin token (see auth.ts). Errors from util/errors.ts become
 // `{error: code, message}` with their 4xx status; only a real bug is a 500. The routes are listed
 // in README.md beside this file.
+//
+// Input: every route declares TypeBox schemas (schemas/inputs.ts) for its params, query string
+// and body, checked by validation.ts before the handler (a failure is a 400 worded there);
+// before that, empty query values are dropped (they count as absent) and NUL characters anywhere
+// are a 400 (PostgreSQL text cannot hold them). Output: response schemas (schemas/views.ts) type
+// and serialize the answers. The OpenAPI document of all of it: GET /api/ui/openapi.json.
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { BlobStore } from '../artifacts/blob-store.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { TraceStore } from '../engine/trace-store.js';
 import { AppError, httpStatusOf, isOutageStatus, knownAppError, retryHeadersOf } from '../util/errors.js';
+import { rejectNul } from '../util/input.js';
 import type { AuthOptions } from './auth.js';
 import { makeContext } from './context.js';
 import { adminRoutes } from './routes/admin.js';
@@ -21,6 +30,7 @@ import { runnerRoutes } from './routes/runners.js';
 import { sessionRoutes } from './routes/session.js';
 import { traceRoutes } from './routes/trace.js';
 import { SseHub } from './sse.js';
+import { apiValidatorCompiler } from './validation.js';
 
 export interface ApiPluginOptions {
   coordinator: Coordinator;
@@ -36,7 +46,8 @@ export interface ApiPluginOptions {
 
 const CODE_BY_STATUS: Record<number, string> = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'bad_request', 409: 'conflict', 413: 'payload_too_large', 415: 'bad_request', 416: 'range_not_satisfiable' };
 
-export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, options) => {
+export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (fastify, options) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const hub = new SseHub();
   const ctx = makeContext({ coordinator: options.coordinator, traces: options.traces, blobs: options.blobs, auth: options.auth, hub });
 
@@ -50,6 +61,17 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
     } catch {
       done(new AppError('bad_request', 'the body is not valid JSON'), undefined);
     }
+  });
+
+  app.setValidatorCompiler(apiValidatorCompiler);
+  app.addHook('preValidation', async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query && typeof query === 'object') {
+      for (const [key, value] of Object.entries(query)) if (value === '') delete query[key];
+    }
+    rejectNul(request.params, 'the path');
+    rejectNul(query, 'the query string');
+    rejectNul(request.body, 'the body');
   });
 
   app.addHook('preClose', async () => {
@@ -81,6 +103,21 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
     return payload;
   });
 
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'gitlab-ci-dispatcher: UI API', version: '1' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          privateToken: { type: 'apiKey', in: 'header', name: 'PRIVATE-TOKEN' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'gcd_token' },
+        },
+      },
+      security: [{ bearer: [] }, { privateToken: [] }, { cookie: [] }],
+    },
+  });
+
   sessionRoutes(app, ctx);
   projectRoutes(app, ctx);
   pipelineRoutes(app, ctx);
@@ -91,5 +128,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, optio
   adminRoutes(app, ctx);
   protectedRefRoutes(app, ctx);
   eventRoutes(app, ctx);
-  options.extraRoutes?.(app, { require: ctx.require });
+  options.extraRoutes?.(fastify, { require: ctx.require });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 };

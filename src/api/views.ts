@@ -1,7 +1,11 @@
 // JSON shapes of the UI/CLI API. Plain domain objects plus derived fields (durations, online
 // state), minus what must never leave the server: masked variable values, token hashes, the
-// values of pipeline and play variables (keys only).
+// values of pipeline and play variables (keys only). The types are those of the response schemas
+// (schemas/views.ts), which the web UI imports too.
 import type { Artifact, CiVariable, Job, Pipeline, Project, Runner, RunnerManager } from '../engine/model.js';
+import type { ArtifactView, JobSpecView, JobView, PipelineView, RunnerStatus, RunnerView, VariableView } from './schemas/views.js';
+
+export type { ArtifactView, JobSpecView, JobView, PipelineView, RunnerStatus, RunnerView, VariableView };
 
 /** A runner counts as online when it was in contact within this many ms (GitLab: 2 hours). */
 export const ONLINE_WINDOW_MS = 2 * 60 * 60 * 1000;
@@ -11,13 +15,6 @@ const seconds = (from: string | null, to: string | null, now: number): number | 
   const end = to ? Date.parse(to) : now;
   return Math.max(0, Math.round((end - Date.parse(from)) / 100) / 10);
 };
-
-export interface PipelineView extends Omit<Pipeline, 'variables'> {
-  variables: { key: string }[];
-  /** Seconds between start and finish (or now while running). */
-  duration: number | null;
-  projectPath?: string;
-}
 
 export function pipelineView(p: Pipeline, project?: Project, now = Date.now()): PipelineView {
   const { variables, ...rest } = p;
@@ -29,35 +26,6 @@ export function pipelineView(p: Pipeline, project?: Project, now = Date.now()): 
     yamlErrors: p.yamlErrors ?? null,
     ...(project ? { projectPath: project.path } : {}),
   };
-}
-
-export interface JobView {
-  id: number;
-  pipelineId: number;
-  projectId: number;
-  name: string;
-  stage: string;
-  stageIndex: number;
-  status: Job['status'];
-  when: string;
-  allowFailure: boolean;
-  manual: boolean;
-  /** Names of the jobs this one needs (null = stage order). */
-  needs: string[] | null;
-  attempt: number;
-  retried: boolean;
-  runnerId: number | null;
-  failureReason: string | null;
-  exitCode: number | null;
-  createdAt: string;
-  queuedAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  scheduledAt: string | null;
-  duration: number | null;
-  queuedDuration: number | null;
-  traceSize: number;
-  timeout: number;
 }
 
 export function jobView(j: Job, now = Date.now()): JobView {
@@ -91,7 +59,7 @@ export function jobView(j: Job, now = Date.now()): JobView {
 }
 
 /** What the job page shows of the compiled job: no variable values. */
-export function jobSpecView(j: Job) {
+export function jobSpecView(j: Job): JobSpecView {
   const s = j.spec;
   return {
     tags: s.tags,
@@ -111,13 +79,6 @@ export function jobSpecView(j: Job) {
   };
 }
 
-export type RunnerStatus = 'online' | 'offline' | 'never_contacted';
-
-export interface RunnerView extends Runner {
-  status: RunnerStatus;
-  managers: RunnerManager[];
-}
-
 export function runnerView(runner: Runner, managers: RunnerManager[], now = Date.now()): RunnerView {
   const contacts = [runner.contactedAt, ...managers.map((m) => m.contactedAt)].filter((c): c is string => !!c);
   const last = contacts.length ? Math.max(...contacts.map((c) => Date.parse(c))) : null;
@@ -130,16 +91,11 @@ export function runnerView(runner: Runner, managers: RunnerManager[], now = Date
   };
 }
 
-export interface VariableView extends Omit<CiVariable, 'value'> {
-  /** Null for masked variables: their value never leaves the server. */
-  value: string | null;
-}
-
 export function variableView(v: CiVariable): VariableView {
   return { ...v, value: v.masked ? null : v.value };
 }
 
-export function artifactView(a: Artifact) {
+export function artifactView(a: Artifact): ArtifactView {
   return {
     id: a.id,
     jobId: a.jobId,

@@ -1,12 +1,15 @@
 // Sign-in for the browser: POST a token, get an HttpOnly SameSite=Strict cookie. GET tells the UI
 // who it is and whether anonymous reading is on.
-import type { FastifyInstance } from 'fastify';
-import { badRequest, unauthorized } from '../../util/errors.js';
+import { unauthorized } from '../../util/errors.js';
 import { callerOf, setTokenCookie } from '../auth.js';
-import { body, type ApiContext } from '../context.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import { SessionBody } from '../schemas/inputs.js';
+import { SessionView } from '../schemas/views.js';
 
-export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/session', async (request) => {
+export function sessionRoutes(app: ApiApp, ctx: ApiContext): void {
+  const tags = ['session'];
+
+  app.get('/session', { schema: { tags, response: { 200: SessionView } } }, async (request) => {
     const caller = await callerOf(request, ctx.coordinator);
     return {
       authenticated: caller.token !== null,
@@ -16,16 +19,15 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  app.post('/session', async (request, reply) => {
-    const token = body(request).token;
-    if (typeof token !== 'string' || token.trim() === '' || token.length > 512) throw badRequest('token is required');
-    const apiToken = await ctx.coordinator.authenticateApiToken(token.trim());
+  app.post('/session', { schema: { tags, body: SessionBody, response: { 200: SessionView } } }, async (request, reply) => {
+    const token = request.body.token.trim();
+    const apiToken = await ctx.coordinator.authenticateApiToken(token);
     if (!apiToken) throw unauthorized('invalid token');
-    setTokenCookie(reply, token.trim(), request.protocol === 'https');
+    setTokenCookie(reply, token, request.protocol === 'https');
     return { authenticated: true, name: apiToken.name, scope: apiToken.scope, anonymousRead: ctx.auth.anonymousRead };
   });
 
-  app.delete('/session', async (request, reply) => {
+  app.delete('/session', { schema: { tags } }, async (request, reply) => {
     setTokenCookie(reply, null, request.protocol === 'https');
     reply.code(204);
     return reply.send();

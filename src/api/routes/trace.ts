@@ -7,11 +7,11 @@
 //        ──► (job finished) pump to the end, send `end`, close
 //   Client gone / server closing ──► closed (unsubscribe, stop the watch timer).
 // While open, coordinator.watchTrace(job) is renewed every 8 s so the runner sends the log often.
-import type { FastifyInstance } from 'fastify';
 import type { Job } from '../../engine/model.js';
 import { FINISHED_JOB_STATUSES } from '../../engine/model.js';
-import { AppError, badRequest, notFound } from '../../util/errors.js';
-import { parseId, type ApiContext } from '../context.js';
+import { AppError, notFound } from '../../util/errors.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import { IdParams, TraceStreamQuery } from '../schemas/inputs.js';
 import { jobView } from '../views.js';
 import { maskerForJob, readMasked } from '../trace-mask.js';
 
@@ -58,7 +58,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
-export function traceRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function traceRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator, traces } = ctx;
 
   const load = async (id: number) => {
@@ -67,9 +67,9 @@ export function traceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return job;
   };
 
-  app.get<{ Params: { id: string } }>('/jobs/:id/trace', async (request, reply) => {
+  app.get('/jobs/:id/trace', { schema: { tags: ['jobs'], params: IdParams } }, async (request, reply) => {
     await ctx.require(request, 'read');
-    const job = await load(parseId(request.params.id));
+    const job = await load(request.params.id);
     const size = await traces.size(job.id);
     reply.header('content-type', 'text/plain; charset=utf-8');
     reply.header('x-trace-size', String(size));
@@ -95,13 +95,11 @@ export function traceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return end > range.start ? readMasked(traces, job.id, range.start, end, masker) : '';
   });
 
-  app.get<{ Params: { id: string }; Querystring: { offset?: string } }>('/jobs/:id/trace/stream', async (request, reply) => {
+  app.get('/jobs/:id/trace/stream', { schema: { tags: ['jobs'], params: IdParams, querystring: TraceStreamQuery } }, async (request, reply) => {
     await ctx.require(request, 'read');
-    const job0 = await load(parseId(request.params.id));
+    const job0 = await load(request.params.id);
     const size0 = await traces.size(job0.id);
-    const rawOffset = request.query.offset;
-    if (rawOffset !== undefined && !/^\d{1,15}$/.test(rawOffset)) throw badRequest('offset must be a non-negative integer');
-    let offset = Math.min(rawOffset ? Number(rawOffset) : 0, size0);
+    let offset = Math.min(request.query.offset ?? 0, size0);
 
     const masker = await maskerForJob(coordinator, job0);
     // While the job runs, hold back the bytes that could be the start of a secret still being written.
