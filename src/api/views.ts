@@ -3,7 +3,15 @@
 // values of pipeline and play variables (keys only). The types are those of the response schemas
 // (schemas/views.ts), which the web UI imports too.
 import type { Artifact, CiVariable, Job, Pipeline, Project, Runner, RunnerManager } from '../engine/model.js';
-import type { ArtifactView, JobSpecView, JobView, PipelineView, RunnerStatus, RunnerView, VariableView } from './schemas/views.js';
+import type {
+  Artifact as ArtifactView,
+  Job as JobView,
+  JobSpec as JobSpecView,
+  Pipeline as PipelineView,
+  Runner as RunnerView,
+  RunnerStatus,
+  Variable as VariableView,
+} from './schemas/views.js';
 
 export type { ArtifactView, JobSpecView, JobView, PipelineView, RunnerStatus, RunnerView, VariableView };
 

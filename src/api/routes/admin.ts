@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { badRequest, notFound } from '../../util/errors.js';
 import { findProject, type ApiApp, type ApiContext } from '../context.js';
 import { IdParams, ProjectParams, VariableBody, VariablesQuery } from '../schemas/inputs.js';
-import { VariableView } from '../schemas/views.js';
+import { VariableSchema } from '../schemas/views.js';
 import { variableView } from '../views.js';
 
 /** GitLab's rule for maskable values: one line, at least 8 characters, no spaces. */
@@ -31,7 +31,7 @@ export function adminRoutes(app: ApiApp, ctx: ApiContext): void {
 
   const projectIdOf = async (ref: string | number | null | undefined): Promise<number | null> =>
     ref === undefined || ref === null || ref === '' ? null : (await findProject(ctx, ref)).id;
-  const list = { 200: Type.Array(VariableView) };
+  const list = { 200: Type.Array(VariableSchema) };
 
   app.get('/variables', { schema: { tags: ['variables'], querystring: VariablesQuery, response: list } }, async (request) => {
     await ctx.require(request, 'admin');
@@ -45,7 +45,7 @@ export function adminRoutes(app: ApiApp, ctx: ApiContext): void {
     return (await coordinator.read.variables(projectId)).map(variableView);
   });
 
-  app.post('/variables', { schema: { tags: ['variables'], body: VariableBody, response: { 201: VariableView } }, preValidation: ctx.guard('admin') }, async (request, reply) => {
+  app.post('/variables', { schema: { tags: ['variables'], body: VariableBody, response: { 201: VariableSchema } }, preValidation: ctx.guard('admin') }, async (request, reply) => {
     const b = request.body;
     const masked = b.masked ?? false;
     if (masked && !maskable(b.value)) throw badRequest('a masked value must be at least 8 characters, on one line, without spaces');

@@ -8,7 +8,7 @@ import { listZipEntries, openZipEntry, zipSourceFromBlob } from '../../artifacts
 import { badRequest, notFound } from '../../util/errors.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { ArtifactParams, IdParams, ZipEntriesQuery, ZipFileQuery } from '../schemas/inputs.js';
-import { ArtifactView, ZipListingView } from '../schemas/views.js';
+import { ArtifactSchema, ZipListingSchema } from '../schemas/views.js';
 import { artifactView } from '../views.js';
 
 const SAFE_TYPES: Record<string, string> = {
@@ -67,7 +67,7 @@ export function artifactRoutes(app: ApiApp, ctx: ApiContext): void {
     if (a.fileFormat !== 'zip') throw badRequest(`artifact ${a.id} is ${a.fileFormat}, not a zip archive`);
   };
 
-  app.get('/jobs/:id/artifacts', { schema: { tags, params: IdParams, response: { 200: Type.Array(ArtifactView) } } }, async (request) => {
+  app.get('/jobs/:id/artifacts', { schema: { tags, params: IdParams, response: { 200: Type.Array(ArtifactSchema) } } }, async (request) => {
     await ctx.require(request, 'read');
     const jobId = request.params.id;
     if (!(await coordinator.read.job(jobId))) throw notFound(`job ${jobId} not found`);
@@ -86,7 +86,7 @@ export function artifactRoutes(app: ApiApp, ctx: ApiContext): void {
     return reply.send(await blobs.get(artifact.storageKey));
   });
 
-  app.get('/jobs/:id/artifacts/:artifact/entries', { schema: { tags, params: ArtifactParams, querystring: ZipEntriesQuery, response: { 200: ZipListingView } } }, async (request) => {
+  app.get('/jobs/:id/artifacts/:artifact/entries', { schema: { tags, params: ArtifactParams, querystring: ZipEntriesQuery, response: { 200: ZipListingSchema } } }, async (request) => {
     await ctx.require(request, 'read');
     const artifact = await find(request.params.id, request.params.artifact);
     requireZip(artifact);

@@ -2,15 +2,15 @@
 import { notFound } from '../../util/errors.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { IdParams, PlayBody } from '../schemas/inputs.js';
-import { JobDetailView, JobResult, type RunnerSummaryView, type RunnerView } from '../schemas/views.js';
+import { JobDetailSchema, JobResultSchema, type Runner, type RunnerSummary } from '../schemas/views.js';
 import { artifactView, jobSpecView, jobView, pipelineView, runnerView } from '../views.js';
 
-const withoutManagers = ({ managers: _managers, ...runner }: RunnerView): RunnerSummaryView => runner;
+const withoutManagers = ({ managers: _managers, ...runner }: Runner): RunnerSummary => runner;
 
 export function jobRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator } = ctx;
   const tags = ['jobs'];
-  const action = { tags, params: IdParams, response: { 200: JobResult } };
+  const action = { tags, params: IdParams, response: { 200: JobResultSchema } };
 
   const load = async (id: number) => {
     const job = await coordinator.read.job(id);
@@ -18,7 +18,7 @@ export function jobRoutes(app: ApiApp, ctx: ApiContext): void {
     return job;
   };
 
-  app.get('/jobs/:id', { schema: { tags, params: IdParams, response: { 200: JobDetailView } } }, async (request) => {
+  app.get('/jobs/:id', { schema: { tags, params: IdParams, response: { 200: JobDetailSchema } } }, async (request) => {
     await ctx.require(request, 'read');
     const job = await load(request.params.id);
     const [detail, artifacts, runners] = await Promise.all([

@@ -3,7 +3,7 @@ import type { PipelineDetail } from '../../engine/coordinator.js';
 import { notFound } from '../../util/errors.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { IdParams } from '../schemas/inputs.js';
-import { PipelineDetailView } from '../schemas/views.js';
+import { PipelineDetailSchema, type PipelineDetail as PipelineDetailView } from '../schemas/views.js';
 import { jobView, pipelineView } from '../views.js';
 
 export function pipelineDetailView(detail: PipelineDetail): PipelineDetailView {
@@ -18,7 +18,7 @@ export function pipelineDetailView(detail: PipelineDetail): PipelineDetailView {
 
 export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator } = ctx;
-  const schema = { tags: ['pipelines'], params: IdParams, response: { 200: PipelineDetailView } };
+  const schema = { tags: ['pipelines'], params: IdParams, response: { 200: PipelineDetailSchema } };
 
   const load = async (id: number) => {
     const detail = await coordinator.read.pipeline(id);

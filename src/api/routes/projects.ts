@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { ListPipelinesQuery } from '../../engine/coordinator.js';
 import { findProject, type ApiApp, type ApiContext } from '../context.js';
 import { AllPipelinesQuery, PipelineListQuery, ProjectParams } from '../schemas/inputs.js';
-import { PipelineView, ProjectSummary, ProjectView } from '../schemas/views.js';
+import { PipelineSchema, ProjectSchema } from '../schemas/views.js';
 import { pipelineView } from '../views.js';
 
 function listQuery(q: PipelineListQuery): Omit<ListPipelinesQuery, 'projectId'> {
@@ -14,7 +14,7 @@ export function projectRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator } = ctx;
   const tags = ['projects'];
 
-  app.get('/projects', { schema: { tags, response: { 200: Type.Array(ProjectSummary) } } }, async (request) => {
+  app.get('/projects', { schema: { tags, response: { 200: Type.Array(ProjectSchema) } } }, async (request) => {
     await ctx.require(request, 'read');
     const projects = await coordinator.read.projects();
     return Promise.all(
@@ -25,19 +25,19 @@ export function projectRoutes(app: ApiApp, ctx: ApiContext): void {
     );
   });
 
-  app.get('/projects/:project', { schema: { tags, params: ProjectParams, response: { 200: ProjectView } } }, async (request) => {
+  app.get('/projects/:project', { schema: { tags, params: ProjectParams, response: { 200: ProjectSchema } } }, async (request) => {
     await ctx.require(request, 'read');
     return findProject(ctx, request.params.project);
   });
 
-  app.get('/projects/:project/pipelines', { schema: { tags: ['pipelines'], params: ProjectParams, querystring: PipelineListQuery, response: { 200: Type.Array(PipelineView) } } }, async (request) => {
+  app.get('/projects/:project/pipelines', { schema: { tags: ['pipelines'], params: ProjectParams, querystring: PipelineListQuery, response: { 200: Type.Array(PipelineSchema) } } }, async (request) => {
     await ctx.require(request, 'read');
     const project = await findProject(ctx, request.params.project);
     const pipelines = await coordinator.read.pipelines({ projectId: project.id, ...listQuery(request.query) });
     return pipelines.map((p) => pipelineView(p, project));
   });
 
-  app.get('/pipelines', { schema: { tags: ['pipelines'], querystring: AllPipelinesQuery, response: { 200: Type.Array(PipelineView) } } }, async (request) => {
+  app.get('/pipelines', { schema: { tags: ['pipelines'], querystring: AllPipelinesQuery, response: { 200: Type.Array(PipelineSchema) } } }, async (request) => {
     await ctx.require(request, 'read');
     const q = request.query;
     const project = q.project !== undefined ? await findProject(ctx, q.project) : undefined;

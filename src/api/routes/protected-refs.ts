@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { ProtectedRef, ProtectedRefKind } from '../../engine/model.js';
 import { findProject, type ApiApp, type ApiContext } from '../context.js';
 import { ProjectParams, ProtectedRefBody, ProtectedRefParams } from '../schemas/inputs.js';
-import { ProtectedRefView } from '../schemas/views.js';
+import { ProtectedRefSchema, type ProtectedRef as ProtectedRefView } from '../schemas/views.js';
 
 const KINDS: { kind: ProtectedRefKind; path: string }[] = [
   { kind: 'branch', path: 'protected_branches' },
@@ -21,7 +21,7 @@ export function protectedRefView(r: ProtectedRef): ProtectedRefView {
 export function protectedRefRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator } = ctx;
   const tags = ['protected refs'];
-  const list = { tags, params: ProjectParams, response: { 200: Type.Array(ProtectedRefView) } };
+  const list = { tags, params: ProjectParams, response: { 200: Type.Array(ProtectedRefSchema) } };
 
   app.get('/projects/:project/protected_refs', { schema: list }, async (request) => {
     await ctx.require(request, 'read');
@@ -36,7 +36,7 @@ export function protectedRefRoutes(app: ApiApp, ctx: ApiContext): void {
       return (await coordinator.read.protectedRefs(project.id)).filter((r) => r.kind === kind).map(protectedRefView);
     });
 
-    app.post(`/projects/:project/${path}`, { schema: { tags, params: ProjectParams, body: ProtectedRefBody, response: { 201: ProtectedRefView } }, preValidation: ctx.guard('admin') }, async (request, reply) => {
+    app.post(`/projects/:project/${path}`, { schema: { tags, params: ProjectParams, body: ProtectedRefBody, response: { 201: ProtectedRefSchema } }, preValidation: ctx.guard('admin') }, async (request, reply) => {
       const project = await findProject(ctx, request.params.project);
       const rule = await coordinator.protectRef({ projectId: project.id, kind, name: request.body.name });
       reply.code(201);

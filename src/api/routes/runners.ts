@@ -5,7 +5,7 @@ import type { CreateRunnerInput } from '../../engine/coordinator.js';
 import { notFound } from '../../util/errors.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { IdParams, RunnerBody } from '../schemas/inputs.js';
-import { RunnerCreatedView, RunnerView } from '../schemas/views.js';
+import { RunnerCreatedSchema, RunnerSchema } from '../schemas/views.js';
 import { runnerView } from '../views.js';
 
 /**
@@ -29,7 +29,7 @@ function runnerInput(b: RunnerBody): CreateRunnerInput {
 export function runnerRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator } = ctx;
   const tags = ['runners'];
-  const one = { tags, params: IdParams, response: { 200: RunnerView } };
+  const one = { tags, params: IdParams, response: { 200: RunnerSchema } };
 
   const find = async (id: number) => {
     const entry = (await coordinator.read.runners()).find((r) => r.runner.id === id);
@@ -37,7 +37,7 @@ export function runnerRoutes(app: ApiApp, ctx: ApiContext): void {
     return entry;
   };
 
-  app.get('/runners', { schema: { tags, response: { 200: Type.Array(RunnerView) } } }, async (request) => {
+  app.get('/runners', { schema: { tags, response: { 200: Type.Array(RunnerSchema) } } }, async (request) => {
     await ctx.require(request, 'read');
     const now = Date.now();
     return (await coordinator.read.runners()).map((r) => runnerView(r.runner, r.managers, now));
@@ -49,7 +49,7 @@ export function runnerRoutes(app: ApiApp, ctx: ApiContext): void {
     return runnerView(r.runner, r.managers);
   });
 
-  app.post('/runners', { schema: { tags, body: RunnerBody, response: { 201: RunnerCreatedView } }, preValidation: ctx.guard('admin') }, async (request, reply) => {
+  app.post('/runners', { schema: { tags, body: RunnerBody, response: { 201: RunnerCreatedSchema } }, preValidation: ctx.guard('admin') }, async (request, reply) => {
     const issued = await coordinator.createRunner(runnerInput(request.body));
     reply.code(201);
     return { runner: runnerView(issued.runner, []), token: issued.token, tokenExpiresAt: issued.tokenExpiresAt };

@@ -4,12 +4,12 @@ import { unauthorized } from '../../util/errors.js';
 import { callerOf, setTokenCookie } from '../auth.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { SessionBody } from '../schemas/inputs.js';
-import { SessionView } from '../schemas/views.js';
+import { SessionSchema } from '../schemas/views.js';
 
 export function sessionRoutes(app: ApiApp, ctx: ApiContext): void {
   const tags = ['session'];
 
-  app.get('/session', { schema: { tags, response: { 200: SessionView } } }, async (request) => {
+  app.get('/session', { schema: { tags, response: { 200: SessionSchema } } }, async (request) => {
     const caller = await callerOf(request, ctx.coordinator);
     return {
       authenticated: caller.token !== null,
@@ -19,7 +19,7 @@ export function sessionRoutes(app: ApiApp, ctx: ApiContext): void {
     };
   });
 
-  app.post('/session', { schema: { tags, body: SessionBody, response: { 200: SessionView } } }, async (request, reply) => {
+  app.post('/session', { schema: { tags, body: SessionBody, response: { 200: SessionSchema } } }, async (request, reply) => {
     const token = request.body.token.trim();
     const apiToken = await ctx.coordinator.authenticateApiToken(token);
     if (!apiToken) throw unauthorized('invalid token');

@@ -4,7 +4,7 @@
 // failure is a 400 `{error: "bad_request", message}`. Empty query values count as absent, and no
 // string anywhere may contain NUL (plugin.ts). Pure TypeBox: no server imports.
 import { Type, type Static } from '@sinclair/typebox';
-import { RunnerAccessLevel, Status } from './views.js';
+import { RunnerAccessLevelSchema, StatusSchema } from './views.js';
 
 /** The largest row id PostgreSQL's integer columns hold. */
 const MAX_ROW_ID = 2_147_483_647;
@@ -20,7 +20,7 @@ export const ArtifactParams = Type.Object({ id: RowId, artifact: Type.String({ m
 export const ProtectedRefParams = Type.Object({ project: ProjectRef, name: Type.String({ minLength: 1, maxLength: 1024 }) });
 
 export const PipelineListQuery = Type.Object({
-  status: Type.Optional(Status),
+  status: Type.Optional(StatusSchema),
   ref: Type.Optional(Type.String({ maxLength: 1024 })),
   /** At most 200 are listed; default 50. */
   limit: Type.Optional(RowId),
@@ -63,7 +63,7 @@ export const RunnerBody = Type.Object({
   runUntagged: Type.Optional(Type.Boolean()),
   locked: Type.Optional(Type.Boolean()),
   paused: Type.Optional(Type.Boolean()),
-  accessLevel: Type.Optional(RunnerAccessLevel),
+  accessLevel: Type.Optional(RunnerAccessLevelSchema),
   /** Seconds (at least 600), or null for none. */
   maximumTimeout: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
 });

@@ -7,23 +7,14 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Timestamp = Type.String({ description: 'ISO 8601' });
 
-export const Status = Type.Union(
+export const StatusSchema = Type.Union(
   (['created', 'waiting_for_resource', 'pending', 'running', 'success', 'failed', 'canceling', 'canceled', 'skipped', 'manual', 'scheduled'] as const).map((s) => Type.Literal(s)),
 );
-export type Status = Static<typeof Status>;
+export type Status = Static<typeof StatusSchema>;
 
-export const ProjectView = Type.Object({
-  id: Type.Integer(),
-  path: Type.String(),
-  name: Type.String(),
-  defaultBranch: Type.String(),
-  createdAt: Timestamp,
-});
-export type ProjectView = Static<typeof ProjectView>;
+export const ConfigErrorSchema = Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer(), message: Type.String() });
 
-export const YamlError = Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer(), message: Type.String() });
-
-export const CommitView = Type.Object({
+export const CommitSchema = Type.Object({
   authorName: Type.String(),
   authorEmail: Type.String(),
   timestamp: Type.String(),
@@ -31,7 +22,7 @@ export const CommitView = Type.Object({
   user: Type.Object({ id: Type.Integer(), login: Type.String(), name: Type.String(), email: Type.String() }),
 });
 
-export const PipelineView = Type.Object({
+export const PipelineSchema = Type.Object({
   id: Type.Integer(),
   projectId: Type.Integer(),
   iid: Type.Integer(),
@@ -40,39 +31,46 @@ export const PipelineView = Type.Object({
   sha: Type.String(),
   beforeSha: Type.String(),
   source: Type.String(),
-  status: Status,
+  status: StatusSchema,
   name: Nullable(Type.String()),
   stages: Type.Array(Type.String()),
   /** Keys only: values never leave the server. */
   variables: Type.Array(Type.Object({ key: Type.String() })),
   commitMessage: Type.String(),
-  commit: Type.Optional(Nullable(CommitView)),
+  commit: Type.Optional(Nullable(CommitSchema)),
   createdAt: Timestamp,
   startedAt: Nullable(Timestamp),
   finishedAt: Nullable(Timestamp),
   parentPipelineId: Nullable(Type.Integer()),
   /** "config_error" when .gitlab-ci.yml was invalid (then yamlErrors lists why, and there are no jobs). */
   failureReason: Nullable(Type.String()),
-  yamlErrors: Nullable(Type.Array(YamlError)),
+  yamlErrors: Nullable(Type.Array(ConfigErrorSchema)),
   protected: Type.Boolean(),
   /** Seconds between start and finish (or now while running). */
   duration: Nullable(Type.Number()),
   projectPath: Type.Optional(Type.String()),
 });
-export type PipelineView = Static<typeof PipelineView>;
+export type Pipeline = Static<typeof PipelineSchema>;
 
-/** A project in the project list: with its newest pipeline. */
-export const ProjectSummary = Type.Composite([ProjectView, Type.Object({ lastPipeline: Type.Optional(Nullable(PipelineView)) })]);
-export type ProjectSummary = Static<typeof ProjectSummary>;
+export const ProjectSchema = Type.Object({
+  id: Type.Integer(),
+  path: Type.String(),
+  name: Type.String(),
+  defaultBranch: Type.String(),
+  createdAt: Timestamp,
+  /** In the project list: its newest pipeline. */
+  lastPipeline: Type.Optional(Nullable(PipelineSchema)),
+});
+export type Project = Static<typeof ProjectSchema>;
 
-export const JobView = Type.Object({
+export const JobSchema = Type.Object({
   id: Type.Integer(),
   pipelineId: Type.Integer(),
   projectId: Type.Integer(),
   name: Type.String(),
   stage: Type.String(),
   stageIndex: Type.Integer(),
-  status: Status,
+  status: StatusSchema,
   when: Type.String(),
   allowFailure: Type.Boolean(),
   manual: Type.Boolean(),
@@ -93,9 +91,9 @@ export const JobView = Type.Object({
   traceSize: Type.Integer(),
   timeout: Type.Integer(),
 });
-export type JobView = Static<typeof JobView>;
+export type Job = Static<typeof JobSchema>;
 
-export const EdgeView = Type.Object({
+export const EdgeSchema = Type.Object({
   jobId: Type.Integer(),
   needsJobId: Type.Integer(),
   /** True for `needs:` edges, false for implicit stage-order edges. */
@@ -103,12 +101,12 @@ export const EdgeView = Type.Object({
   artifacts: Type.Boolean(),
   optional: Type.Boolean(),
 });
-export type EdgeView = Static<typeof EdgeView>;
+export type Edge = Static<typeof EdgeSchema>;
 
-export const PipelineDetailView = Type.Object({ pipeline: PipelineView, project: ProjectView, jobs: Type.Array(JobView), edges: Type.Array(EdgeView) });
-export type PipelineDetailView = Static<typeof PipelineDetailView>;
+export const PipelineDetailSchema = Type.Object({ pipeline: PipelineSchema, project: ProjectSchema, jobs: Type.Array(JobSchema), edges: Type.Array(EdgeSchema) });
+export type PipelineDetail = Static<typeof PipelineDetailSchema>;
 
-export const ArtifactView = Type.Object({
+export const ArtifactSchema = Type.Object({
   id: Type.Integer(),
   jobId: Type.Integer(),
   pipelineId: Type.Integer(),
@@ -120,9 +118,9 @@ export const ArtifactView = Type.Object({
   expireAt: Nullable(Timestamp),
   createdAt: Timestamp,
 });
-export type ArtifactView = Static<typeof ArtifactView>;
+export type Artifact = Static<typeof ArtifactSchema>;
 
-export const RunnerManagerView = Type.Object({
+export const RunnerManagerSchema = Type.Object({
   runnerId: Type.Integer(),
   systemId: Type.String(),
   name: Type.String(),
@@ -135,13 +133,13 @@ export const RunnerManagerView = Type.Object({
   features: Type.Record(Type.String(), Type.Boolean()),
   contactedAt: Timestamp,
 });
-export type RunnerManagerView = Static<typeof RunnerManagerView>;
+export type RunnerManager = Static<typeof RunnerManagerSchema>;
 
-export const RunnerStatus = Type.Union([Type.Literal('online'), Type.Literal('offline'), Type.Literal('never_contacted')]);
-export type RunnerStatus = Static<typeof RunnerStatus>;
-export const RunnerAccessLevel = Type.Union([Type.Literal('not_protected'), Type.Literal('ref_protected')]);
+export const RunnerStatusSchema = Type.Union([Type.Literal('online'), Type.Literal('offline'), Type.Literal('never_contacted')]);
+export type RunnerStatus = Static<typeof RunnerStatusSchema>;
+export const RunnerAccessLevelSchema = Type.Union([Type.Literal('not_protected'), Type.Literal('ref_protected')]);
 
-export const RunnerView = Type.Object({
+export const RunnerSchema = Type.Object({
   id: Type.Integer(),
   tokenKind: Type.Union([Type.Literal('glrt'), Type.Literal('legacy')]),
   description: Type.String(),
@@ -149,7 +147,7 @@ export const RunnerView = Type.Object({
   runUntagged: Type.Boolean(),
   locked: Type.Boolean(),
   paused: Type.Boolean(),
-  accessLevel: RunnerAccessLevel,
+  accessLevel: RunnerAccessLevelSchema,
   maximumTimeout: Nullable(Type.Integer()),
   projectId: Nullable(Type.Integer()),
   createdAt: Timestamp,
@@ -157,19 +155,19 @@ export const RunnerView = Type.Object({
   contactedAt: Nullable(Timestamp),
   tokenExpiresAt: Nullable(Timestamp),
   /** online = contact within 2 hours. */
-  status: RunnerStatus,
+  status: RunnerStatusSchema,
   /** The gitlab-runner processes behind this runner, newest contact first. */
-  managers: Type.Array(RunnerManagerView),
+  managers: Type.Array(RunnerManagerSchema),
 });
-export type RunnerView = Static<typeof RunnerView>;
+export type Runner = Static<typeof RunnerSchema>;
 /** A runner embedded in another answer (the job page): without its managers. */
-export const RunnerSummaryView = Type.Omit(RunnerView, ['managers']);
-export type RunnerSummaryView = Static<typeof RunnerSummaryView>;
+export const RunnerSummarySchema = Type.Omit(RunnerSchema, ['managers']);
+export type RunnerSummary = Static<typeof RunnerSummarySchema>;
 
-export const RunnerCreatedView = Type.Object({ runner: RunnerView, token: Type.String({ description: 'shown once' }), tokenExpiresAt: Nullable(Timestamp) });
+export const RunnerCreatedSchema = Type.Object({ runner: RunnerSchema, token: Type.String({ description: 'shown once' }), tokenExpiresAt: Nullable(Timestamp) });
 
 /** What the job page shows of the compiled job: no variable values. */
-export const JobSpecView = Type.Object({
+export const JobSpecSchema = Type.Object({
   tags: Type.Array(Type.String()),
   image: Nullable(Type.String()),
   services: Type.Array(Type.String()),
@@ -185,30 +183,30 @@ export const JobSpecView = Type.Object({
   playVariableKeys: Type.Array(Type.String()),
   location: Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer() }),
 });
-export type JobSpecView = Static<typeof JobSpecView>;
+export type JobSpec = Static<typeof JobSpecSchema>;
 
-export const JobAttemptView = Type.Object({ id: Type.Integer(), attempt: Type.Integer(), status: Status, retried: Type.Boolean(), createdAt: Timestamp, failureReason: Nullable(Type.String()) });
+export const JobAttemptSchema = Type.Object({ id: Type.Integer(), attempt: Type.Integer(), status: StatusSchema, retried: Type.Boolean(), createdAt: Timestamp, failureReason: Nullable(Type.String()) });
 
-export const JobDetailView = Type.Object({
-  job: JobView,
-  spec: JobSpecView,
-  pipeline: Nullable(PipelineView),
-  project: Nullable(ProjectView),
-  runner: Nullable(RunnerSummaryView),
-  runnerManager: Nullable(RunnerManagerView),
-  attempts: Type.Array(JobAttemptView),
-  artifacts: Type.Array(ArtifactView),
+export const JobDetailSchema = Type.Object({
+  job: JobSchema,
+  spec: JobSpecSchema,
+  pipeline: Nullable(PipelineSchema),
+  project: Nullable(ProjectSchema),
+  runner: Nullable(RunnerSummarySchema),
+  runnerManager: Nullable(RunnerManagerSchema),
+  attempts: Type.Array(JobAttemptSchema),
+  artifacts: Type.Array(ArtifactSchema),
 });
-export type JobDetailView = Static<typeof JobDetailView>;
+export type JobDetail = Static<typeof JobDetailSchema>;
 
 /** `{job}`: the answer of the job actions. */
-export const JobResult = Type.Object({ job: JobView });
+export const JobResultSchema = Type.Object({ job: JobSchema });
 
-export const ZipEntryView = Type.Object({ path: Type.String(), directory: Type.Boolean(), size: Type.Integer(), compressedSize: Type.Integer(), modifiedAt: Timestamp });
-export type ZipEntryView = Static<typeof ZipEntryView>;
-export const ZipListingView = Type.Object({ artifact: ArtifactView, entries: Type.Array(ZipEntryView), total: Type.Integer(), truncated: Type.Boolean() });
+export const ZipEntrySchema = Type.Object({ path: Type.String(), directory: Type.Boolean(), size: Type.Integer(), compressedSize: Type.Integer(), modifiedAt: Timestamp });
+export type ZipEntry = Static<typeof ZipEntrySchema>;
+export const ZipListingSchema = Type.Object({ artifact: ArtifactSchema, entries: Type.Array(ZipEntrySchema), total: Type.Integer(), truncated: Type.Boolean() });
 
-export const VariableView = Type.Object({
+export const VariableSchema = Type.Object({
   id: Type.Integer(),
   projectId: Nullable(Type.Integer()),
   key: Type.String(),
@@ -219,19 +217,19 @@ export const VariableView = Type.Object({
   file: Type.Boolean(),
   raw: Type.Boolean(),
 });
-export type VariableView = Static<typeof VariableView>;
+export type Variable = Static<typeof VariableSchema>;
 
-export const ProtectedRefView = Type.Object({ id: Type.Integer(), projectId: Type.Integer(), kind: Type.Union([Type.Literal('branch'), Type.Literal('tag')]), name: Type.String(), createdAt: Timestamp });
-export type ProtectedRefView = Static<typeof ProtectedRefView>;
+export const ProtectedRefSchema = Type.Object({ id: Type.Integer(), projectId: Type.Integer(), kind: Type.Union([Type.Literal('branch'), Type.Literal('tag')]), name: Type.String(), createdAt: Timestamp });
+export type ProtectedRef = Static<typeof ProtectedRefSchema>;
 
-export const SessionView = Type.Object({
+export const SessionSchema = Type.Object({
   authenticated: Type.Boolean(),
   name: Nullable(Type.String()),
   scope: Nullable(Type.Union([Type.Literal('admin'), Type.Literal('user')])),
   anonymousRead: Type.Boolean(),
 });
-export type SessionView = Static<typeof SessionView>;
+export type Session = Static<typeof SessionSchema>;
 
 /** Every error: `{error: code, message: text}`. */
-export const ErrorView = Type.Object({ error: Type.String(), message: Type.String() });
-export type ErrorView = Static<typeof ErrorView>;
+export const ErrorSchema = Type.Object({ error: Type.String(), message: Type.String() });
+export type ErrorBody = Static<typeof ErrorSchema>;
