@@ -216,6 +216,9 @@ export const VariableSchema = Type.Object({
   protected: Type.Boolean(),
   file: Type.Boolean(),
   raw: Type.Boolean(),
+  /** GitLab's environment_scope (`*` = every job), where the engine keeps one. */
+  environmentScope: Type.Optional(Type.String()),
+  description: Type.Optional(Nullable(Type.String())),
 });
 export type Variable = Static<typeof VariableSchema>;
 
