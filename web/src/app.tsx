@@ -27,6 +27,7 @@ export function App() {
       break;
     case 'new-pipeline':
       page = <NewPipelinePage project={route.params.project} />;
+      break;
     case 'hooks':
       page = <HooksPage project={route.params.project} />;
       break;
