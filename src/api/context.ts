@@ -1,14 +1,18 @@
-// What every route module of the API gets: the engine facade, the stores, the access checks and
-// small parsers for ids and query values that turn bad input into 400s.
-import type { FastifyRequest } from 'fastify';
+// What every route module of the API gets: the engine facade, the stores, the access checks, and
+// the typed Fastify instance it adds routes to (ApiApp: the TypeBox schemas of schemas/ give the
+// validation, the TypeScript types of `request.*` and the OpenAPI document at once).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { BlobStore } from '../artifacts/blob-store.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { Project } from '../engine/model.js';
 import type { TraceStore } from '../engine/trace-store.js';
 import { badRequest, notFound } from '../util/errors.js';
-import { MAX_ROW_ID, rejectNul } from '../util/input.js';
+import { MAX_ROW_ID } from '../util/input.js';
 import { requireAccess, type Access, type AuthOptions, type Caller } from './auth.js';
 import type { SseHub } from './sse.js';
+
+export type ApiApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export interface ApiContext {
   coordinator: Coordinator;
@@ -17,58 +21,35 @@ export interface ApiContext {
   auth: AuthOptions;
   hub: SseHub;
   require(request: FastifyRequest, access: Access): Promise<Caller>;
+  /**
+   * The access check as a route's `preValidation` hook, for routes with a body: a caller without
+   * the right token gets its 401/403 before any 400 about the body.
+   */
+  guard(access: Access): (request: FastifyRequest) => Promise<void>;
 }
 
-export function makeContext(base: Omit<ApiContext, 'require'>): ApiContext {
+export function makeContext(base: Omit<ApiContext, 'require' | 'guard'>): ApiContext {
+  const require = (request: FastifyRequest, access: Access) => requireAccess(request, base.coordinator, base.auth, access);
   return {
     ...base,
-    require: (request, access) => requireAccess(request, base.coordinator, base.auth, access),
+    require,
+    guard: (access) => async (request) => {
+      await require(request, access);
+    },
   };
 }
 
-/** A positive integer id from a route parameter or query value. */
-export function parseId(value: unknown, name = 'id'): number {
-  const s = typeof value === 'number' ? String(value) : value;
-  if (typeof s !== 'string' || !/^\d{1,15}$/.test(s) || Number(s) <= 0 || Number(s) > MAX_ROW_ID) throw badRequest(`${name} must be a positive integer (at most ${MAX_ROW_ID})`);
-  return Number(s);
-}
-
-export function optionalId(value: unknown, name: string): number | undefined {
-  return value === undefined || value === '' ? undefined : parseId(value, name);
-}
-
-export function optionalString(value: unknown, name: string, max = 1024): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || value.length > max) throw badRequest(`${name} must be a string of at most ${max} characters`);
-  rejectNul(value, name);
-  return value;
-}
-
-export function limitParam(value: unknown, fallback: number, max: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = parseId(value, 'limit');
-  return Math.min(n, max);
-}
-
-/** A project by numeric id or by (URL-decoded) full path. */
-export async function findProject(ctx: ApiContext, ref: unknown): Promise<Project> {
-  if (typeof ref !== 'string' || ref === '') throw badRequest('project is required');
-  rejectNul(ref, 'project');
-  const project = /^\d+$/.test(ref) ? await ctx.coordinator.read.project(parseId(ref, 'project')) : await ctx.coordinator.read.projectByPath(ref);
-  if (!project) throw notFound(`project ${ref} not found`);
+/** A project by numeric id or by (URL-decoded) full path (the schemas checked it is a string). */
+export async function findProject(ctx: ApiContext, ref: string | number): Promise<Project> {
+  const key = String(ref);
+  if (/^\d+$/.test(key)) {
+    const id = Number(key);
+    if (id < 1 || id > MAX_ROW_ID) throw badRequest(`project must be a positive integer (at most ${MAX_ROW_ID}) or a path`);
+    const project = await ctx.coordinator.read.project(id);
+    if (!project) throw notFound(`project ${key} not found`);
+    return project;
+  }
+  const project = await ctx.coordinator.read.projectByPath(key);
+  if (!project) throw notFound(`project ${key} not found`);
   return project;
-}
-
-export function body(request: FastifyRequest): Record<string, unknown> {
-  const b = request.body;
-  if (b === undefined || b === null || b === '') return {};
-  if (typeof b !== 'object' || Array.isArray(b)) throw badRequest('the body must be a JSON object');
-  rejectNul(b, 'the body');
-  return b as Record<string, unknown>;
-}
-
-export function optionalBool(value: unknown, name: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw badRequest(`${name} must be true or false`);
-  return value;
 }

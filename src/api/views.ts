@@ -1,9 +1,19 @@
 // JSON shapes of the UI/CLI API. Plain domain objects plus derived fields (durations, online
 // state), minus what must never leave the server: masked variable values, token hashes, the
-// values of pipeline and play variables (keys only).
+// values of pipeline and play variables (keys only). The types are those of the response schemas
+// (schemas/views.ts), which the web UI imports too.
 import { allowsFailure, type Artifact, type CiVariable, type Job, type Pipeline, type Project, type Runner, type RunnerManager } from '../engine/model.js';
 import { lastContact, runnerStatus, type RunnerStatus } from '../engine/runner-status.js';
-import type { Artifact as ArtifactSchemaView, Job as JobSchemaView, Pipeline as PipelineSchemaView, Runner as RunnerSchemaView, Variable as VariableSchemaView } from './schemas/views.js';
+import type {
+  Artifact as ArtifactView,
+  Job as JobView,
+  JobSpec as JobSpecView,
+  Pipeline as PipelineView,
+  Runner as RunnerView,
+  Variable as VariableView,
+} from './schemas/views.js';
+
+export type { ArtifactView, JobSpecView, JobView, PipelineView, RunnerView, VariableView };
 
 export { ONLINE_WINDOW_MS, type RunnerStatus } from '../engine/runner-status.js';
 
@@ -12,9 +22,6 @@ const seconds = (from: string | null, to: string | null, now: number): number | 
   const end = to ? Date.parse(to) : now;
   return Math.max(0, Math.round((end - Date.parse(from)) / 100) / 10);
 };
-
-/** Pipeline minus variable values, plus `duration` and `projectPath` (schemas/views.ts). */
-export type PipelineView = PipelineSchemaView;
 
 export function pipelineView(p: Pipeline, project?: Project, now = Date.now()): PipelineView {
   const { variables, ...rest } = p;
@@ -27,8 +34,6 @@ export function pipelineView(p: Pipeline, project?: Project, now = Date.now()): 
     ...(project ? { projectPath: project.path } : {}),
   };
 }
-
-export type JobView = JobSchemaView;
 
 export function jobView(j: Job, now = Date.now()): JobView {
   return {
@@ -61,7 +66,7 @@ export function jobView(j: Job, now = Date.now()): JobView {
 }
 
 /** What the job page shows of the compiled job: no variable values. */
-export function jobSpecView(j: Job) {
+export function jobSpecView(j: Job): JobSpecView {
   const s = j.spec;
   return {
     tags: s.tags,
@@ -81,8 +86,6 @@ export function jobSpecView(j: Job) {
   };
 }
 
-export type RunnerView = RunnerSchemaView & { managers: RunnerManager[] };
-
 export function runnerView(runner: Runner, managers: RunnerManager[], now = Date.now()): RunnerView {
   const last = lastContact(runner, managers);
   const status: RunnerStatus = runnerStatus(last, now);
@@ -94,14 +97,11 @@ export function runnerView(runner: Runner, managers: RunnerManager[], now = Date
   };
 }
 
-/** Null `value` for masked variables: their value never leaves the server. */
-export type VariableView = VariableSchemaView;
-
 export function variableView(v: CiVariable): VariableView {
   return { ...v, value: v.masked ? null : v.value };
 }
 
-export function artifactView(a: Artifact): ArtifactSchemaView {
+export function artifactView(a: Artifact): ArtifactView {
   return {
     id: a.id,
     jobId: a.jobId,

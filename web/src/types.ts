@@ -1,18 +1,22 @@
-// Shapes returned by the dispatcher's UI API (/api/ui): the types of its TypeBox schemas
-// (src/api/schemas/views.ts), the one source the server's view functions are checked against.
-// Type-only: nothing of the server reaches the bundle.
+// Shapes returned by the dispatcher's UI API (/api/ui): the types of its TypeBox response schemas
+// (src/api/schemas/views.ts), one source with the server's serialization and its OpenAPI document
+// (/api/ui/openapi.json). Type-only: nothing of TypeBox or the server reaches the bundle.
 export type {
   Artifact,
   Edge,
+  HookDelivery,
+  HookWithDeliveries,
   Job,
   JobDetail,
   Pipeline,
   PipelineArtifact,
   PipelineDetail,
   Project,
+  ProjectHooks,
   Runner,
   RunnerManager,
   Session,
+  StageStatus,
   Status,
   Variable,
   ZipEntry,

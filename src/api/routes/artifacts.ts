@@ -1,11 +1,14 @@
 // A job's artifacts: the list, a whole download, the zip's listing and one file out of the zip.
 // Single files are served so that they can never run as a page of this origin: no HTML or SVG
 // content type, `nosniff`, and a sandboxing Content-Security-Policy.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import type { Artifact } from '../../engine/model.js';
 import { listZipEntries, openZipEntry, zipSourceFromBlob } from '../../artifacts/zip-read.js';
 import { badRequest, notFound } from '../../util/errors.js';
-import { limitParam, optionalString, parseId, type ApiContext } from '../context.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import { ArtifactParams, IdParams, ZipEntriesQuery, ZipFileQuery } from '../schemas/inputs.js';
+import { ArtifactSchema, PipelineArtifactSchema, ZipListingSchema } from '../schemas/views.js';
 import { artifactView } from '../views.js';
 
 const SAFE_TYPES: Record<string, string> = {
@@ -43,12 +46,12 @@ function hardenFile(reply: FastifyReply): void {
   reply.header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
 }
 
-export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function artifactRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator, blobs } = ctx;
+  const tags = ['artifacts'];
 
   /** An artifact of the job by numeric id or by file type ("archive", "junit"…). */
-  const find = async (jobIdRaw: string, ref: string): Promise<Artifact> => {
-    const jobId = parseId(jobIdRaw);
+  const find = async (jobId: number, ref: string): Promise<Artifact> => {
     const job = await coordinator.read.job(jobId);
     if (!job) throw notFound(`job ${jobId} not found`);
     const artifacts = await coordinator.read.artifacts(jobId);
@@ -64,23 +67,23 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (a.fileFormat !== 'zip') throw badRequest(`artifact ${a.id} is ${a.fileFormat}, not a zip archive`);
   };
 
-  app.get<{ Params: { id: string } }>('/jobs/:id/artifacts', async (request) => {
+  app.get('/jobs/:id/artifacts', { schema: { tags, params: IdParams, response: { 200: Type.Array(ArtifactSchema) } } }, async (request) => {
     await ctx.require(request, 'read');
-    const jobId = parseId(request.params.id);
+    const jobId = request.params.id;
     if (!(await coordinator.read.job(jobId))) throw notFound(`job ${jobId} not found`);
     return (await coordinator.read.artifacts(jobId)).map(artifactView);
   });
 
   // GitLab's "Keep": the job's artifacts no longer expire.
-  app.post<{ Params: { id: string } }>('/jobs/:id/artifacts/keep', async (request) => {
+  app.post('/jobs/:id/artifacts/keep', { schema: { tags, params: IdParams, response: { 200: Type.Array(ArtifactSchema) } } }, async (request) => {
     await ctx.require(request, 'act');
-    return (await coordinator.keepArtifacts(parseId(request.params.id))).map(artifactView);
+    return (await coordinator.keepArtifacts(request.params.id)).map(artifactView);
   });
 
   // Every artifact of the pipeline's current jobs, with the job's name (the list's download menu).
-  app.get<{ Params: { id: string } }>('/pipelines/:id/artifacts', async (request) => {
+  app.get('/pipelines/:id/artifacts', { schema: { tags, params: IdParams, response: { 200: Type.Array(PipelineArtifactSchema) } } }, async (request) => {
     await ctx.require(request, 'read');
-    const id = parseId(request.params.id);
+    const id = request.params.id;
     const detail = await coordinator.read.pipeline(id);
     if (!detail) throw notFound(`pipeline ${id} not found`);
     const jobs = new Map(detail.jobs.filter((j) => !j.retried).map((j) => [j.id, j]));
@@ -88,7 +91,7 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return artifacts.map((a) => ({ ...artifactView(a), jobName: jobs.get(a.jobId)?.name ?? '' }));
   });
 
-  app.get<{ Params: { id: string; artifact: string } }>('/jobs/:id/artifacts/:artifact/download', async (request, reply) => {
+  app.get('/jobs/:id/artifacts/:artifact/download', { schema: { tags, params: ArtifactParams } }, async (request, reply) => {
     await ctx.require(request, 'read');
     const artifact = await find(request.params.id, request.params.artifact);
     const stat = await blobs.stat(artifact.storageKey);
@@ -100,21 +103,21 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return reply.send(await blobs.get(artifact.storageKey));
   });
 
-  app.get<{ Params: { id: string; artifact: string }; Querystring: { limit?: string } }>('/jobs/:id/artifacts/:artifact/entries', async (request) => {
+  app.get('/jobs/:id/artifacts/:artifact/entries', { schema: { tags, params: ArtifactParams, querystring: ZipEntriesQuery, response: { 200: ZipListingSchema } } }, async (request) => {
     await ctx.require(request, 'read');
     const artifact = await find(request.params.id, request.params.artifact);
     requireZip(artifact);
-    const limit = limitParam(request.query.limit, 20_000, 100_000);
+    const limit = Math.min(request.query.limit ?? 20_000, 100_000);
     const source = await zipSourceFromBlob(blobs, artifact.storageKey);
     return { artifact: artifactView(artifact), ...(await listZipEntries(source, { limit })) };
   });
 
-  app.get<{ Params: { id: string; artifact: string }; Querystring: { path?: string; download?: string } }>(
+  app.get(
     '/jobs/:id/artifacts/:artifact/file',
+    { schema: { tags, params: ArtifactParams, querystring: ZipFileQuery } },
     async (request, reply) => {
       await ctx.require(request, 'read');
-      const path = optionalString(request.query.path, 'path', 4096);
-      if (!path) throw badRequest('path is required');
+      const path = request.query.path;
       const artifact = await find(request.params.id, request.params.artifact);
       requireZip(artifact);
       const source = await zipSourceFromBlob(blobs, artifact.storageKey);

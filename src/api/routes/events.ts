@@ -1,18 +1,18 @@
 // Live pipeline and job updates for the UI and the CLI, as server-sent events, fed by
 // coordinator.subscribe(). Filters: project (id or path), pipeline, job. Events: `pipeline`
 // (PipelineView), `job` (JobView), `trace` ({jobId, length}, only with ?traces=1 or a job filter).
-import type { FastifyInstance } from 'fastify';
 import type { CoordinatorEvent } from '../../engine/coordinator.js';
-import { findProject, optionalId, type ApiContext } from '../context.js';
+import { findProject, type ApiApp, type ApiContext } from '../context.js';
+import { EventsQuery } from '../schemas/inputs.js';
 import { jobView, pipelineView } from '../views.js';
 
-export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get<{ Querystring: { project?: string; pipeline?: string; job?: string; traces?: string } }>('/events', async (request, reply) => {
+export function eventRoutes(app: ApiApp, ctx: ApiContext): void {
+  app.get('/events', { schema: { tags: ['events'], querystring: EventsQuery } }, async (request, reply) => {
     await ctx.require(request, 'read');
     const q = request.query;
-    const projectId = q.project ? (await findProject(ctx, q.project)).id : undefined;
-    const pipelineId = optionalId(q.pipeline, 'pipeline');
-    const jobId = optionalId(q.job, 'job');
+    const projectId = q.project !== undefined ? (await findProject(ctx, q.project)).id : undefined;
+    const pipelineId = q.pipeline;
+    const jobId = q.job;
     const traces = q.traces === '1' || q.traces === 'true' || jobId !== undefined;
     const sse = ctx.hub.open(request, reply);
 

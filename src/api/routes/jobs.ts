@@ -1,25 +1,16 @@
 // A job's page data (metadata, runner, retry chain, artifacts) and job actions.
-import type { FastifyInstance } from 'fastify';
-import type { PipelineVariable } from '../../engine/model.js';
-import { badRequest, notFound } from '../../util/errors.js';
-import { body, parseId, type ApiContext } from '../context.js';
+import { notFound } from '../../util/errors.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import { IdParams, PlayBody } from '../schemas/inputs.js';
+import { JobDetailSchema, JobResultSchema, type Runner, type RunnerSummary } from '../schemas/views.js';
 import { artifactView, jobSpecView, jobView, pipelineView, runnerView } from '../views.js';
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+const withoutManagers = ({ managers: _managers, ...runner }: Runner): RunnerSummary => runner;
 
-export function parseVariables(value: unknown): PipelineVariable[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.length > 200) throw badRequest('variables must be a list of {key, value} (at most 200)');
-  return value.map((v, i) => {
-    const item = v as { key?: unknown; value?: unknown };
-    if (!item || typeof item.key !== 'string' || !KEY.test(item.key)) throw badRequest(`variables[${i}].key must be a variable name`);
-    if (typeof item.value !== 'string' || item.value.length > 65536) throw badRequest(`variables[${i}].value must be a string`);
-    return { key: item.key, value: item.value };
-  });
-}
-
-export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function jobRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator } = ctx;
+  const tags = ['jobs'];
+  const action = { tags, params: IdParams, response: { 200: JobResultSchema } };
 
   const load = async (id: number) => {
     const job = await coordinator.read.job(id);
@@ -27,9 +18,9 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return job;
   };
 
-  app.get<{ Params: { id: string } }>('/jobs/:id', async (request) => {
+  app.get('/jobs/:id', { schema: { tags, params: IdParams, response: { 200: JobDetailSchema } } }, async (request) => {
     await ctx.require(request, 'read');
-    const job = await load(parseId(request.params.id));
+    const job = await load(request.params.id);
     const [detail, artifacts, runners] = await Promise.all([
       coordinator.read.pipeline(job.pipelineId),
       coordinator.read.artifacts(job.id),
@@ -47,34 +38,33 @@ export function jobRoutes(app: FastifyInstance, ctx: ApiContext): void {
       spec: jobSpecView(job),
       pipeline: detail ? pipelineView(detail.pipeline, detail.project, now) : null,
       project: detail?.project ?? null,
-      runner: runner ? { ...runnerView(runner.runner, runner.managers, now), managers: undefined } : null,
+      runner: runner ? withoutManagers(runnerView(runner.runner, runner.managers, now)) : null,
       runnerManager: manager,
       attempts,
       artifacts: artifacts.map(artifactView),
     };
   });
 
-  app.post<{ Params: { id: string } }>('/jobs/:id/cancel', async (request) => {
+  app.post('/jobs/:id/cancel', { schema: action }, async (request) => {
     await ctx.require(request, 'act');
-    const id = parseId(request.params.id);
+    const id = request.params.id;
     await load(id);
     await coordinator.cancelJob(id);
     return { job: jobView(await load(id)) };
   });
 
-  app.post<{ Params: { id: string } }>('/jobs/:id/retry', async (request) => {
+  app.post('/jobs/:id/retry', { schema: action }, async (request) => {
     await ctx.require(request, 'act');
-    const id = parseId(request.params.id);
+    const id = request.params.id;
     await load(id);
     const next = await coordinator.retryJob(id);
     return { job: jobView(next) };
   });
 
-  app.post<{ Params: { id: string } }>('/jobs/:id/play', async (request) => {
-    await ctx.require(request, 'act');
-    const id = parseId(request.params.id);
-    const variables = parseVariables(body(request).variables);
+  app.post('/jobs/:id/play', { schema: { ...action, body: PlayBody }, preValidation: ctx.guard('act') }, async (request) => {
+    const id = request.params.id;
     await load(id);
+    const variables = (request.body.variables ?? []).map((v) => ({ key: v.key, value: v.value }));
     const played = await coordinator.playJob(id, variables);
     return { job: jobView(played) };
   });

@@ -1,11 +1,12 @@
 // A pipeline with its jobs and graph edges; pipeline actions.
-import type { FastifyInstance } from 'fastify';
 import type { PipelineDetail } from '../../engine/coordinator.js';
 import { notFound } from '../../util/errors.js';
-import { parseId, type ApiContext } from '../context.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import { IdParams } from '../schemas/inputs.js';
+import { PipelineDetailSchema, type PipelineDetail as PipelineDetailView } from '../schemas/views.js';
 import { jobView, pipelineView } from '../views.js';
 
-export function pipelineDetailView(detail: PipelineDetail) {
+export function pipelineDetailView(detail: PipelineDetail): PipelineDetailView {
   const now = Date.now();
   return {
     pipeline: pipelineView(detail.pipeline, detail.project, now),
@@ -15,8 +16,9 @@ export function pipelineDetailView(detail: PipelineDetail) {
   };
 }
 
-export function pipelineRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator } = ctx;
+  const schema = { tags: ['pipelines'], params: IdParams, response: { 200: PipelineDetailSchema } };
 
   const load = async (id: number) => {
     const detail = await coordinator.read.pipeline(id);
@@ -24,22 +26,22 @@ export function pipelineRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return detail;
   };
 
-  app.get<{ Params: { id: string } }>('/pipelines/:id', async (request) => {
+  app.get('/pipelines/:id', { schema }, async (request) => {
     await ctx.require(request, 'read');
-    return pipelineDetailView(await load(parseId(request.params.id)));
+    return pipelineDetailView(await load(request.params.id));
   });
 
-  app.post<{ Params: { id: string } }>('/pipelines/:id/cancel', async (request) => {
+  app.post('/pipelines/:id/cancel', { schema }, async (request) => {
     await ctx.require(request, 'act');
-    const id = parseId(request.params.id);
+    const id = request.params.id;
     await load(id);
     await coordinator.cancelPipeline(id);
     return pipelineDetailView(await load(id));
   });
 
-  app.post<{ Params: { id: string } }>('/pipelines/:id/retry', async (request) => {
+  app.post('/pipelines/:id/retry', { schema }, async (request) => {
     await ctx.require(request, 'act');
-    const id = parseId(request.params.id);
+    const id = request.params.id;
     await load(id);
     await coordinator.retryPipeline(id);
     return pipelineDetailView(await load(id));

@@ -1,31 +1,21 @@
 // Projects and pipeline lists.
-import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { ListPipelinesQuery } from '../../engine/coordinator.js';
-import type { PipelineStatus } from '../../engine/model.js';
-import { badRequest } from '../../util/errors.js';
-import { findProject, limitParam, optionalId, optionalString, type ApiContext } from '../context.js';
+import { findProject, type ApiApp, type ApiContext } from '../context.js';
+import { AllPipelinesQuery, PipelineListQuery, ProjectParams } from '../schemas/inputs.js';
+import { PipelineSchema, ProjectSchema } from '../schemas/views.js';
 import { withStageSummaries } from '../stage-summary.js';
 import { pipelineView } from '../views.js';
 
-const STATUSES: readonly PipelineStatus[] = [
-  'created', 'waiting_for_resource', 'pending', 'running', 'success', 'failed', 'canceling', 'canceled', 'skipped', 'manual', 'scheduled',
-];
-
-function listQuery(q: Record<string, unknown>): Omit<ListPipelinesQuery, 'projectId'> {
-  const status = optionalString(q.status, 'status', 64);
-  if (status !== undefined && !STATUSES.includes(status as PipelineStatus)) throw badRequest(`unknown status ${JSON.stringify(status)}`);
-  return {
-    status,
-    ref: optionalString(q.ref, 'ref', 1024),
-    limit: limitParam(q.limit, 50, 200),
-    beforeId: optionalId(q.before, 'before'),
-  };
+function listQuery(q: PipelineListQuery): Omit<ListPipelinesQuery, 'projectId'> {
+  return { status: q.status, ref: q.ref, limit: Math.min(q.limit ?? 50, 200), beforeId: q.before };
 }
 
-export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function projectRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator } = ctx;
+  const tags = ['projects'];
 
-  app.get('/projects', async (request) => {
+  app.get('/projects', { schema: { tags, response: { 200: Type.Array(ProjectSchema) } } }, async (request) => {
     await ctx.require(request, 'read');
     const projects = await coordinator.read.projects();
     return Promise.all(
@@ -37,22 +27,22 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext): void {
     );
   });
 
-  app.get<{ Params: { project: string } }>('/projects/:project', async (request) => {
+  app.get('/projects/:project', { schema: { tags, params: ProjectParams, response: { 200: ProjectSchema } } }, async (request) => {
     await ctx.require(request, 'read');
     return findProject(ctx, request.params.project);
   });
 
-  app.get<{ Params: { project: string }; Querystring: Record<string, unknown> }>('/projects/:project/pipelines', async (request) => {
+  app.get('/projects/:project/pipelines', { schema: { tags: ['pipelines'], params: ProjectParams, querystring: PipelineListQuery, response: { 200: Type.Array(PipelineSchema) } } }, async (request) => {
     await ctx.require(request, 'read');
     const project = await findProject(ctx, request.params.project);
     const pipelines = await coordinator.read.pipelines({ projectId: project.id, ...listQuery(request.query) });
     return withStageSummaries(coordinator, pipelines.map((p) => pipelineView(p, project)));
   });
 
-  app.get<{ Querystring: Record<string, unknown> }>('/pipelines', async (request) => {
+  app.get('/pipelines', { schema: { tags: ['pipelines'], querystring: AllPipelinesQuery, response: { 200: Type.Array(PipelineSchema) } } }, async (request) => {
     await ctx.require(request, 'read');
     const q = request.query;
-    const project = q.project !== undefined && q.project !== '' ? await findProject(ctx, q.project) : undefined;
+    const project = q.project !== undefined ? await findProject(ctx, q.project) : undefined;
     const pipelines = await coordinator.read.pipelines({ projectId: project?.id, ...listQuery(q) });
     const projects = new Map((await coordinator.read.projects()).map((p) => [p.id, p]));
     return withStageSummaries(coordinator, pipelines.map((p) => pipelineView(p, projects.get(p.projectId))));

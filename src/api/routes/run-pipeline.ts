@@ -2,10 +2,11 @@
 // starts a pipeline for the ref's current commit in the project's repository (source "web", the
 // caller's token as GITLAB_USER_*). The server injects `startPipeline` (api/ cannot reach git/
 // or the compiler); without it the route answers 404 like any unknown route.
-import type { FastifyInstance } from 'fastify';
 import type { PipelineVariable, Project } from '../../engine/model.js';
 import { AppError, badRequest, notFound } from '../../util/errors.js';
-import { body, findProject, type ApiContext } from '../context.js';
+import { findProject, type ApiApp, type ApiContext } from '../context.js';
+import { ProjectParams, RunPipelineBody } from '../schemas/inputs.js';
+import { PipelineDetailSchema } from '../schemas/views.js';
 import { pipelineDetailView } from './pipelines.js';
 
 export interface StartPipelineInput {
@@ -19,33 +20,26 @@ export interface StartPipelineInput {
 /** Creates the pipeline; null when workflow:rules (or rules on every job) create none. */
 export type StartPipeline = (input: StartPipelineInput) => Promise<{ pipelineId: number } | null>;
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-export function parseRunVariables(raw: unknown): PipelineVariable[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw badRequest('variables must be a list of {key, value}');
-  if (raw.length > 200) throw badRequest('at most 200 variables');
-  const out: PipelineVariable[] = [];
-  for (const v of raw) {
-    if (!v || typeof v !== 'object') throw badRequest('variables must be a list of {key, value}');
-    const { key, value } = v as { key?: unknown; value?: unknown };
-    if (typeof key !== 'string' || !KEY.test(key) || key.length > 255) throw badRequest(`variable key ${JSON.stringify(key)} must be letters, digits and _ (not starting with a digit)`);
-    if (value !== undefined && typeof value !== 'string') throw badRequest(`variable ${key}: value must be a string`);
-    if ((value ?? '').length > 64 * 1024) throw badRequest(`variable ${key}: value is longer than 64 KiB`);
-    out.push({ key, value: value ?? '' });
-  }
-  return out;
+/** The body's variables (key names and sizes checked by RunPipelineBody); a missing value is "". */
+export function runVariables(raw: RunPipelineBody['variables']): PipelineVariable[] {
+  return (raw ?? []).map((v) => ({ key: v.key, value: v.value ?? '' }));
 }
 
-export function runPipelineRoutes(app: FastifyInstance, ctx: ApiContext, startPipeline: StartPipeline | undefined): void {
-  app.post<{ Params: { project: string } }>('/projects/:project/pipelines', async (request, reply) => {
+export function runPipelineRoutes(app: ApiApp, ctx: ApiContext, startPipeline: StartPipeline | undefined): void {
+  const schema = { tags: ['pipelines'], params: ProjectParams, body: RunPipelineBody, response: { 201: PipelineDetailSchema } };
+  // Without startPipeline a 404 before anything else; then the access check, then the body.
+  const guard = ctx.guard('act');
+  const preValidation = async (request: Parameters<typeof guard>[0]) => {
+    if (!startPipeline) throw notFound('this server cannot start pipelines from the UI');
+    await guard(request);
+  };
+  app.post('/projects/:project/pipelines', { schema, preValidation }, async (request, reply) => {
     if (!startPipeline) throw notFound('this server cannot start pipelines from the UI');
     const caller = await ctx.require(request, 'act');
     const project = await findProject(ctx, request.params.project);
-    const b = body(request);
-    const ref = typeof b.ref === 'string' ? b.ref.trim() : '';
+    const ref = request.body.ref.trim();
     if (!ref || ref.length > 255) throw badRequest('ref is required (a branch or tag name)');
-    const variables = parseRunVariables(b.variables);
+    const variables = runVariables(request.body.variables);
     const started = await startPipeline({ project, ref, variables, user: { tokenId: caller.token!.id, login: caller.token!.name } });
     if (!started) throw new AppError('invalid_config', `no pipeline for ${ref}: the rules of .gitlab-ci.yml create no job (workflow:rules or rules on every job)`);
     const detail = await ctx.coordinator.read.pipeline(started.pipelineId);

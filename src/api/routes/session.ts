@@ -1,13 +1,16 @@
 // Sign-in for the browser: POST a token, get an HttpOnly SameSite=Strict cookie. GET tells the UI
 // who it is and whether anonymous reading is on. GET /session/local?code=…&to=/path is the
 // sign-in link `run` prints (local-sessions.ts): from loopback only, the code works once.
-import type { FastifyInstance } from 'fastify';
-import { badRequest, unauthorized } from '../../util/errors.js';
+import { unauthorized } from '../../util/errors.js';
 import { callerOf, localCookieName, setLocalSessionCookie, setTokenCookie } from '../auth.js';
-import { body, type ApiContext } from '../context.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import { LocalSessionQuery, SessionBody } from '../schemas/inputs.js';
+import { SessionSchema } from '../schemas/views.js';
 
-export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/session', async (request) => {
+export function sessionRoutes(app: ApiApp, ctx: ApiContext): void {
+  const tags = ['session'];
+
+  app.get('/session', { schema: { tags, response: { 200: SessionSchema } } }, async (request) => {
     const caller = await callerOf(request, ctx.coordinator, ctx.auth);
     return {
       authenticated: caller.token !== null,
@@ -17,17 +20,18 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  app.post('/session', async (request, reply) => {
-    const token = body(request).token;
-    if (typeof token !== 'string' || token.trim() === '' || token.length > 512) throw badRequest('token is required');
-    const apiToken = await ctx.coordinator.authenticateApiToken(token.trim());
+  app.post('/session', { schema: { tags, body: SessionBody, response: { 200: SessionSchema } } }, async (request, reply) => {
+    const token = request.body.token.trim();
+    const apiToken = await ctx.coordinator.authenticateApiToken(token);
     if (!apiToken) throw unauthorized('invalid token');
-    setTokenCookie(reply, token.trim(), request.protocol === 'https');
+    setTokenCookie(reply, token, request.protocol === 'https');
     return { authenticated: true, name: apiToken.name, scope: apiToken.scope, anonymousRead: ctx.auth.anonymousRead };
   });
 
-  app.get('/session/local', async (request, reply) => {
-    const q = request.query as Record<string, unknown>;
+  // An invalid or used link is an HTML page (a browser opened it), never a JSON 400: the query
+  // schema takes any strings, the checks are here.
+  app.get('/session/local', { schema: { tags, querystring: LocalSessionQuery, hide: true } }, async (request, reply) => {
+    const q = request.query;
     const to = typeof q.to === 'string' && /^\/(?![/\\])[!-~]{0,2000}$/.test(q.to) ? q.to : '/';
     const sessions = ctx.auth.localSessions;
     const secret = sessions && isLoopback(request.socket.remoteAddress) && typeof q.code === 'string' && q.code.length <= 100 ? sessions.redeem(q.code) : null;
@@ -40,7 +44,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return reply.redirect(to, 303);
   });
 
-  app.delete('/session', async (request, reply) => {
+  app.delete('/session', { schema: { tags } }, async (request, reply) => {
     if (ctx.auth.localSessions) reply.header('set-cookie', `${localCookieName(request)}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`);
     setTokenCookie(reply, null, request.protocol === 'https');
     reply.code(204);

@@ -8,11 +8,11 @@
 //   Client gone / server closing ──► closed (unsubscribe, stop the watch timer).
 // While open, coordinator.watchTrace(job) is renewed every 8 s so the runner sends the log often.
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import type { Job } from '../../engine/model.js';
 import { FINISHED_JOB_STATUSES } from '../../engine/model.js';
-import { AppError, badRequest, notFound } from '../../util/errors.js';
-import { parseId, type ApiContext } from '../context.js';
+import { AppError, notFound } from '../../util/errors.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import { IdParams, TraceQuery, TraceStreamQuery } from '../schemas/inputs.js';
 import { jobView } from '../views.js';
 import { maskerForJob, readMasked, type TraceMasker } from '../trace-mask.js';
 import { createPlainTextConverter } from '../trace-plain.js';
@@ -75,7 +75,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
-export function traceRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function traceRoutes(app: ApiApp, ctx: ApiContext): void {
   const { coordinator, traces } = ctx;
 
   const load = async (id: number) => {
@@ -84,11 +84,10 @@ export function traceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return job;
   };
 
-  app.get<{ Params: { id: string }; Querystring: { format?: string } }>('/jobs/:id/trace', async (request, reply) => {
+  app.get('/jobs/:id/trace', { schema: { tags: ['jobs'], params: IdParams, querystring: TraceQuery } }, async (request, reply) => {
     await ctx.require(request, 'read');
     const format = request.query.format;
-    if (format !== undefined && format !== 'raw' && format !== 'plain') throw badRequest('format must be "raw" or "plain"');
-    const job = await load(parseId(request.params.id));
+    const job = await load(request.params.id);
     const size = await traces.size(job.id);
     if (format === 'plain') {
       // What a reader sees: no escape codes, section markers or runner timestamps. No ranges.
@@ -124,13 +123,11 @@ export function traceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return end > range.start ? readMasked(traces, job.id, range.start, end, masker) : '';
   });
 
-  app.get<{ Params: { id: string }; Querystring: { offset?: string } }>('/jobs/:id/trace/stream', async (request, reply) => {
+  app.get('/jobs/:id/trace/stream', { schema: { tags: ['jobs'], params: IdParams, querystring: TraceStreamQuery } }, async (request, reply) => {
     await ctx.require(request, 'read');
-    const job0 = await load(parseId(request.params.id));
+    const job0 = await load(request.params.id);
     const size0 = await traces.size(job0.id);
-    const rawOffset = request.query.offset;
-    if (rawOffset !== undefined && !/^\d{1,15}$/.test(rawOffset)) throw badRequest('offset must be a non-negative integer');
-    let offset = Math.min(rawOffset ? Number(rawOffset) : 0, size0);
+    let offset = Math.min(request.query.offset ?? 0, size0);
 
     const masker = await maskerForJob(coordinator, job0);
     // While the job runs, hold back the bytes that could be the start of a secret still being written.

@@ -2,36 +2,12 @@
 // deliveries (event, status, attempts, response code, duration, error or next attempt). Admins
 // only (hooks are configured through the REST API: POST /api/v4/projects/:id/hooks).
 import { get } from '../api';
+import type { ProjectHooks } from '../types';
 import { ErrorBox, Link, Loading, useAsync, useTicker, useTitle } from '../components/common';
 import { timeAgo } from '../util/format';
 
 /** GET /api/ui/projects/:project/hooks (server/hooks-ui-routes.ts). */
-interface HookDeliveryView {
-  id: number;
-  event: string;
-  status: 'queued' | 'delivered' | 'failed';
-  attempts: number;
-  responseStatus: number | null;
-  durationMs: number | null;
-  error: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  nextAttemptAt: string | null;
-}
-interface HookView {
-  id: number;
-  url: string;
-  pipelineEvents: boolean;
-  jobEvents: boolean;
-  pushEvents: boolean;
-  enableSslVerification: boolean;
-  createdAt: string;
-  deliveries: HookDeliveryView[];
-}
-interface HooksAnswer {
-  project: { id: number; path: string };
-  hooks: HookView[];
-}
+type HooksAnswer = ProjectHooks;
 
 const STATUS_CLASS: Record<string, string> = { delivered: 'hook-ok', failed: 'hook-failed', queued: 'hook-queued' };
 

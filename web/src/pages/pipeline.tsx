@@ -135,7 +135,7 @@ export function PipelinePage({ id, tab: routeTab }: { id: number; tab?: string }
 function PipelineTabs({ id, tab, jobs, failed, tests }: { id: number; tab?: string; jobs: number; failed: number; tests: number | null }) {
   const item = (href: string, active: boolean, label: string, count: number | null, testid: string) => (
     <Link href={href} class={active ? 'tab active' : 'tab'} data-testid={testid}>
-      {label} {count !== null ? <span class="count">{count}</span> : null}
+      {label} {count !== null ? <span class="count" data-testid={`${testid.slice('tab-'.length)}-count`}>{count}</span> : null}
     </Link>
   );
   return (
