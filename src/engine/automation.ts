@@ -29,7 +29,8 @@ export interface ScheduleInput {
   active?: boolean;
 }
 
-export type HookInput = Omit<ProjectHook, 'id' | 'projectId' | 'createdAt'>;
+/** tag_push_events is off unless asked for (GitLab's default). */
+export type HookInput = Omit<ProjectHook, 'id' | 'projectId' | 'createdAt' | 'tagPushEvents'> & { tagPushEvents?: boolean };
 
 export interface CommitStatusInput {
   projectId: number;
@@ -227,7 +228,7 @@ export function createAutomation(opts: { store: StorePorts; clock?: Clock; onHoo
     schedules,
     hooks: {
       async create(projectId, input) {
-        const hook = await store.hooks.insert({ ...input, url: assertHookUrl(input.url), token: input.token ? text(input.token, 'token') : null, projectId, createdAt: now() });
+        const hook = await store.hooks.insert({ ...input, tagPushEvents: input.tagPushEvents ?? false, url: assertHookUrl(input.url), token: input.token ? text(input.token, 'token') : null, projectId, createdAt: now() });
         hooksChanged(projectId);
         return hook;
       },

@@ -77,9 +77,10 @@ export function describeAutomationContract(name: string, fresh: () => Promise<Co
     });
 
     test('hooks: CRUD with a token kept secret, deliveries claimed once, retried, logged', async () => {
-      const hook = await store.hooks.insert({ projectId, url: 'http://127.0.0.1:1/h', token: 'tok-123', pushEvents: false, pipelineEvents: true, jobEvents: false, enableSslVerification: true, createdAt: now() });
-      expect(hook).toMatchObject({ token: 'tok-123', pipelineEvents: true, jobEvents: false });
-      expect(await store.hooks.update(hook.id, { jobEvents: true, token: null })).toMatchObject({ jobEvents: true, token: null });
+      const hook = await store.hooks.insert({ projectId, url: 'http://127.0.0.1:1/h', token: 'tok-123', pushEvents: false, tagPushEvents: true, pipelineEvents: true, jobEvents: false, enableSslVerification: true, createdAt: now() });
+      expect(hook).toMatchObject({ token: 'tok-123', tagPushEvents: true, pipelineEvents: true, jobEvents: false });
+      expect(await store.hooks.update(hook.id, { jobEvents: true, token: null })).toMatchObject({ jobEvents: true, token: null, tagPushEvents: true });
+      expect(await store.hooks.update(hook.id, { tagPushEvents: false })).toMatchObject({ tagPushEvents: false, jobEvents: true });
       const at = now();
       await store.hooks.enqueue(
         Array.from({ length: 20 }, (_, i) => ({ hookId: hook.id, projectId, event: 'Pipeline Hook' as const, uuid: `u-${i}`, payload: JSON.stringify({ i, secret: 'x' }), createdAt: at })),

@@ -62,7 +62,7 @@ export interface DeliveryResult {
   finishedAt: string | null;
 }
 
-export type HookPatch = Partial<Pick<ProjectHook, 'url' | 'token' | 'pushEvents' | 'pipelineEvents' | 'jobEvents' | 'enableSslVerification'>>;
+export type HookPatch = Partial<Pick<ProjectHook, 'url' | 'token' | 'pushEvents' | 'tagPushEvents' | 'pipelineEvents' | 'jobEvents' | 'enableSslVerification'>>;
 
 export interface HooksPort {
   insert(h: Omit<ProjectHook, 'id'>): Promise<ProjectHook>;

@@ -254,6 +254,11 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX commit_statuses_sha ON commit_statuses (project_id, sha, id)`,
     ],
   },
+  {
+    version: 18,
+    name: 'project webhooks: tag_push_events (GitLab default off)',
+    sql: [`ALTER TABLE project_hooks ADD COLUMN tag_push_events integer NOT NULL DEFAULT 0`],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

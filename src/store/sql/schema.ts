@@ -285,6 +285,7 @@ export interface ProjectHooksTable {
   /** Sealed (secret-box.ts), or null. */
   token: string | null;
   push_events: number;
+  tag_push_events: Generated<number>;
   pipeline_events: number;
   job_events: number;
   enable_ssl_verification: number;
