@@ -69,6 +69,8 @@ export interface Automation {
     /** Moves the schedule to its next run after now; true for the one node that fires this run. */
     claim(schedule: PipelineSchedule): Promise<boolean>;
     recordPipeline(scheduleId: number, pipelineId: number): Promise<void>;
+    /** Ids of the pipelines the schedule created, newest first (one page), and their number. */
+    pipelineIds(projectId: number, id: number, page: { offset: number; limit: number }): Promise<{ total: number; ids: number[] }>;
   };
   hooks: {
     create(projectId: number, input: HookInput): Promise<ProjectHook>;
@@ -196,6 +198,10 @@ export function createAutomation(opts: { store: StorePorts; clock?: Clock; onHoo
       return store.schedules.claimRun(s.id, s.nextRunAt, next ?? '9999-12-31T23:59:59.999Z');
     },
     recordPipeline: (scheduleId, pipelineId) => store.schedules.setLastPipeline(scheduleId, pipelineId),
+    pipelineIds: async (projectId, id, page) => {
+      own(await store.schedules.byId(id), projectId, 'Pipeline Schedule');
+      return store.schedules.pipelineIds(id, page);
+    },
   };
 
   return {

@@ -105,6 +105,17 @@ describe.each(STORES)('REST automation endpoints (%s)', (store) => {
     expect(await pipelineJobs(last.id)).toEqual(['build', 'on-schedule']);
     expect((await s.server.coordinator.read.pipeline(last.id))!.pipeline.variables).toEqual([{ key: 'NIGHTLY', value: 'yes' }]);
     expect(got.body.variables).toEqual([{ key: 'NIGHTLY', value: 'yes', variable_type: 'env_var', raw: false }]);
+    // every pipeline the schedule created, newest first, paginated
+    await s.api(`/projects/${project.id}/pipeline_schedules/${sid}/play`, { method: 'POST' });
+    const runs = await eventually(async () => {
+      const r = await json(await s.api(`/projects/${project.id}/pipeline_schedules/${sid}/pipelines`));
+      return r.body.length === 2 ? r.body.map((p) => p.id as number) : null;
+    }, 10_000, 'two schedule pipelines');
+    expect(runs[1]).toBe(last.id);
+    expect(runs[0]).toBeGreaterThan(last.id);
+    const page2 = await s.api(`/projects/${project.id}/pipeline_schedules/${sid}/pipelines?per_page=1&page=2`);
+    expect(page2.headers.get('x-total')).toBe('2');
+    expect(((await page2.json()) as { id: number }[]).map((p) => p.id)).toEqual([last.id]);
     const bad = await json(await s.api(`/projects/${project.id}/pipeline_schedules/${sid}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cron: 'every day' }) }));
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/cron is invalid syntax/);

@@ -57,6 +57,11 @@ export function describeAutomationContract(name: string, fresh: () => Promise<Co
       expect(updated).toMatchObject({ cron: '*/5 * * * *', cronTimezone: 'Europe/Berlin', ref: 'main', active: true });
       await store.schedules.setLastPipeline(s.id, 42);
       expect((await store.schedules.byId(s.id))?.lastPipelineId).toBe(42);
+      for (const p of [43, 50, 44]) await store.schedules.setLastPipeline(s.id, p);
+      await store.schedules.setLastPipeline(off.id, 99);
+      expect((await store.schedules.byId(s.id))?.lastPipelineId).toBe(44);
+      expect(await store.schedules.pipelineIds(s.id, { offset: 0, limit: 10 })).toEqual({ total: 4, ids: [50, 44, 43, 42] });
+      expect(await store.schedules.pipelineIds(s.id, { offset: 1, limit: 2 })).toEqual({ total: 4, ids: [44, 43] });
       expect(await store.schedules.delete(off.id)).toBe(true);
       expect(await store.schedules.byId(off.id)).toBeNull();
     });

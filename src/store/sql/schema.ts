@@ -270,6 +270,12 @@ export interface PipelineSchedulesTable {
   updated_at: string;
 }
 
+/** One row per pipeline a schedule created (cron run or "play"). */
+export interface PipelineScheduleRunsTable {
+  schedule_id: number;
+  pipeline_id: number;
+}
+
 export interface PipelineScheduleVariablesTable {
   schedule_id: number;
   key: string;
@@ -355,6 +361,7 @@ export interface Database {
   pipeline_triggers: PipelineTriggersTable;
   pipeline_schedules: PipelineSchedulesTable;
   pipeline_schedule_variables: PipelineScheduleVariablesTable;
+  pipeline_schedule_runs: PipelineScheduleRunsTable;
   project_hooks: ProjectHooksTable;
   hook_deliveries: HookDeliveriesTable;
   commit_statuses: CommitStatusesTable;
