@@ -32,16 +32,26 @@ export interface IncludeState {
   maxIncludes: number;
 }
 
+/** The project (and ref, null = its default branch) a file came from; `local:` inside it reads there. */
+interface Origin {
+  project: string;
+  ref: string | null;
+}
+
 interface Source {
   kind: 'local' | 'remote' | 'template' | 'project' | 'component';
   location: string;
   text: string | Uint8Array;
   inputs: unknown;
   pos: Pos | undefined;
+  origin?: Origin;
 }
 
-/** Expands `include:` of `content` (recursively) and returns the merged configuration. */
-export function expandIncludes(content: Obj, state: IncludeState, depth: number): Obj {
+/**
+ * Expands `include:` of `content` (recursively) and returns the merged configuration. `origin` is set
+ * for a file brought in by `include: project`: its own `local:` includes read that project at that ref.
+ */
+export function expandIncludes(content: Obj, state: IncludeState, depth: number, origin?: Origin): Obj {
   if (!has(content, 'include')) return content;
   const own = copyObj(content);
   const raw = own.include;
@@ -51,7 +61,7 @@ export function expandIncludes(content: Obj, state: IncludeState, depth: number)
   const entries = raw === null ? [] : Array.isArray(raw) ? raw : [raw];
   entries.forEach((entry, i) => {
     const pos = Array.isArray(raw) ? valPos(raw, i, at) : valPos(content, 'include', at);
-    for (const source of resolveEntry(entry, state, pos)) {
+    for (const source of resolveEntry(entry, state, pos, origin)) {
       if (++state.count > state.maxIncludes) {
         if (state.count === state.maxIncludes + 1) state.diags.error(source.pos ?? pos, `Maximum of ${state.maxIncludes} nested includes are allowed!`);
         return;
@@ -88,14 +98,14 @@ function loadFile(source: Source, state: IncludeState, depth: number): Obj | nul
     diags.error({ file: loaded.file, offset: 0 }, `Included file \`${source.location}\` does not have valid YAML syntax!`);
     return null;
   }
-  return expandIncludes(body, state, depth + 1);
+  return expandIncludes(body, state, depth + 1, source.origin);
 }
 
-function resolveEntry(entry: unknown, state: IncludeState, pos: Pos | undefined): Source[] {
+function resolveEntry(entry: unknown, state: IncludeState, pos: Pos | undefined, origin: Origin | undefined): Source[] {
   const { diags } = state;
   if (typeof entry === 'string') {
     const loc = expandVariables(entry, state.lookup, true);
-    return /^https?:\/\//.test(loc) ? external('remote', loc, undefined, state, pos) : local(loc, undefined, state, pos);
+    return /^https?:\/\//.test(loc) ? external('remote', loc, undefined, state, pos) : local(loc, undefined, state, pos, origin);
   }
   if (!isObj(entry)) {
     diags.error(pos, 'include config should be a hash or a string');
@@ -117,7 +127,7 @@ function resolveEntry(entry: unknown, state: IncludeState, pos: Pos | undefined)
   if (has(entry, 'local')) {
     const l = str('local');
     if (l === null) return (diags.error(valPos(entry, 'local', pos), 'include:local config should be a string'), []);
-    return local(l, inputs, state, pos);
+    return local(l, inputs, state, pos, origin);
   }
   if (has(entry, 'remote')) {
     const r = str('remote');
@@ -129,18 +139,22 @@ function resolveEntry(entry: unknown, state: IncludeState, pos: Pos | undefined)
   if (has(entry, 'file')) {
     const files = (Array.isArray(entry.file) ? entry.file : [entry.file]).filter((f): f is string => typeof f === 'string').map((f) => expandVariables(f, state.lookup, true));
     const project = str('project');
-    if (project === null || project === state.projectPath) return files.flatMap((f) => local(f, inputs, state, pos));
-    const ref = str('ref');
-    return files.flatMap((f) => external('project', `${project}/${f.replace(/^\/+/, '')}${ref ? `@${ref}` : ''}`, inputs, state, pos));
+    if (project === null || project === state.projectPath) return files.flatMap((f) => local(f, inputs, state, pos, project === null ? origin : undefined));
+    return files.flatMap((f) => fromProject({ project, ref: str('ref') }, f, inputs, state, pos));
   }
   diags.error(pos, `include config must specify one of: ${LOCATION_KEYS.join(', ')}`);
   return [];
 }
 
-function local(path: string, inputs: unknown, state: IncludeState, pos: Pos | undefined): Source[] {
+function local(path: string, inputs: unknown, state: IncludeState, pos: Pos | undefined, origin: Origin | undefined): Source[] {
   const clean = path.replace(/^\.?\/+/, '');
   if (!/\.ya?ml$/.test(clean)) {
     state.diags.error(pos, `Included file \`${path}\` does not have YAML extension!`);
+    return [];
+  }
+  if (origin) {
+    if (!isGlob(clean)) return fromProject(origin, clean, inputs, state, pos);
+    state.diags.error(pos, `Local file \`${path}\`: wildcard paths are not supported in a file included from project \`${origin.project}\``);
     return [];
   }
   const paths = isGlob(clean) ? state.files.list().filter(globMatcher(clean)).sort() : [clean];
@@ -156,6 +170,12 @@ function local(path: string, inputs: unknown, state: IncludeState, pos: Pos | un
     else out.push({ kind: 'local', location: p, text, inputs, pos });
   }
   return out;
+}
+
+/** A file of another project (at `origin.ref`), read through the resolver; it carries its origin. */
+function fromProject(origin: Origin, file: string, inputs: unknown, state: IncludeState, pos: Pos | undefined): Source[] {
+  const location = `${origin.project}/${file.replace(/^\/+/, '')}${origin.ref ? `@${origin.ref}` : ''}`;
+  return external('project', location, inputs, state, pos).map((s) => ({ ...s, origin }));
 }
 
 function external(kind: Source['kind'], location: string, inputs: unknown, state: IncludeState, pos: Pos | undefined): Source[] {

@@ -29,7 +29,8 @@ export interface ScheduleInput {
   active?: boolean;
 }
 
-export type HookInput = Omit<ProjectHook, 'id' | 'projectId' | 'createdAt'>;
+/** tag_push_events is off unless asked for (GitLab's default). */
+export type HookInput = Omit<ProjectHook, 'id' | 'projectId' | 'createdAt' | 'tagPushEvents'> & { tagPushEvents?: boolean };
 
 export interface CommitStatusInput {
   projectId: number;
@@ -68,6 +69,8 @@ export interface Automation {
     /** Moves the schedule to its next run after now; true for the one node that fires this run. */
     claim(schedule: PipelineSchedule): Promise<boolean>;
     recordPipeline(scheduleId: number, pipelineId: number): Promise<void>;
+    /** Ids of the pipelines the schedule created, newest first (one page), and their number. */
+    pipelineIds(projectId: number, id: number, page: { offset: number; limit: number }): Promise<{ total: number; ids: number[] }>;
   };
   hooks: {
     create(projectId: number, input: HookInput): Promise<ProjectHook>;
@@ -195,6 +198,10 @@ export function createAutomation(opts: { store: StorePorts; clock?: Clock; onHoo
       return store.schedules.claimRun(s.id, s.nextRunAt, next ?? '9999-12-31T23:59:59.999Z');
     },
     recordPipeline: (scheduleId, pipelineId) => store.schedules.setLastPipeline(scheduleId, pipelineId),
+    pipelineIds: async (projectId, id, page) => {
+      own(await store.schedules.byId(id), projectId, 'Pipeline Schedule');
+      return store.schedules.pipelineIds(id, page);
+    },
   };
 
   return {
@@ -227,7 +234,7 @@ export function createAutomation(opts: { store: StorePorts; clock?: Clock; onHoo
     schedules,
     hooks: {
       async create(projectId, input) {
-        const hook = await store.hooks.insert({ ...input, url: assertHookUrl(input.url), token: input.token ? text(input.token, 'token') : null, projectId, createdAt: now() });
+        const hook = await store.hooks.insert({ ...input, tagPushEvents: input.tagPushEvents ?? false, url: assertHookUrl(input.url), token: input.token ? text(input.token, 'token') : null, projectId, createdAt: now() });
         hooksChanged(projectId);
         return hook;
       },

@@ -385,13 +385,15 @@ export interface ProjectHook {
   /** Sent as X-Gitlab-Token (stored encrypted, never shown by the API). */
   token: string | null;
   pushEvents: boolean;
+  /** "Tag Push Hook" deliveries for pushed (or deleted) tags. */
+  tagPushEvents: boolean;
   pipelineEvents: boolean;
   jobEvents: boolean;
   enableSslVerification: boolean;
   createdAt: string;
 }
 
-export type HookEvent = 'Pipeline Hook' | 'Job Hook' | 'Push Hook';
+export type HookEvent = 'Pipeline Hook' | 'Job Hook' | 'Push Hook' | 'Tag Push Hook';
 export type HookDeliveryStatus = 'queued' | 'delivered' | 'failed';
 
 /** One event for one hook: queued until delivered (2xx) or out of attempts (failed). */

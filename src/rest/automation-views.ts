@@ -73,7 +73,7 @@ export function hookView(h: ProjectHook) {
     created_at: h.createdAt,
     push_events: h.pushEvents,
     push_events_branch_filter: null,
-    tag_push_events: false,
+    tag_push_events: h.tagPushEvents,
     merge_requests_events: false,
     issues_events: false,
     confidential_issues_events: false,
@@ -92,7 +92,7 @@ export function hookView(h: ProjectHook) {
   };
 }
 
-const TRIGGER: Record<HookDelivery['event'], string> = { 'Pipeline Hook': 'pipeline_hooks', 'Job Hook': 'job_hooks', 'Push Hook': 'push_hooks' };
+const TRIGGER: Record<HookDelivery['event'], string> = { 'Pipeline Hook': 'pipeline_hooks', 'Job Hook': 'job_hooks', 'Push Hook': 'push_hooks', 'Tag Push Hook': 'tag_push_hooks' };
 
 /** One entry of the hook's event log (GitLab's WebHookLog, plus our queue state). */
 export function hookEventView(d: HookDelivery, hook: ProjectHook, withPayload: boolean) {

@@ -105,6 +105,17 @@ describe.each(STORES)('REST automation endpoints (%s)', (store) => {
     expect(await pipelineJobs(last.id)).toEqual(['build', 'on-schedule']);
     expect((await s.server.coordinator.read.pipeline(last.id))!.pipeline.variables).toEqual([{ key: 'NIGHTLY', value: 'yes' }]);
     expect(got.body.variables).toEqual([{ key: 'NIGHTLY', value: 'yes', variable_type: 'env_var', raw: false }]);
+    // every pipeline the schedule created, newest first, paginated
+    await s.api(`/projects/${project.id}/pipeline_schedules/${sid}/play`, { method: 'POST' });
+    const runs = await eventually(async () => {
+      const r = await json(await s.api(`/projects/${project.id}/pipeline_schedules/${sid}/pipelines`));
+      return r.body.length === 2 ? r.body.map((p) => p.id as number) : null;
+    }, 10_000, 'two schedule pipelines');
+    expect(runs[1]).toBe(last.id);
+    expect(runs[0]).toBeGreaterThan(last.id);
+    const page2 = await s.api(`/projects/${project.id}/pipeline_schedules/${sid}/pipelines?per_page=1&page=2`);
+    expect(page2.headers.get('x-total')).toBe('2');
+    expect(((await page2.json()) as { id: number }[]).map((p) => p.id)).toEqual([last.id]);
     const bad = await json(await s.api(`/projects/${project.id}/pipeline_schedules/${sid}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cron: 'every day' }) }));
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/cron is invalid syntax/);
@@ -132,7 +143,7 @@ describe.each(STORES)('REST automation endpoints (%s)', (store) => {
       const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`;
       const created = await json(await post(`/projects/${project.id}/hooks`, { url, token: 'hook-secret', pipeline_events: true, push_events: false }));
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ url, pipeline_events: true, job_events: false, push_events: false, enable_ssl_verification: true });
+      expect(created.body).toMatchObject({ url, pipeline_events: true, job_events: false, push_events: false, tag_push_events: false, enable_ssl_verification: true });
       expect(created.body).not.toHaveProperty('token');
       expect((await post(`/projects/${project.id}/hooks`, { url: 'ftp://example/' })).status).toBe(400);
       const hid = created.body.id as number;
@@ -149,8 +160,9 @@ describe.each(STORES)('REST automation endpoints (%s)', (store) => {
       // each event with its payload (older pipelines on the ref are auto-canceled: their events come too)
       const payloads = await Promise.all(events.map(async (e) => (await json(await s.api(`/projects/${project.id}/hooks/${hid}/events/${e.id as number}`))).body.request_data));
       expect(payloads).toContainEqual(expect.objectContaining({ object_kind: 'pipeline', object_attributes: expect.objectContaining({ id: pipeline.body.id }) }));
-      const put = await json(await s.api(`/projects/${project.id}/hooks/${hid}`, { method: 'PUT', body: new URLSearchParams({ job_events: 'true' }) }));
-      expect(put.body).toMatchObject({ job_events: true, pipeline_events: true, url });
+      const put = await json(await s.api(`/projects/${project.id}/hooks/${hid}`, { method: 'PUT', body: new URLSearchParams({ job_events: 'true', tag_push_events: 'true' }) }));
+      expect(put.body).toMatchObject({ job_events: true, tag_push_events: true, pipeline_events: true, url });
+      expect((await json(await s.api(`/projects/${project.id}/hooks/${hid}`))).body).toMatchObject({ tag_push_events: true, push_events: false });
       expect((await s.api(`/projects/${project.id}/hooks/${hid}`, { method: 'DELETE' })).status).toBe(204);
       expect((await s.api(`/projects/${project.id}/hooks/${hid}`)).status).toBe(404);
     } finally {

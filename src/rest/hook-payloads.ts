@@ -149,18 +149,18 @@ export function jobHookPayload(input: { job: Job; pipeline: Pipeline; project: P
 
 /** GitLab's "Push Hook" payload (object_kind push) for a branch push; `commits` holds the head commit. */
 export function pushHookPayload(
-  input: { project: Project; ref: string; beforeSha: string; sha: string; user: { id: number; login: string; name: string; email: string }; commit: { message: string; timestamp: string | null; authorName: string; authorEmail: string } | null },
+  input: { project: Project; ref: string; isTag?: boolean; beforeSha: string; sha: string; user: { id: number; login: string; name: string; email: string }; commit: { message: string; timestamp: string | null; authorName: string; authorEmail: string } | null },
   ctx: HookContext,
 ) {
   const { project } = input;
   const web = `${ctx.baseUrl}/${project.path}`;
   const deleted = /^0+$/.test(input.sha);
   return {
-    object_kind: 'push',
-    event_name: 'push',
+    object_kind: input.isTag ? 'tag_push' : 'push',
+    event_name: input.isTag ? 'tag_push' : 'push',
     before: input.beforeSha,
     after: input.sha,
-    ref: `refs/heads/${input.ref}`,
+    ref: `refs/${input.isTag ? 'tags' : 'heads'}/${input.ref}`,
     ref_protected: false,
     checkout_sha: deleted ? null : input.sha,
     message: null,

@@ -1,5 +1,5 @@
 // Project webhooks (`/projects/:id/hooks`): CRUD with GitLab's fields (url, token,
-// push_events, pipeline_events, job_events, enable_ssl_verification) and the delivery log
+// push_events, tag_push_events, pipeline_events, job_events, enable_ssl_verification) and the delivery log
 // (`GET /projects/:id/hooks/:hook_id/events`, one event with its payload, resend). The token is
 // write-only (never returned), as in GitLab. Deliveries are made by server/webhook-worker.ts.
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +15,7 @@ const Fields = {
   url: Type.String({ maxLength: 2048 }),
   token: Type.Optional(Type.String({ maxLength: 1024 })),
   push_events: Type.Optional(Type.Boolean()),
+  tag_push_events: Type.Optional(Type.Boolean()),
   pipeline_events: Type.Optional(Type.Boolean()),
   job_events: Type.Optional(Type.Boolean()),
   enable_ssl_verification: Type.Optional(Type.Boolean()),
@@ -53,6 +54,7 @@ export function hookRoutes(app: FastifyInstance, ctx: AutomationRoutesContext): 
         token: b.token || null,
         // GitLab's defaults: push events on, the others off, TLS verified
         pushEvents: b.push_events ?? true,
+        tagPushEvents: b.tag_push_events ?? false,
         pipelineEvents: b.pipeline_events ?? false,
         jobEvents: b.job_events ?? false,
         enableSslVerification: b.enable_ssl_verification ?? true,
@@ -72,6 +74,7 @@ export function hookRoutes(app: FastifyInstance, ctx: AutomationRoutesContext): 
         url: b.url,
         token: b.token === undefined ? undefined : b.token || null,
         pushEvents: b.push_events,
+        tagPushEvents: b.tag_push_events,
         pipelineEvents: b.pipeline_events,
         jobEvents: b.job_events,
         enableSslVerification: b.enable_ssl_verification,

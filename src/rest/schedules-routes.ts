@@ -7,6 +7,8 @@ import type { PipelineSchedule } from '../engine/model.js';
 import type { Project } from '../engine/model.js';
 import type { AutomationRoutesContext } from './automation-context.js';
 import { pipelineBasicView, scheduleVariableView, scheduleView } from './automation-views.js';
+import { paginateWith } from './pagination.js';
+import { PaginationQuery } from './schemas/common.js';
 
 const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 const ProjectParams = Type.Object({ id: Type.String() });
@@ -21,6 +23,7 @@ const CreateBody = Type.Object({
   active: Type.Optional(Type.Boolean()),
 });
 const UpdateBody = Type.Partial(CreateBody);
+const PageQuery = Type.Pick(PaginationQuery, ['page', 'per_page']);
 const ListQuery = Type.Object({ scope: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('inactive')])) });
 const VariableType = Type.Union([Type.Literal('env_var'), Type.Literal('file')]);
 const VariableBody = Type.Object({ key: Text(255), value: Text(10_000), variable_type: Type.Optional(VariableType) });
@@ -48,15 +51,19 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AutomationRoutesContex
     return full(await ctx.automation.schedules.get(project.id, request.params.pipeline_schedule_id), project);
   });
 
-  app.get<{ Params: Static<typeof ScheduleParams> }>(
+  // Every pipeline the schedule created, newest first, paginated (a deleted pipeline is left out).
+  app.get<{ Params: Static<typeof ScheduleParams>; Querystring: Static<typeof PageQuery> }>(
     '/projects/:id/pipeline_schedules/:pipeline_schedule_id/pipelines',
-    { schema: { params: ScheduleParams, tags: ['pipeline_schedules'] } },
-    async (request) => {
+    { schema: { params: ScheduleParams, querystring: PageQuery, tags: ['pipeline_schedules'] } },
+    async (request, reply) => {
       const project = await ctx.project(request, request.params.id);
       await ctx.caller(request, 'read', project);
-      const s = await ctx.automation.schedules.get(project.id, request.params.pipeline_schedule_id);
-      const last = await lastPipeline(s);
-      return last ? [pipelineBasicView(last, project, v())] : [];
+      const sid = request.params.pipeline_schedule_id;
+      return paginateWith(request, reply, async (offset, limit) => {
+        const { total, ids } = await ctx.automation.schedules.pipelineIds(project.id, sid, { offset, limit });
+        const pipelines = await Promise.all(ids.map(async (id) => (await ctx.coordinator.read.pipeline(id))?.pipeline ?? null));
+        return { total, items: pipelines.filter((p) => p !== null).map((p) => pipelineBasicView(p, project, v())) };
+      }, { baseUrl: ctx.baseUrl() });
     },
   );
 

@@ -1,4 +1,4 @@
-// git push -> "Push Hook" deliveries of the project's hooks with push_events (webhook-worker.ts),
+// git push -> "Push Hook" deliveries of the project's hooks with push_events, "Tag Push Hook" (a tag) of those with tag_push_events (webhook-worker.ts),
 // with the pushed head commit's message, author and date read from git. Never blocks the push.
 import type { GitPushEvent } from '../git/http-plugin.js';
 import type { RepoStore } from '../git/repo-store.js';
@@ -6,9 +6,9 @@ import { commitInfoFor } from './commit-info-for.js';
 import type { WebhookWorker } from './webhook-worker.js';
 
 export async function pushHookFor(push: GitPushEvent, deps: { repos: RepoStore; webhooks: WebhookWorker | null }): Promise<void> {
-  if (!deps.webhooks || push.isTag) return;
+  if (!deps.webhooks) return;
   const deleted = /^0+$/.test(push.sha);
-  const facts = deleted ? null : await commitInfoFor({ repoPath: deps.repos.pathFor(push.project.path), sha: push.sha, ref: push.ref, isTag: false, pusher: { tokenId: push.pusher.tokenId, login: push.pusher.login } });
+  const facts = deleted ? null : await commitInfoFor({ repoPath: deps.repos.pathFor(push.project.path), sha: push.sha, ref: push.ref, isTag: push.isTag, pusher: { tokenId: push.pusher.tokenId, login: push.pusher.login } });
   await deps.webhooks.push({
     project: push.project,
     ref: push.ref,

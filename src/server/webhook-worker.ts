@@ -39,7 +39,7 @@ export interface WebhookWorker {
   deliverNow(): Promise<number>;
   /** Drops this node's cached hook list of a project (its hooks changed). */
   forgetProject(projectId: number): void;
-  /** Queues "Push Hook" deliveries for a branch push (hooks with push_events); tags need tag_push_events, which are not offered. */
+  /** Queues "Push Hook" deliveries for a branch push (hooks with push_events), "Tag Push Hook" for a tag (tag_push_events). */
   push(input: Parameters<typeof pushHookPayload>[0] & { isTag: boolean }): Promise<void>;
 }
 
@@ -204,12 +204,13 @@ export function startWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
     deliverNow: () => pass(),
     forgetProject: (projectId) => void hookCache.delete(projectId),
     async push(input) {
-      if (stopped || input.isTag) return;
-      const targets = (await hooksOf(input.project.id)).filter((h) => h.pushEvents);
+      if (stopped) return;
+      const targets = (await hooksOf(input.project.id)).filter((h) => (input.isTag ? h.tagPushEvents : h.pushEvents));
       if (targets.length === 0) return;
       const body = JSON.stringify(pushHookPayload(input, { baseUrl: opts.baseUrl() }));
       const at = new Date().toISOString();
-      await hooks.enqueue(targets.map((h) => ({ hookId: h.id, projectId: input.project.id, event: 'Push Hook' as const, uuid: randomUUID(), payload: body, createdAt: at })));
+      const event = input.isTag ? ('Tag Push Hook' as const) : ('Push Hook' as const);
+      await hooks.enqueue(targets.map((h) => ({ hookId: h.id, projectId: input.project.id, event, uuid: randomUUID(), payload: body, createdAt: at })));
       kick();
     },
   };

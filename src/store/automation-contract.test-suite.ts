@@ -57,6 +57,11 @@ export function describeAutomationContract(name: string, fresh: () => Promise<Co
       expect(updated).toMatchObject({ cron: '*/5 * * * *', cronTimezone: 'Europe/Berlin', ref: 'main', active: true });
       await store.schedules.setLastPipeline(s.id, 42);
       expect((await store.schedules.byId(s.id))?.lastPipelineId).toBe(42);
+      for (const p of [43, 50, 44]) await store.schedules.setLastPipeline(s.id, p);
+      await store.schedules.setLastPipeline(off.id, 99);
+      expect((await store.schedules.byId(s.id))?.lastPipelineId).toBe(44);
+      expect(await store.schedules.pipelineIds(s.id, { offset: 0, limit: 10 })).toEqual({ total: 4, ids: [50, 44, 43, 42] });
+      expect(await store.schedules.pipelineIds(s.id, { offset: 1, limit: 2 })).toEqual({ total: 4, ids: [44, 43] });
       expect(await store.schedules.delete(off.id)).toBe(true);
       expect(await store.schedules.byId(off.id)).toBeNull();
     });
@@ -77,9 +82,10 @@ export function describeAutomationContract(name: string, fresh: () => Promise<Co
     });
 
     test('hooks: CRUD with a token kept secret, deliveries claimed once, retried, logged', async () => {
-      const hook = await store.hooks.insert({ projectId, url: 'http://127.0.0.1:1/h', token: 'tok-123', pushEvents: false, pipelineEvents: true, jobEvents: false, enableSslVerification: true, createdAt: now() });
-      expect(hook).toMatchObject({ token: 'tok-123', pipelineEvents: true, jobEvents: false });
-      expect(await store.hooks.update(hook.id, { jobEvents: true, token: null })).toMatchObject({ jobEvents: true, token: null });
+      const hook = await store.hooks.insert({ projectId, url: 'http://127.0.0.1:1/h', token: 'tok-123', pushEvents: false, tagPushEvents: true, pipelineEvents: true, jobEvents: false, enableSslVerification: true, createdAt: now() });
+      expect(hook).toMatchObject({ token: 'tok-123', tagPushEvents: true, pipelineEvents: true, jobEvents: false });
+      expect(await store.hooks.update(hook.id, { jobEvents: true, token: null })).toMatchObject({ jobEvents: true, token: null, tagPushEvents: true });
+      expect(await store.hooks.update(hook.id, { tagPushEvents: false })).toMatchObject({ tagPushEvents: false, jobEvents: true });
       const at = now();
       await store.hooks.enqueue(
         Array.from({ length: 20 }, (_, i) => ({ hookId: hook.id, projectId, event: 'Pipeline Hook' as const, uuid: `u-${i}`, payload: JSON.stringify({ i, secret: 'x' }), createdAt: at })),

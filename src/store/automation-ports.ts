@@ -39,7 +39,10 @@ export interface SchedulesPort {
    * true for exactly one caller per expected value.
    */
   claimRun(id: number, expected: string, next: string): Promise<boolean>;
+  /** Records a pipeline the schedule created: it becomes the last pipeline and one of its runs. */
   setLastPipeline(id: number, pipelineId: number): Promise<void>;
+  /** Ids of the pipelines the schedule created, newest first, and how many there are. */
+  pipelineIds(id: number, page: { offset: number; limit: number }): Promise<{ total: number; ids: number[] }>;
 }
 
 export interface NewHookDelivery {
@@ -62,7 +65,7 @@ export interface DeliveryResult {
   finishedAt: string | null;
 }
 
-export type HookPatch = Partial<Pick<ProjectHook, 'url' | 'token' | 'pushEvents' | 'pipelineEvents' | 'jobEvents' | 'enableSslVerification'>>;
+export type HookPatch = Partial<Pick<ProjectHook, 'url' | 'token' | 'pushEvents' | 'tagPushEvents' | 'pipelineEvents' | 'jobEvents' | 'enableSslVerification'>>;
 
 export interface HooksPort {
   insert(h: Omit<ProjectHook, 'id'>): Promise<ProjectHook>;

@@ -45,7 +45,7 @@ describe('projects that use each other on one server', () => {
 
   test('include: project (ref, file list) and trigger: project with strategy: depend', async () => {
     // the templates project: v1 on a branch, a newer version on main
-    await hostProject(server, 'shared/templates', { 'ci/build.yml': 'from-template:\n  stage: build\n  script: [echo "template v1"]\n', 'ci/lint.yml': 'lint-template:\n  stage: build\n  script: [echo lint]\n' }, 'v1');
+    await hostProject(server, 'shared/templates', { 'ci/build.yml': 'from-template:\n  stage: build\n  script: [echo "template v1"]\n', 'ci/lint.yml': 'include: { local: ci/extra.yml }\nlint-template:\n  stage: build\n  script: [echo lint]\n', 'ci/extra.yml': 'extra-template:\n  stage: build\n  script: [echo extra]\n' }, 'v1');
     await hostProject(server, 'shared/templates', { 'ci/build.yml': 'from-template:\n  stage: build\n  script: [echo "template main"]\n', 'ci/lint.yml': 'lint-template:\n  stage: build\n  script: [echo lint]\n' }, 'main');
     await hostProject(server, 'team/downstream', { '.gitlab-ci.yml': 'down:\n  script: [echo "down source=$CI_PIPELINE_SOURCE ref=$CI_COMMIT_REF_NAME forwarded=$FROM_UP"]\n' }, 'release');
     const { project: app } = await hostProject(server, 'team/app', {
@@ -65,7 +65,8 @@ deploy:
 `,
     });
     const { detail } = await server.automation.pipelineForRef({ project: app, ref: 'main', source: 'push' });
-    expect(detail!.jobs.map((j) => j.name).sort()).toEqual(['deploy', 'from-template', 'lint-template']);
+    // ci/extra.yml is a `local:` include of ci/lint.yml: read from shared/templates at v1 (team/app has no such file)
+    expect(detail!.jobs.map((j) => j.name).sort()).toEqual(['deploy', 'extra-template', 'from-template', 'lint-template']);
     const done = await finished(detail!.pipeline.id);
     expect(done.pipeline.status).toBe('success');
     expect(await trace(done.jobs.find((j) => j.name === 'from-template')!.id)).toContain('template v1');

@@ -1,6 +1,7 @@
 // `git push` over smart HTTP fires the project's hooks with push_events: a "Push Hook" (object_kind
 // push) with before/after, the ref, the pusher and the head commit, received on 127.0.0.1; a hook
-// without push_events gets nothing from the push.
+// without push_events gets nothing from the push. A pushed tag: a "Tag Push Hook" (object_kind tag_push)
+// to hooks with tag_push_events only.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -80,5 +81,19 @@ describe('push hooks', () => {
     // the pipeline hook arrives at the other hook; no push there
     await eventually(async () => received.find((r) => r.path === '/pipelines-only'), 10_000, 'a pipeline hook');
     expect(received.filter((r) => r.path === '/pipelines-only').every((r) => r.headers['x-gitlab-event'] === 'Pipeline Hook')).toBe(true);
+  });
+
+  it('a tag push is delivered to hooks with tag_push_events only', async () => {
+    const project = (await server.coordinator.read.projectByPath('team/hooked'))!;
+    const port = (receiver.address() as { port: number }).port;
+    await server.automation.automation.hooks.create(project.id, { url: `http://127.0.0.1:${port}/tags`, token: null, pushEvents: false, tagPushEvents: true, pipelineEvents: false, jobEvents: false, enableSslVerification: true });
+    const sha = git('rev-parse', 'HEAD').trim();
+    git('tag', 'v1.0');
+    await promisify(execFile)('git', ['push', '-q', remote, 'v1.0'], { cwd: repo, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    const got = await eventually(async () => received.find((r) => r.headers['x-gitlab-event'] === 'Tag Push Hook'), 10_000, 'a tag push hook');
+    expect(got.path).toBe('/tags');
+    expect(got.body).toMatchObject({ object_kind: 'tag_push', event_name: 'tag_push', ref: 'refs/tags/v1.0', after: sha, checkout_sha: sha, project_id: project.id });
+    // the branch-push hook (push_events, no tag_push_events) got no push for the tag
+    expect(received.filter((r) => r.path === '/push').map((r) => r.body.ref)).not.toContain('refs/tags/v1.0');
   });
 });

@@ -19,6 +19,7 @@ function toHook(r: Selectable<ProjectHooksTable>, box: SecretBox): ProjectHook {
     url: r.url,
     token: r.token === null ? null : box.open(r.token, TOKEN),
     pushEvents: num(r.push_events) === 1,
+    tagPushEvents: num(r.tag_push_events) === 1,
     pipelineEvents: num(r.pipeline_events) === 1,
     jobEvents: num(r.job_events) === 1,
     enableSslVerification: num(r.enable_ssl_verification) === 1,
@@ -60,6 +61,7 @@ export function hooksPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', 
           url: h.url,
           token: h.token === null ? null : box.seal(h.token, TOKEN),
           push_events: b(h.pushEvents),
+          tag_push_events: b(h.tagPushEvents),
           pipeline_events: b(h.pipelineEvents),
           job_events: b(h.jobEvents),
           enable_ssl_verification: b(h.enableSslVerification),
@@ -78,6 +80,7 @@ export function hooksPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', 
       if (patch.url !== undefined) set.url = patch.url;
       if (patch.token !== undefined) set.token = patch.token === null ? null : box.seal(patch.token, TOKEN);
       if (patch.pushEvents !== undefined) set.push_events = b(patch.pushEvents);
+      if (patch.tagPushEvents !== undefined) set.tag_push_events = b(patch.tagPushEvents);
       if (patch.pipelineEvents !== undefined) set.pipeline_events = b(patch.pipelineEvents);
       if (patch.jobEvents !== undefined) set.job_events = b(patch.jobEvents);
       if (patch.enableSslVerification !== undefined) set.enable_ssl_verification = b(patch.enableSslVerification);

@@ -254,6 +254,15 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX commit_statuses_sha ON commit_statuses (project_id, sha, id)`,
     ],
   },
+  {
+    version: 18,
+    name: 'project webhooks: tag_push_events (GitLab default off); every pipeline a schedule created (pipeline_schedule_runs)',
+    sql: [
+      `ALTER TABLE project_hooks ADD COLUMN tag_push_events integer NOT NULL DEFAULT 0`,
+      `CREATE TABLE pipeline_schedule_runs (schedule_id integer NOT NULL, pipeline_id integer NOT NULL, PRIMARY KEY (schedule_id, pipeline_id))`,
+      `INSERT INTO pipeline_schedule_runs (schedule_id, pipeline_id) SELECT id, last_pipeline_id FROM pipeline_schedules WHERE last_pipeline_id IS NOT NULL`,
+    ],
+  },
 ];
 
 export function migrationSql(statement: string, dialect: Dialect): string {

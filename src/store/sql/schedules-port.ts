@@ -140,6 +140,7 @@ export function schedulesPort(db: Kysely<Database>, box: SecretBox): SchedulesPo
     },
     async delete(id) {
       await db.deleteFrom('pipeline_schedule_variables').where('schedule_id', '=', id).execute();
+      await db.deleteFrom('pipeline_schedule_runs').where('schedule_id', '=', id).execute();
       return (await db.deleteFrom('pipeline_schedules').where('id', '=', id).returning('id').execute()).length > 0;
     },
     async setVariable(scheduleId, v) {
@@ -182,7 +183,16 @@ export function schedulesPort(db: Kysely<Database>, box: SecretBox): SchedulesPo
       return rows.length === 1;
     },
     async setLastPipeline(id, pipelineId) {
-      await db.updateTable('pipeline_schedules').set({ last_pipeline_id: pipelineId }).where('id', '=', id).execute();
+      await db.transaction().execute(async (tx) => {
+        await tx.updateTable('pipeline_schedules').set({ last_pipeline_id: pipelineId }).where('id', '=', id).execute();
+        await tx.insertInto('pipeline_schedule_runs').values({ schedule_id: id, pipeline_id: pipelineId }).onConflict((oc) => oc.doNothing()).execute();
+      });
+    },
+    async pipelineIds(id, page) {
+      const runs = db.selectFrom('pipeline_schedule_runs').where('schedule_id', '=', id);
+      const count = await runs.select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+      const rows = await runs.select('pipeline_id').orderBy('pipeline_id', 'desc').limit(page.limit).offset(page.offset).execute();
+      return { total: num(count.n), ids: rows.map((r) => num(r.pipeline_id)) };
     },
   };
 }

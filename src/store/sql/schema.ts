@@ -270,6 +270,12 @@ export interface PipelineSchedulesTable {
   updated_at: string;
 }
 
+/** One row per pipeline a schedule created (cron run or "play"). */
+export interface PipelineScheduleRunsTable {
+  schedule_id: number;
+  pipeline_id: number;
+}
+
 export interface PipelineScheduleVariablesTable {
   schedule_id: number;
   key: string;
@@ -285,6 +291,7 @@ export interface ProjectHooksTable {
   /** Sealed (secret-box.ts), or null. */
   token: string | null;
   push_events: number;
+  tag_push_events: Generated<number>;
   pipeline_events: number;
   job_events: number;
   enable_ssl_verification: number;
@@ -354,6 +361,7 @@ export interface Database {
   pipeline_triggers: PipelineTriggersTable;
   pipeline_schedules: PipelineSchedulesTable;
   pipeline_schedule_variables: PipelineScheduleVariablesTable;
+  pipeline_schedule_runs: PipelineScheduleRunsTable;
   project_hooks: ProjectHooksTable;
   hook_deliveries: HookDeliveriesTable;
   commit_statuses: CommitStatusesTable;
