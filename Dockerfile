@@ -19,7 +19,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY schema schema
 COPY web web
 COPY src src
-# `build` is the server (tsc) and the web UI (vite)
+COPY scripts/bundle.mjs scripts/bundle-loader.cjs scripts/
+# `build` is the server (tsc), the bundled CLI (esbuild) and the web UI (vite)
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE_IMAGE}
