@@ -27,12 +27,12 @@ describe('Rack nested params', () => {
     expect(() => parseNested(Array.from({ length: 2001 }, (_, i) => `k${i}=1`).join('&'))).toThrow(/too many/);
   });
 
-  it('never reaches Object.prototype: __proto__, constructor and prototype names stay plain keys (found by the route fuzz)', () => {
+  it('never reaches Object.prototype: a name with __proto__, constructor or prototype anywhere is dropped (found by the route fuzz)', () => {
     for (const q of ['__proto__[x]=1', 'a[__proto__][x]=1', 'constructor[prototype][x]=1', '__proto__[]=1', 'a[][__proto__]=1', '__proto__=1']) {
-      const out = parseNested(q);
+      const out = parseNested(`${q}&ok=1`);
       expect(({} as Record<string, unknown>).x, q).toBeUndefined();
       expect(Object.getPrototypeOf(out), q).toBe(Object.prototype);
-      expect(Object.keys(out), q).toEqual([q.slice(0, q.indexOf('='))]);
+      expect(out, q).toEqual({ ok: '1' });
     }
   });
 });

@@ -14,15 +14,12 @@ const MAX_DEPTH = 8;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_PAIRS = 2000;
 
-/** Keys that would reach Object.prototype through `node[key]` (`__proto__[x]=1`): kept flat. */
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 function split(name: string): string[] | null {
   const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(name);
   if (!m) return null;
   const keys = [m[1]];
   for (const part of m[2].matchAll(/\[([^[\]]*)\]/g)) keys.push(part[1]);
-  return keys.some((k) => UNSAFE_KEYS.has(k)) ? null : keys;
+  return keys;
 }
 
 const isObject = (v: Value | undefined): v is { [key: string]: Value } => typeof v === 'object' && v !== null && !Array.isArray(v);
