@@ -184,16 +184,20 @@ export function startWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
     track(pass().catch((error) => opts.log('webhook delivery pass failed', error)));
   }
 
-  // Rows queued before a restart (or by another node) are delivered by the periodic pass.
+  // Rows queued before a restart (or by another node) are delivered by the periodic pass. The
+  // first one waits a little (at most a second): a server that just started (`run`) has its
+  // first pipeline to make, and a pass builds and runs its first queries.
   const timer = setInterval(kick, pollMs);
   timer.unref();
-  kick();
+  const first = setTimeout(kick, Math.min(pollMs, 1000));
+  first.unref();
 
   return {
     async stop() {
       stopped = true;
       unsubscribe();
       clearInterval(timer);
+      clearTimeout(first);
       await enqueueChain;
       await Promise.allSettled([...inFlight]);
     },

@@ -187,13 +187,14 @@ remote:
   });
 
   it('runs the built-in runner in its own process: if it dies, run cancels the pipeline and exits 1', async () => {
-    // The job kills its parent, the runner process; the CLI (and its server) must live on.
+    // The job kills the runner process (its grandparent: jobs start from the runner's step
+    // driver, a bash); the CLI (and its server) must live on.
     const dir = project(`
 stages: [one, two]
 killer:
   stage: one
   script:
-    - kill -9 $PPID
+    - kill -9 "$(cut -d' ' -f4 /proc/$PPID/stat)"
 after:
   stage: two
   script: [echo never]

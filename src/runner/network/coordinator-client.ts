@@ -232,8 +232,8 @@ export class CoordinatorClient {
         const location = new URL(res.headers.get('location')!, this.http.urlOf(`jobs/${depId}/artifacts`)).toString();
         res = await this.http.request({ method: 'GET', path: location, signal });
       }
-      if (res.status === 200 && res.response?.body) {
-        await pipeline(Readable.fromWeb(res.response.body as never), createWriteStream(dest), { signal });
+      if (res.status === 200 && res.response) {
+        await pipeline(res.response.stream, createWriteStream(dest), { signal });
         return;
       }
       lastMessage = await errorMessageOf(res);

@@ -53,6 +53,32 @@ function typeError(v: RawJson, want: string, path: string): never {
   throw new GoDecodeError(`json: cannot unmarshal ${jsonKind(v)} into Go struct field ${path || '.'} of type ${want}`);
 }
 
+interface StructInfo {
+  exact: Map<string, string>;
+  lower: Map<string, string>;
+  /** Fields that start at their zero value (not ptr/custom/any). */
+  zeroed: [string, GoType][];
+}
+
+const structInfos = new WeakMap<GoType, StructInfo>();
+
+function structInfo(type: GoType & { t: 'struct' }): StructInfo {
+  let info = structInfos.get(type);
+  if (!info) {
+    const names = Object.keys(type.fields);
+    const lower = new Map<string, string>();
+    // the first field whose lower-cased name matches, as names.find would give it
+    for (const n of names) if (!lower.has(n.toLowerCase())) lower.set(n.toLowerCase(), n);
+    info = {
+      exact: new Map(names.map((n) => [n, n])),
+      lower,
+      zeroed: Object.entries(type.fields).filter(([, f]) => f.t !== 'ptr' && f.t !== 'custom' && f.t !== 'any'),
+    };
+    structInfos.set(type, info);
+  }
+  return info;
+}
+
 export function zeroOf(type: GoType): unknown {
   switch (type.t) {
     case 'string':
@@ -68,7 +94,7 @@ export function zeroOf(type: GoType): unknown {
       return {};
     case 'struct': {
       const out: Record<string, unknown> = {};
-      for (const [k, f] of Object.entries(type.fields)) if (f.t !== 'ptr' && f.t !== 'custom' && f.t !== 'any') out[k] = zeroOf(f);
+      for (const [k, f] of structInfo(type).zeroed) out[k] = zeroOf(f);
       return out;
     }
     default:
@@ -76,49 +102,68 @@ export function zeroOf(type: GoType): unknown {
   }
 }
 
-export function goDecode(v: RawJson, type: GoType, path = ''): unknown {
-  if (type.t === 'custom') return type.decode(v, path);
+const SAFE_INT = /^-?\d{1,15}$/;
+const INT = /^-?\d+$/;
+
+/** The path of a value: `parent.field`, `parent[index]`, or parent itself. */
+function pathOf(parent: string, field?: string | number): string {
+  if (field === undefined) return parent;
+  if (typeof field === 'number') return `${parent}[${field}]`;
+  return parent ? `${parent}.${field}` : field;
+}
+
+/**
+ * Decodes `v` as `type`. `field` names the value inside `path` (a struct field or a slice
+ * index); the full path is only spelt out for an error or a nested value.
+ */
+export function goDecode(v: RawJson, type: GoType, path = '', field?: string | number): unknown {
+  if (type.t === 'custom') return type.decode(v, pathOf(path, field));
   if (v === null) return type.t === 'ptr' ? null : zeroOf(type);
   switch (type.t) {
     case 'ptr':
-      return goDecode(v, type.to, path);
+      return goDecode(v, type.to, path, field);
     case 'any':
       return toPlain(v);
     case 'string':
-      if (typeof v !== 'string') typeError(v, 'string', path);
+      if (typeof v !== 'string') typeError(v, 'string', pathOf(path, field));
       return v;
     case 'bool':
-      if (typeof v !== 'boolean') typeError(v, 'bool', path);
+      if (typeof v !== 'boolean') typeError(v, 'bool', pathOf(path, field));
       return v;
     case 'int': {
-      if (!(v instanceof JsonNumber) || !/^-?\d+$/.test(v.raw)) typeError(v, 'int64', path);
+      if (v instanceof JsonNumber && SAFE_INT.test(v.raw)) return Number(v.raw);
+      if (!(v instanceof JsonNumber) || !INT.test(v.raw)) typeError(v, 'int64', pathOf(path, field));
       const n = BigInt((v as JsonNumber).raw);
-      if (n < INT64_MIN || n > INT64_MAX) typeError(v, 'int64', path);
+      if (n < INT64_MIN || n > INT64_MAX) typeError(v, 'int64', pathOf(path, field));
       return Number(n);
     }
     case 'float': {
-      if (!(v instanceof JsonNumber)) typeError(v, 'float64', path);
+      if (!(v instanceof JsonNumber)) typeError(v, 'float64', pathOf(path, field));
       const f = Number((v as JsonNumber).raw);
-      if (!Number.isFinite(f)) typeError(v, 'float64', path);
+      if (!Number.isFinite(f)) typeError(v, 'float64', pathOf(path, field));
       return f;
     }
-    case 'slice':
-      if (!Array.isArray(v)) typeError(v, '[]' + type.of.t, path);
-      return (v as RawJson[]).map((item, idx) => goDecode(item, type.of, `${path}[${idx}]`));
+    case 'slice': {
+      const here = pathOf(path, field);
+      if (!Array.isArray(v)) typeError(v, '[]' + type.of.t, here);
+      return (v as RawJson[]).map((item, idx) => goDecode(item, type.of, here, idx));
+    }
     case 'map': {
-      if (!(v instanceof JsonObject)) typeError(v, 'map', path);
+      const here = pathOf(path, field);
+      if (!(v instanceof JsonObject)) typeError(v, 'map', here);
       const out: Record<string, unknown> = {};
-      for (const [k, item] of (v as JsonObject).entries) out[k] = goDecode(item, type.of, `${path}.${k}`);
+      for (const [k, item] of (v as JsonObject).entries) out[k] = goDecode(item, type.of, here, k);
       return out;
     }
     case 'struct': {
-      if (!(v instanceof JsonObject)) typeError(v, 'struct', path);
+      const here = pathOf(path, field);
+      if (!(v instanceof JsonObject)) typeError(v, 'struct', here);
+      const info = structInfo(type);
       const out = zeroOf(type) as Record<string, unknown>;
-      const names = Object.keys(type.fields);
       for (const [key, item] of (v as JsonObject).entries) {
-        const name = names.find((n) => n === key) ?? names.find((n) => n.toLowerCase() === key.toLowerCase());
+        const name = info.exact.get(key) ?? info.lower.get(key.toLowerCase());
         if (!name) continue;
-        const decoded = goDecode(item, type.fields[name], path ? `${path}.${name}` : name);
+        const decoded = goDecode(item, type.fields[name], here, name);
         if (decoded === undefined) delete out[name];
         else out[name] = decoded;
       }

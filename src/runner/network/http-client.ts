@@ -4,8 +4,13 @@
 // error after the last attempt is status -1 (as the Go client reports it).
 // Each client has its own connection pool (an undici Agent): close() ends every socket, so a
 // runner that stops leaves no connection behind that would keep a server from closing.
+// Requests go through undici's request() rather than fetch(): the same HTTP on the wire, without
+// the WHATWG streams, Headers and AbortSignal plumbing that cost a runner about 1 ms of CPU per
+// request.
 import { randomBytes } from 'node:crypto';
-import { Agent, fetch, Headers, type RequestInit, type Response } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
 import { apiBaseUrl } from './base-url.js';
 import { defaultRetryPolicy, isRetriableStatus, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { sleep } from './sleep.js';
@@ -21,19 +26,42 @@ export interface HttpRequest {
   /** A JSON body (sets Content-Type and Accept). */
   json?: unknown;
   /** A body factory, called once per attempt (streams cannot be replayed). */
-  body?: () => { body: NonNullable<RequestInit["body"]>; contentType?: string; contentLength?: number };
+  body?: () => { body: string | Buffer | Readable; contentType?: string; contentLength?: number };
   signal?: AbortSignal;
   /** false: one attempt only. */
   retry?: boolean;
   redirect?: 'follow' | 'manual';
 }
 
+/** Response headers by name, case-insensitive (repeated ones joined with ", "). */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+}
+
+/** The body of an answer, read once. */
+export interface ResponseBody {
+  text(): Promise<string>;
+  /** The bytes as a Node stream. */
+  readonly stream: Readable;
+}
+
 export interface HttpResult {
   /** HTTP status, or -1 when no HTTP answer arrived (transport error). */
   status: number;
-  headers: Headers;
-  response?: Response;
+  headers: ResponseHeaders;
+  response?: ResponseBody;
   error?: Error;
+}
+
+const NO_HEADERS: ResponseHeaders = { get: () => null };
+
+function headersOf(raw: IncomingHttpHeaders): ResponseHeaders {
+  return {
+    get(name) {
+      const v = raw[name.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+  };
 }
 
 export interface HttpClientOptions {
@@ -71,14 +99,14 @@ export class HttpClient {
   async request(req: HttpRequest): Promise<HttpResult> {
     const attempts = req.retry === false ? 1 : Math.max(1, this.policy.attempts);
     const url = this.urlOf(req.path, req.query);
-    let last: HttpResult = { status: -1, headers: new Headers() };
+    let last: HttpResult = { status: -1, headers: NO_HEADERS };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       last = await this.once(url, req);
       const retriable = last.status === -1 ? !req.signal?.aborted : isRetriableStatus(last.status);
       if (!retriable || attempt === attempts) return last;
       const wait = retryDelayMs(this.policy, attempt, last.status === -1 ? undefined : last.headers);
       this.logger.debug('retrying request', { method: req.method, url: redact(url), status: last.status, wait });
-      await last.response?.body?.cancel().catch(() => {});
+      await discard(last);
       await sleep(wait, req.signal);
     }
     return last;
@@ -90,7 +118,7 @@ export class HttpClient {
       'X-Request-Id': randomBytes(16).toString('hex'),
       ...req.headers,
     };
-    let body: NonNullable<RequestInit["body"]> | undefined;
+    let body: string | Buffer | Readable | undefined;
     if (req.json !== undefined) {
       headers['Content-Type'] = 'application/json';
       headers['Accept'] ??= 'application/json';
@@ -102,22 +130,22 @@ export class HttpClient {
       if (b.contentLength !== undefined) headers['Content-Length'] = String(b.contentLength);
     }
     try {
-      const init: RequestInit = {
+      const r = await request(url, {
         method: req.method,
         headers,
         body,
         signal: req.signal,
-        redirect: req.redirect ?? 'follow',
         dispatcher: this.agent,
-      };
-      if (body && typeof body !== 'string' && !(body instanceof Uint8Array)) init.duplex = 'half';
-      const response = await fetch(url, init);
-      return { status: response.status, headers: response.headers, response };
+        // as fetch's redirect: 'follow' (at most 20 hops)
+        maxRedirections: (req.redirect ?? 'follow') === 'follow' ? 20 : 0,
+      });
+      const stream = r.body;
+      return { status: r.statusCode, headers: headersOf(r.headers), response: { text: () => stream.text(), stream } };
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason ?? error;
       const e = error as Error & { cause?: Error };
       this.logger.debug('transport error', { url: redact(url), error: e.cause?.message ?? e.message });
-      return { status: -1, headers: new Headers(), error: e };
+      return { status: -1, headers: NO_HEADERS, error: e };
     }
   }
 }
@@ -126,7 +154,7 @@ export class HttpClient {
 export async function readJson(result: HttpResult): Promise<unknown> {
   const type = result.headers.get('content-type') ?? '';
   if (!result.response || !/^application\/json\s*(;|$)/i.test(type)) {
-    await result.response?.body?.cancel().catch(() => {});
+    await discard(result);
     throw new ProtocolError(`response is not application/json (status ${result.status}, content-type "${type}")`);
   }
   const text = await result.response.text();
@@ -156,7 +184,10 @@ export async function errorMessageOf(result: HttpResult): Promise<string> {
 }
 
 export async function discard(result: HttpResult): Promise<void> {
-  await result.response?.body?.cancel().catch(() => {});
+  const s = result.response?.stream as (Readable & { dump?: () => Promise<void> }) | undefined;
+  if (!s || s.destroyed || s.readableEnded) return;
+  // an undici body: read what is left (small) so the connection is reused, else drop it
+  await (s.dump ? s.dump() : Promise.resolve(s.destroy())).catch(() => {});
 }
 
 export const RUNNER_NAME = 'gitlab-ci-dispatcher-runner';

@@ -16,7 +16,7 @@ export function isRetriableStatus(status: number): boolean {
 }
 
 /** Milliseconds to wait before attempt `attempt + 1` (attempt counts from 1). */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, headers?: Headers, now = Date.now()): number {
+export function retryDelayMs(policy: RetryPolicy, attempt: number, headers?: { get(name: string): string | null }, now = Date.now()): number {
   const reset = headers?.get('ratelimit-resettime');
   if (reset) {
     const at = Date.parse(reset);

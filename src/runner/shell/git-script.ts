@@ -44,8 +44,8 @@ export class GitScript {
       return;
     }
     const dir = path.resolve(this.projectDir);
+    // Written by the program only when a command fails (and read only then): no need to clear it first.
     const failFile = `${dir}.tmp/get-sources-failed`;
-    await rm(failFile, { force: true });
     const program = [
       'exec 2>&1',
       `__gcd_fail() { printf '%s %s' "$1" "$2" > ${ansiC(failFile)}; exit "$2"; }`,

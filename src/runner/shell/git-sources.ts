@@ -83,9 +83,10 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
 
   if (strategy === 'clone') await rm(projectDir, { recursive: true, force: true });
   await mkdir(projectDir, { recursive: true });
-  const templateDir = `${projectDir}.tmp/git-template`;
-  await mkdir(templateDir, { recursive: true });
   const existing = await exists(path.join(projectDir, '.git'));
+  const templateDir = `${projectDir}.tmp/git-template`;
+  // only `git init` uses the (empty) template
+  if (!existing) await mkdir(templateDir, { recursive: true });
   const initArgs = ['init', projectDir, '--template', templateDir, '-q'];
   if (git.repo_object_format === 'sha256') initArgs.push('--object-format', 'sha256');
   // An existing repository needs no re-init (the template is empty); a new one does.

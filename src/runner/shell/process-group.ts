@@ -1,7 +1,10 @@
 // Runs one command in its own process group (spawn detached = setsid) so that a timeout, a
 // cancel or the end of the step reaches every process the script started: SIGTERM to -pgid,
 // then SIGKILL after `killGraceMs`. When the leader exits, anything left in the group is killed.
+// Commands without stdin start from a step driver (step-driver.ts) rather than from this
+// process; GCD_STEP_DRIVER=0 spawns them directly.
 import { spawn } from 'node:child_process';
+import { runOnDriver } from './step-driver.js';
 
 export interface GroupRunOptions {
   command: string;
@@ -33,6 +36,33 @@ export function killGroup(pid: number, sig: NodeJS.Signals): boolean {
 }
 
 export function runInGroup(opts: GroupRunOptions): Promise<GroupRunResult> {
+  if (opts.stdin === undefined && process.env.GCD_STEP_DRIVER !== '0') return runViaDriver(opts);
+  return spawnInGroup(opts);
+}
+
+async function runViaDriver(opts: GroupRunOptions): Promise<GroupRunResult> {
+  if (opts.signal?.aborted) return { exitCode: null, signal: null, aborted: true };
+  const run = runOnDriver({ command: opts.command, args: opts.args, cwd: opts.cwd, env: opts.env, onOutput: opts.onOutput });
+  let aborted = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    if (aborted) return;
+    aborted = true;
+    run.kill('SIGTERM');
+    killTimer = setTimeout(() => run.kill('SIGKILL'), opts.killGraceMs ?? 5000);
+    killTimer.unref();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const status = await run.done;
+    return { exitCode: status, signal: null, aborted };
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (killTimer) clearTimeout(killTimer);
+  }
+}
+
+function spawnInGroup(opts: GroupRunOptions): Promise<GroupRunResult> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return resolve({ exitCode: null, signal: null, aborted: true });
     const child = spawn(opts.command, opts.args, {

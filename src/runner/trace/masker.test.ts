@@ -42,3 +42,27 @@ describe('JobTrace', () => {
     expect(big.toString()).not.toContain('QQQQ');
   });
 });
+
+describe('Masker, split anywhere', () => {
+  it('masks the same whatever the chunk boundaries (secrets sharing heads, prefixes)', () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const secrets = ['abcabd', 'abx', 'zz9zz9zz', 'bca'];
+    const alphabet = 'abcdxz9 glpat-\n';
+    for (let round = 0; round < 300; round++) {
+      const text = Array.from({ length: 40 + rnd(40) }, () => alphabet[rnd(alphabet.length)]).join('');
+      const whole = new Masker({ secrets, prefixes: ['glpat-'] });
+      const expected = Buffer.concat([whole.write(Buffer.from(text)), whole.end()]).toString();
+      const split = new Masker({ secrets, prefixes: ['glpat-'] });
+      const parts: Buffer[] = [];
+      for (let i = 0; i < text.length; ) {
+        const n = 1 + rnd(6);
+        parts.push(split.write(Buffer.from(text.slice(i, i + n))));
+        i += n;
+      }
+      parts.push(split.end());
+      expect(Buffer.concat(parts).toString()).toBe(expected);
+      expect(expected).not.toMatch(/abcabd|zz9zz9zz|glpat-[a-z0-9]/);
+    }
+  });
+});

@@ -13,12 +13,21 @@ export class Masker {
   private readonly secrets: Buffer[];
   private readonly prefixes: Buffer[];
   private pending: Buffer = Buffer.alloc(0);
+  /** Secrets and prefixes by their first byte, and the longest length, for partialTail. */
+  private readonly byFirstByte = new Map<number, Buffer[]>();
+  private longest = 0;
 
   constructor(opts: { secrets?: string[]; prefixes?: string[] } = {}) {
     const uniq = (xs: string[]) => [...new Set(xs.filter((x) => x.length > 0))];
     // Longest first, so that a secret containing another one is masked whole.
     this.secrets = uniq(opts.secrets ?? []).map((s) => Buffer.from(s)).sort((a, b) => b.length - a.length);
     this.prefixes = uniq(opts.prefixes ?? []).map((s) => Buffer.from(s));
+    for (const s of [...this.secrets, ...this.prefixes]) {
+      this.longest = Math.max(this.longest, s.length);
+      const list = this.byFirstByte.get(s[0]);
+      if (list) list.push(s);
+      else this.byFirstByte.set(s[0], [s]);
+    }
   }
 
   /** Masks what can be decided now; returns the bytes that may be released. */
@@ -79,16 +88,15 @@ export class Masker {
 
   /** Length of the longest tail of buf[from..] that is a proper prefix of a secret or token prefix. */
   private partialTail(buf: Buffer, from: number): number {
-    let hold = 0;
-    for (const s of [...this.secrets, ...this.prefixes]) {
-      const max = Math.min(s.length - 1, buf.length - from);
-      for (let k = max; k > hold; k--) {
-        if (buf.subarray(buf.length - k).equals(s.subarray(0, k))) {
-          hold = k;
-          break;
-        }
-      }
+    // Only the last (longest pattern - 1) bytes can start one; the first position where some
+    // pattern's head matches gives the longest tail. No allocations: this runs on every write.
+    const start = Math.max(from, buf.length - this.longest + 1);
+    for (let p = start; p < buf.length; p++) {
+      const candidates = this.byFirstByte.get(buf[p]);
+      if (!candidates) continue;
+      const n = buf.length - p;
+      for (const s of candidates) if (n < s.length && buf.compare(s, 0, n, p, buf.length) === 0) return n;
     }
-    return hold;
+    return 0;
   }
 }

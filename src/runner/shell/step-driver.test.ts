@@ -1,0 +1,62 @@
+// The step driver starts commands as a direct spawn would: exactly the given environment, the
+// given cwd, every output byte in order (NUL bytes included), the exit status; one driver is
+// reused for the next command and concurrent commands get drivers of their own.
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runOnDriver } from './step-driver.js';
+
+function run(command: string, args: string[], env: Record<string, string | undefined>, cwd = os.tmpdir()) {
+  const out: Buffer[] = [];
+  const h = runOnDriver({ command, args, cwd, env, onOutput: (b) => out.push(b) });
+  return { ...h, output: () => Buffer.concat(out) };
+}
+
+describe('step driver', () => {
+  it('passes exactly the given environment, any names and values included', async () => {
+    const env = { PATH: process.env.PATH, 'my-var.x': 'a b', MULTI: 'line1\nline2 $HOME `x` \'q\'', EMPTY: '', UNSET: undefined };
+    const r = run('env', ['-0'], env);
+    expect(await r.done).toBe(0);
+    const got = r.output().toString().split('\0').filter(Boolean).sort();
+    expect(got).toEqual(['EMPTY=', 'MULTI=line1\nline2 $HOME `x` \'q\'', `PATH=${process.env.PATH}`, 'my-var.x=a b'].sort());
+  });
+
+  it('runs in the cwd, returns the status, and keeps every byte (NULs too) in order', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'gcd-drv-'));
+    const r = run('bash', ['-c', 'pwd; printf "a\\0b\\0\\0"; echo err >&2; exit 7'], { PATH: process.env.PATH }, dir);
+    expect(await r.done).toBe(7);
+    expect(r.output()).toEqual(Buffer.concat([Buffer.from(`${dir}\n`), Buffer.from('a\0b\0\0'), Buffer.from('err\n')]));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('gives the command no way to the control channel, and no stdin', async () => {
+    const r = run('bash', ['-c', 'echo "X 0" >&3 && echo wrote; read -r line; echo "read=$?"'], { PATH: process.env.PATH });
+    expect(await r.done).toBe(0);
+    const text = r.output().toString();
+    expect(text).toMatch(/Bad file descriptor/);
+    expect(text).not.toContain('wrote');
+    expect(text).toContain('read=1');
+  });
+
+  it('reuses an idle driver; a concurrent command gets its own', async () => {
+    const parent = () => run('bash', ['-c', 'echo $PPID; sleep 0.2'], { PATH: process.env.PATH });
+    const a = parent();
+    await a.done;
+    const b = parent();
+    const c = parent();
+    await Promise.all([b.done, c.done]);
+    const pids = [a, b, c].map((x) => Number(x.output().toString().trim()));
+    expect(pids[1] === pids[0] || pids[2] === pids[0]).toBe(true);
+    expect(pids[1]).not.toBe(pids[2]);
+  });
+
+  it('kills the command group, also when asked before the command has started', async () => {
+    const r = run('bash', ['-c', 'sleep 30; echo done'], { PATH: process.env.PATH });
+    r.kill('SIGTERM');
+    const started = Date.now();
+    expect(await r.done).toBe(128 + 15);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.output().toString()).not.toContain('done');
+  });
+});
