@@ -7,12 +7,13 @@ import { crc32 } from 'node:zlib';
 import type { EngineContext } from '../context.js';
 import { emit } from '../context.js';
 import type { AppendTraceResult, JobSignal, UpdateJobInput, UpdateJobResult } from '../coordinator.js';
-import type { Job } from '../model.js';
+import type { Job, JobStatus } from '../model.js';
 import { AppError } from '../../util/errors.js';
 import { autoCancelOnFailure } from './cancel.js';
 import { finishJob } from './finish-job.js';
 
-const LIVE = new Set(['running', 'canceling']);
+const LIVE_STATUSES: JobStatus[] = ['running', 'canceling'];
+const LIVE = new Set<string>(LIVE_STATUSES);
 
 export function signalOf(status: string): JobSignal {
   return { jobStatus: status, abort: !LIVE.has(status) };
@@ -26,19 +27,23 @@ async function traceChecksum(ctx: EngineContext, jobId: number): Promise<string>
 }
 
 export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobInput): Promise<UpdateJobResult> {
-  const current = await ctx.store.jobs.byId(job.id);
-  if (!current) return { kind: 'not_running', ...signalOf('failed') };
-  if (!LIVE.has(current.status)) return { kind: 'not_running', ...signalOf(current.status) };
+  // Only the status is read (or, for a keep-alive, checked by the write itself): the caller's
+  // `job` gives the identity, which never changes.
   if (input.state === 'running' || input.state === 'pending') {
-    await ctx.store.jobs.update(current.id, { lastActivityAt: ctx.now() });
-    return { kind: 'ok', ...signalOf(current.status) };
+    const live = await ctx.store.jobs.touch(job.id, LIVE_STATUSES, { lastActivityAt: ctx.now() });
+    if (live) return { kind: 'ok', ...signalOf(live) };
+    return { kind: 'not_running', ...signalOf((await ctx.store.jobs.status(job.id)) ?? 'failed') };
   }
+  const status = await ctx.store.jobs.status(job.id);
+  if (!status) return { kind: 'not_running', ...signalOf('failed') };
+  if (!LIVE.has(status)) return { kind: 'not_running', ...signalOf(status) };
+  const current = { id: job.id, pipelineId: job.pipelineId };
   if (input.bytesize !== undefined || input.checksum !== undefined) {
     const size = await ctx.traces.size(current.id);
-    if (input.bytesize !== undefined && input.bytesize !== size) return { kind: 'trace_mismatch', ...signalOf(current.status) };
+    if (input.bytesize !== undefined && input.bytesize !== size) return { kind: 'trace_mismatch', ...signalOf(status) };
     if (input.checksum !== undefined && input.checksum.startsWith('crc32:')) {
       const sum = await traceChecksum(ctx, current.id);
-      if (sum !== input.checksum.toLowerCase()) return { kind: 'trace_mismatch', ...signalOf(current.status) };
+      if (sum !== input.checksum.toLowerCase()) return { kind: 'trace_mismatch', ...signalOf(status) };
     }
   }
   const finished = await finishJob(
@@ -53,16 +58,15 @@ export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobIn
   );
   await autoCancelOnFailure(ctx, finished);
   if (!finished) {
-    const now = await ctx.store.jobs.byId(current.id);
-    return { kind: 'not_running', ...signalOf(now?.status ?? 'failed') };
+    return { kind: 'not_running', ...signalOf((await ctx.store.jobs.status(current.id)) ?? 'failed') };
   }
   return { kind: 'ok', ...signalOf(finished.status) };
 }
 
 export async function appendTrace(ctx: EngineContext, job: Job, offset: number, data: Buffer): Promise<AppendTraceResult> {
-  const current = await ctx.store.jobs.byId(job.id);
-  if (!current || !LIVE.has(current.status)) return { kind: 'not_running', ...signalOf(current?.status ?? 'failed') };
-  const sig = signalOf(current.status);
+  const status = await ctx.store.jobs.status(job.id);
+  if (!status || !LIVE.has(status)) return { kind: 'not_running', ...signalOf(status ?? 'failed') };
+  const sig = signalOf(status);
   // The trace store checks the offset atomically; no separate size read on this hot path.
   if (data.length === 0 || offset + data.length > ctx.config.traceLimitBytes) {
     const size = await ctx.traces.size(job.id);

@@ -212,6 +212,17 @@ export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
       if (Object.keys(row).length === 0) return;
       await db.updateTable('jobs').set(row).where('id', '=', id).execute();
     },
+    async status(id) {
+      const r = await db.selectFrom('jobs').select('status').where('id', '=', id).executeTakeFirst();
+      return r ? (r.status as JobStatus) : null;
+    },
+    async touch(id, from, patch) {
+      const row = patchRow(patch, box);
+      const r = Object.keys(row).length
+        ? await db.updateTable('jobs').set(row).where('id', '=', id).where('status', 'in', from as JobStatus[]).returning('status').executeTakeFirst()
+        : await db.selectFrom('jobs').select('status').where('id', '=', id).where('status', 'in', from as JobStatus[]).executeTakeFirst();
+      return r ? (r.status as JobStatus) : null;
+    },
     async due(status, column, before, limit) {
       const col = COLUMN[column];
       const rows = await db
