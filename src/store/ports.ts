@@ -125,6 +125,8 @@ export interface JobsPort {
   update(id: number, patch: JobPatch): Promise<void>;
   /** Only the job's current status (null when it is gone): the cheap read of the runner's hot paths. */
   status(id: number): Promise<JobStatus | null>;
+  /** The job's status and last recorded activity (null when it is gone). */
+  activity(id: number): Promise<{ status: JobStatus; lastActivityAt: string | null } | null>;
   /**
    * Writes `patch` only when the job's status is one of `from`, in one statement; returns that
    * status, or null when the job is gone or in another status (nothing written then).

@@ -117,6 +117,8 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       await store.jobs.transition(job.id, ['created'], { status: 'running' });
       expect(await store.jobs.touch(job.id, ['running', 'canceling'], { lastActivityAt: '2002-02-02T00:00:00.000Z', traceSize: 7 })).toBe('running');
       expect(await store.jobs.byId(job.id)).toMatchObject({ lastActivityAt: '2002-02-02T00:00:00.000Z', traceSize: 7, status: 'running' });
+      expect(await store.jobs.activity(job.id)).toEqual({ status: 'running', lastActivityAt: '2002-02-02T00:00:00.000Z' });
+      expect(await store.jobs.activity(job.id + 1_000_000)).toBeNull();
       // an empty patch only checks the status
       expect(await store.jobs.touch(job.id, ['running'], {})).toBe('running');
       expect(await store.jobs.touch(job.id, ['pending'], {})).toBeNull();

@@ -230,6 +230,10 @@ export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
       const [r] = await runPrepared(db, 'jobs.status', [id], (p) => db.selectFrom('jobs').select('status').where('id', '=', p(0)));
       return r ? (r.status as JobStatus) : null;
     },
+    async activity(id) {
+      const [r] = await runPrepared(db, 'jobs.activity', [id], (p) => db.selectFrom('jobs').select(['status', 'last_activity_at']).where('id', '=', p(0)));
+      return r ? { status: r.status as JobStatus, lastActivityAt: r.last_activity_at } : null;
+    },
     async touch(id, from, patch) {
       const { columns, values } = patchParts(patchRow(patch, box));
       const [r] = columns.length
