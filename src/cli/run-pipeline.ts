@@ -156,12 +156,18 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     opts.interrupt?.then(onSigint);
     let canceledByUser = false;
     for (;;) {
-      const latest = await server.coordinator.read.pipeline(pipelineId);
-      if (latest) {
-        pipeline = latest.pipeline;
-        for (const j of latest.jobs) jobs.set(j.id, j);
+      // The backup re-read is the pipeline row only (the events keep the jobs current): reading
+      // every job each second made a long pipeline's run cost O(jobs × seconds).
+      const row = await server.coordinator.read.pipelineRow(pipelineId);
+      if (row) pipeline = row;
+      if (FINISHED.has(pipeline.status)) {
+        const latest = await server.coordinator.read.pipeline(pipelineId);
+        if (latest) {
+          pipeline = latest.pipeline;
+          for (const j of latest.jobs) jobs.set(j.id, j);
+        }
+        break;
       }
-      if (FINISHED.has(pipeline.status)) break;
       if (runnerFailure) {
         // Nothing is left to run or to report the running jobs: cancel what remains and stop.
         opts.stderr.write(`${runnerFailure}; canceling the pipeline.\n`);

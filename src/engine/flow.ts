@@ -168,7 +168,7 @@ class StageSummary {
  * Reads are bounded by what can change: per-stage counts, the changed jobs' explicit dependants,
  * and stage-ordered jobs of stages whose earlier stages are all settled.
  */
-export async function advance(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, changed: number[] | 'all'): Promise<void> {
+export async function advance(ctx: EngineContext, tx: StorePorts, fx: Effects, scope: PipelineScope, changed: number[] | JobLite[] | 'all'): Promise<void> {
   const pid = scope.pipeline.id;
   const summary = new StageSummary(await tx.jobs.summary(pid));
   const known = new Map<number, JobLite>();
@@ -178,7 +178,13 @@ export async function advance(ctx: EngineContext, tx: StorePorts, fx: Effects, s
   };
   let candidates: JobLite[];
   if (changed === 'all') candidates = remember(await tx.jobs.liteWhere(pid, { status: 'created' }));
-  else candidates = await followers(tx, pid, summary, remember(await tx.jobs.liteByIds(changed)), remember);
+  else {
+    // lites the caller has already (a finish knows what it wrote) spare their read
+    const given = changed.filter((c): c is JobLite => typeof c !== 'number');
+    const ids = changed.filter((c): c is number => typeof c === 'number');
+    const lites = ids.length ? [...given, ...(await tx.jobs.liteByIds(ids))].sort((a, b) => a.id - b.id) : given.map((l) => ({ ...l }));
+    candidates = await followers(tx, pid, summary, remember(lites), remember);
+  }
 
   for (let round = 0; candidates.length > 0 && round < 10_000; round++) {
     const prior = summary.prior();
@@ -223,6 +229,22 @@ async function followers(
   const open = [...prior.entries()].filter(([s, st]) => s > minStage && st !== 'wait').map(([s]) => s);
   if (open.length) for (const l of remember(await tx.jobs.liteWhere(pipelineId, { stages: open, status: 'created', stageOrdered: true }))) out.set(l.id, l);
   return [...out.values()].sort((a, b) => a.id - b.id);
+}
+
+/** A job's lite as its row holds it, `allowFailure` being what its last transition stored. */
+export function liteOf(job: Job, allowFailure: boolean): JobLite {
+  return {
+    id: job.id,
+    pipelineId: job.pipelineId,
+    name: job.name,
+    stageIndex: job.stageIndex,
+    status: job.status,
+    when: job.spec.when,
+    allowFailure,
+    stageOrdered: job.spec.needs === null,
+    retried: job.retried,
+    resourceGroup: job.spec.resourceGroup,
+  };
 }
 
 /** Recomputes and stores the pipeline status (and started/finished times). */

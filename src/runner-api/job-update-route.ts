@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { UpdateJobInput } from '../engine/coordinator.js';
 import { badRequest, forbidden } from '../util/errors.js';
 import { RunnerApiError } from './http-errors.js';
+import { createJobTokenCache, type JobTokenCache } from './job-token-cache.js';
 import type { ResolvedRunnerApiOptions } from './options.js';
 import { HEADER, SERVER_FAILURE_REASONS, type JobState } from './protocol.js';
 import { bodyOf, jobIdOf, jobTokenOf, optionalInteger, optionalString, type Body } from './request-input.js';
@@ -42,15 +43,16 @@ function updateInputOf(body: Body): UpdateJobInput {
 /** Final PUTs answered 412 before the trace check is given up for that job. */
 export const MAX_TRACE_MISMATCHES = 3;
 
-export function registerJobUpdateRoute(app: FastifyInstance, options: ResolvedRunnerApiOptions): void {
+export function registerJobUpdateRoute(app: FastifyInstance, options: ResolvedRunnerApiOptions, jobTokens?: JobTokenCache): void {
   const { coordinator } = options;
+  const tokens = jobTokens ?? createJobTokenCache(coordinator);
   const mismatches = new Map<number, number>();
 
   app.put('/jobs/:id', { bodyLimit: 1024 * 1024 }, async (request, reply) => {
     const id = jobIdOf(request);
     const body = bodyOf(request);
     const token = jobTokenOf(request, body);
-    const job = token ? await coordinator.authenticateJob(id, token) : null;
+    const job = token ? await tokens.authenticate(id, token) : null;
     if (!job) throw forbidden('403 Forbidden');
     const input = updateInputOf(body);
     let result = await coordinator.updateJob(job, input);

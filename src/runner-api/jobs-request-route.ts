@@ -8,12 +8,13 @@
 // the moment a job the runner can take becomes pending.
 import type { FastifyInstance } from 'fastify';
 import { forbidden } from '../util/errors.js';
+import type { JobTokenCache } from './job-token-cache.js';
 import type { ResolvedRunnerApiOptions } from './options.js';
 import { buildJobPayload } from './payload.js';
 import { HEADER } from './protocol.js';
 import { bodyOf, runnerInfoOf, runnerTokenOf } from './request-input.js';
 
-export function registerJobsRequestRoute(app: FastifyInstance, options: ResolvedRunnerApiOptions): void {
+export function registerJobsRequestRoute(app: FastifyInstance, options: ResolvedRunnerApiOptions, jobTokens?: JobTokenCache): void {
   const { coordinator } = options;
 
   app.post('/jobs/request', { bodyLimit: 256 * 1024 }, async (request, reply) => {
@@ -69,6 +70,7 @@ export function registerJobsRequestRoute(app: FastifyInstance, options: Resolved
       request.log.warn({ jobId: claimed.job.id, requeued: back !== null }, 'runner went away before the job reached it');
       if (back) return reply.code(204).send();
     }
+    jobTokens?.remember(claimed.token, claimed.job);
     return reply.code(201).type('application/json').send(json);
   });
 }

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerArtifactRoutes } from './artifacts-routes.js';
 import { installErrorHandling } from './http-errors.js';
+import { createJobTokenCache } from './job-token-cache.js';
 import { registerJobUpdateRoute } from './job-update-route.js';
 import { registerJobsRequestRoute } from './jobs-request-route.js';
 import { resolveOptions, type RunnerApiOptions } from './options.js';
@@ -33,8 +34,10 @@ export async function runnerApiPlugin(app: FastifyInstance, rawOptions: RunnerAp
 
   installErrorHandling(app);
   registerRunnerRoutes(app, options);
-  registerJobsRequestRoute(app, options);
-  registerJobUpdateRoute(app, options);
-  registerTraceRoute(app, options);
+  // job token -> job, shared: a claim enters its token, PUT and PATCH find it without a query
+  const jobTokens = createJobTokenCache(options.coordinator);
+  registerJobsRequestRoute(app, options, jobTokens);
+  registerJobUpdateRoute(app, options, jobTokens);
+  registerTraceRoute(app, options, jobTokens);
   registerArtifactRoutes(app, options);
 }

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import { AppError, badRequest, forbidden } from '../util/errors.js';
 import { parseContentRange } from './content-range.js';
-import { createJobTokenCache } from './job-token-cache.js';
+import { createJobTokenCache, type JobTokenCache } from './job-token-cache.js';
 import { RunnerApiError } from './http-errors.js';
 import type { ResolvedRunnerApiOptions } from './options.js';
 import { HEADER } from './protocol.js';
@@ -38,9 +38,9 @@ export async function readBounded(stream: Readable, max: number, options: { expe
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }
 
-export function registerTraceRoute(app: FastifyInstance, options: ResolvedRunnerApiOptions): void {
+export function registerTraceRoute(app: FastifyInstance, options: ResolvedRunnerApiOptions, jobTokens?: JobTokenCache): void {
   const { coordinator } = options;
-  const tokens = createJobTokenCache(coordinator);
+  const tokens = jobTokens ?? createJobTokenCache(coordinator);
 
   app.patch('/jobs/:id/trace', async (request, reply) => {
     const id = jobIdOf(request);

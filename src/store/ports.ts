@@ -123,6 +123,15 @@ export interface JobsPort {
   /** `transition` for many jobs at once; returns the rows that changed. */
   transitionMany(ids: number[], from: readonly JobStatus[], patch: JobPatch): Promise<Job[]>;
   update(id: number, patch: JobPatch): Promise<void>;
+  /** Only the job's current status (null when it is gone): the cheap read of the runner's hot paths. */
+  status(id: number): Promise<JobStatus | null>;
+  /** The job's status and last recorded activity (null when it is gone). */
+  activity(id: number): Promise<{ status: JobStatus; lastActivityAt: string | null } | null>;
+  /**
+   * Writes `patch` only when the job's status is one of `from`, in one statement; returns that
+   * status, or null when the job is gone or in another status (nothing written then).
+   */
+  touch(id: number, from: readonly JobStatus[], patch: JobPatch): Promise<JobStatus | null>;
   /** Jobs in `status` with `column` <= `before` (for sweeps), oldest first. */
   due(status: JobStatus, column: 'scheduledAt' | 'deadlineAt' | 'lastActivityAt' | 'queuedAt', before: string, limit: number): Promise<Job[]>;
   /** Jobs waiting for a resource group, in id order. */
@@ -272,6 +281,12 @@ export interface VariablesPort {
   list(projectId: number | null): Promise<CiVariable[]>;
 }
 
+export interface JobOutputs {
+  artifacts: boolean;
+  dotenv: boolean;
+  removedArchive: boolean;
+}
+
 export interface ArtifactsPort {
   insert(a: Omit<Artifact, 'id'>): Promise<Artifact>;
   byJob(jobId: number): Promise<Artifact[]>;
@@ -288,6 +303,11 @@ export interface ArtifactsPort {
   removeExpired(ids: number[], at: string): Promise<void>;
   /** Jobs among `jobIds` whose archive artifact was removed by expiry. */
   removedArchives(jobIds: number[]): Promise<Set<number>>;
+  /**
+   * What each of `jobIds` left, in one query: artifact records, dotenv variables, an archive that
+   * expiry removed. Jobs with none of them are left out (the common case at pick-up: nothing more to read).
+   */
+  outputs(jobIds: number[]): Promise<Map<number, JobOutputs>>;
   setDotenv(jobId: number, vars: PipelineVariable[]): Promise<void>;
   dotenv(jobIds: number[]): Promise<Map<number, PipelineVariable[]>>;
 }

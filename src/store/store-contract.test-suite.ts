@@ -106,6 +106,25 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       expect(await store.pipelines.byId(failed.id)).toMatchObject({ status: 'failed', failureReason: 'config_error', yamlErrors: errors });
     });
 
+    test('jobs: status read and conditional touch', async () => {
+      const { project, pipeline } = await seedPipeline(store, 'c/touch');
+      const [job] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'a')]);
+      expect(await store.jobs.status(job.id)).toBe('created');
+      expect(await store.jobs.status(job.id + 1_000_000)).toBeNull();
+      // another status: nothing written, null
+      expect(await store.jobs.touch(job.id, ['running', 'canceling'], { lastActivityAt: '2001-01-01T00:00:00.000Z' })).toBeNull();
+      expect((await store.jobs.byId(job.id))!.lastActivityAt).toBeNull();
+      await store.jobs.transition(job.id, ['created'], { status: 'running' });
+      expect(await store.jobs.touch(job.id, ['running', 'canceling'], { lastActivityAt: '2002-02-02T00:00:00.000Z', traceSize: 7 })).toBe('running');
+      expect(await store.jobs.byId(job.id)).toMatchObject({ lastActivityAt: '2002-02-02T00:00:00.000Z', traceSize: 7, status: 'running' });
+      expect(await store.jobs.activity(job.id)).toEqual({ status: 'running', lastActivityAt: '2002-02-02T00:00:00.000Z' });
+      expect(await store.jobs.activity(job.id + 1_000_000)).toBeNull();
+      // an empty patch only checks the status
+      expect(await store.jobs.touch(job.id, ['running'], {})).toBe('running');
+      expect(await store.jobs.touch(job.id, ['pending'], {})).toBeNull();
+      expect(await store.jobs.touch(job.id + 1_000_000, ['running'], { traceSize: 1 })).toBeNull();
+    });
+
     test('jobs: insert, conditional transitions, sweeps, token lookup', async () => {
       const { project, pipeline } = await seedPipeline(store, 'c/jobs');
       const jobs = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'a'), newJob(pipeline.id, project.id, 'b'), newJob(pipeline.id, project.id, 'c')]);
@@ -337,7 +356,8 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       await store.variables.upsert({ projectId: project.id, key: 'K', value: 'prod2', masked: false, protected: false, file: false, raw: false, environmentScope: 'production' });
       expect((await store.variables.list(project.id)).map((v) => [v.value, v.environmentScope])).toEqual([['2', '*'], ['prod2', 'production']]);
       await store.variables.delete((await store.variables.list(project.id))[1].id);
-      const [j] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'x')]);
+      const [j, other] = await store.jobs.insertMany([newJob(pipeline.id, project.id, 'x'), newJob(pipeline.id, project.id, 'y')]);
+      expect(await store.artifacts.outputs([j.id, other.id])).toEqual(new Map());
       const a = await store.artifacts.insert({ jobId: j.id, pipelineId: pipeline.id, fileType: 'archive', fileFormat: 'zip', filename: 'a.zip', size: 10, storageKey: 'k', sha256: 's', expireAt: '2000-01-01T00:00:00.000Z', createdAt: now() });
       expect(await store.artifacts.byJobs([j.id])).toEqual([a]);
       const expiredIds = async () => (await store.artifacts.expired(now(), 10)).map((x) => x.id);
@@ -365,6 +385,14 @@ export function describeStoreContract(name: string, fresh: () => Promise<Contrac
       expect([...(await store.artifacts.removedArchives([j.id, j.id + 1000]))]).toEqual([j.id]);
       await store.artifacts.setDotenv(j.id, [{ key: 'A', value: '1' }, { key: 'B', value: '2' }]);
       expect((await store.artifacts.dotenv([j.id])).get(j.id)).toEqual([{ key: 'A', value: '1' }, { key: 'B', value: '2' }]);
+      // outputs: one flag per kind, jobs without any left out
+      await store.artifacts.insert({ jobId: other.id, pipelineId: pipeline.id, fileType: 'junit', fileFormat: 'gzip', filename: 'j.xml.gz', size: 1, storageKey: 'k2', sha256: 's', expireAt: null, createdAt: now() });
+      expect(await store.artifacts.outputs([j.id, other.id, other.id + 1000])).toEqual(
+        new Map([
+          [j.id, { artifacts: false, dotenv: true, removedArchive: true }],
+          [other.id, { artifacts: true, dotenv: false, removedArchive: false }],
+        ]),
+      );
       expect(await store.resourceGroups.acquire(project.id, 'prod', 1)).toBe(true);
       expect(await store.resourceGroups.acquire(project.id, 'prod', 2)).toBe(false);
       expect(await store.resourceGroups.acquire(project.id, 'prod', 1)).toBe(true);

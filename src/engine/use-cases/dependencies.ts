@@ -55,11 +55,18 @@ export async function resolveDependencies(
   chosen = [...chosen, ...cross.found];
   if (!chosen.length) return opts.checkRemoved && cross.unresolved.length ? { ...none, missing: cross.unresolved } : none;
   const ids = chosen.map((j) => j.id);
-  const [artifacts, dotenv] = await Promise.all([store.artifacts.byJobs(ids), store.artifacts.dotenv(ids)]);
+  // one query tells which dependencies left anything; only those are read further
+  const outputs = await store.artifacts.outputs(ids);
+  const withArtifacts = ids.filter((id) => outputs.get(id)?.artifacts);
+  const withDotenv = ids.filter((id) => outputs.get(id)?.dotenv);
+  const [artifacts, dotenv] = await Promise.all([
+    withArtifacts.length ? store.artifacts.byJobs(withArtifacts) : [],
+    withDotenv.length ? store.artifacts.dotenv(withDotenv) : (new Map() as Dotenv),
+  ]);
   const withArchive = new Set(artifacts.filter((a) => a.fileType === 'archive').map((a) => a.jobId));
-  const removed = opts.checkRemoved ? await store.artifacts.removedArchives(ids.filter((id) => !withArchive.has(id))) : new Set<number>();
+  const removed = new Set(opts.checkRemoved ? ids.filter((id) => outputs.get(id)?.removedArchive && !withArchive.has(id)) : []);
   const withOutput = new Set([...artifacts.map((a) => a.jobId), ...dotenv.keys()]);
-  const full = await store.jobs.byIds(ids.filter((id) => withOutput.has(id)));
+  const full = withOutput.size ? await store.jobs.byIds(ids.filter((id) => withOutput.has(id))) : [];
   const order = new Map(chosen.map((j, i) => [j.id, i]));
   return {
     jobs: full.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)),

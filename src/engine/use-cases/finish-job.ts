@@ -2,7 +2,8 @@
 // its resource group, retries it when `retry` says so, and settles only its dependants.
 import type { StorePorts } from '../../store/ports.js';
 import { inTx, type EngineContext, type Effects } from '../context.js';
-import { advance, enqueue, lockScope, makePending, refreshPipeline, type PipelineScope } from '../flow.js';
+import type { JobLite } from '../../store/ports.js';
+import { advance, enqueue, liteOf, lockScope, makePending, refreshPipeline, type PipelineScope } from '../flow.js';
 import { shouldRetry } from '../graph.js';
 import { newJobRow } from '../new-job.js';
 import { allowsFailure, type FailureReason, type Job, type JobStatus } from '../model.js';
@@ -78,7 +79,7 @@ async function finishGroup(ctx: EngineContext, pipelineId: number, group: Finish
     const scope = await lockScope(tx, pipelineId, ctx.cache);
     if (!scope) return group.map(() => null);
     const out: (Job | null)[] = [];
-    const settled: number[] = [];
+    const settled: JobLite[] = [];
     let retried = false;
     for (const request of group) {
       const job = await tx.jobs.byId(request.jobId);
@@ -89,7 +90,7 @@ async function finishGroup(ctx: EngineContext, pipelineId: number, group: Finish
       const f = await finishOne(ctx, tx, fx, scope, job, request.input, handOver);
       out.push(f.done);
       if (f.done && f.retried) retried = true;
-      else if (f.done) settled.push(job.id);
+      else if (f.done && f.lite) settled.push(f.lite);
     }
     if (settled.length) await advance(ctx, tx, fx, scope, settled);
     else if (retried) await refreshPipeline(ctx, tx, fx, scope);
@@ -112,7 +113,7 @@ export async function finishLocked(
   const f = await finishOne(ctx, tx, fx, scope, job, input, groupsToHandOver);
   if (!f.done) return null;
   if (f.retried) await refreshPipeline(ctx, tx, fx, scope);
-  else await advance(ctx, tx, fx, scope, [job.id]);
+  else await advance(ctx, tx, fx, scope, f.lite ? [f.lite] : [job.id]);
   return f.done;
 }
 
@@ -128,7 +129,7 @@ async function finishOne(
   job: Job,
   input: FinishInput,
   groupsToHandOver: { projectId: number; key: string }[],
-): Promise<{ done: Job | null; retried: boolean }> {
+): Promise<{ done: Job | null; retried: boolean; lite?: JobLite }> {
   const status = job.status === 'canceling' ? 'canceled' : input.status;
   const exitCode = input.exitCode ?? null;
   const failureReason = status === 'failed' ? (input.failureReason ?? 'script_failure') : null;
@@ -154,7 +155,7 @@ async function finishOne(
     await enqueue(ctx, tx, fx, scope, next);
     return { done, retried: true };
   }
-  return { done, retried: false };
+  return { done, retried: false, lite: liteOf(done, allowFailure) };
 }
 
 /** A new attempt of `old` (status created); `old` is marked retried and its edges move to the new one. */

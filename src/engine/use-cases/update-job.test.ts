@@ -49,6 +49,41 @@ describe('trace', () => {
 });
 
 describe('PUT', () => {
+  test('a trace over 1 MiB is checked too (streamed)', async () => {
+    h = await createHarness();
+    const { job: j } = await running();
+    const log = Buffer.alloc(1536 * 1024, 'ab\n');
+    await h.coordinator.appendTrace(j, 0, log);
+    const sum = `crc32:${(crc32(log) >>> 0).toString(16).padStart(8, '0')}`;
+    expect((await h.coordinator.updateJob(j, { state: 'success', bytesize: log.length - 1, checksum: sum })).kind).toBe('trace_mismatch');
+    expect((await h.coordinator.updateJob(j, { state: 'success', bytesize: log.length, checksum: 'crc32:00000000' })).kind).toBe('trace_mismatch');
+    expect(await h.coordinator.updateJob(j, { state: 'success', bytesize: log.length, checksum: sum.toUpperCase().replace('CRC32', 'crc32') })).toMatchObject({ kind: 'ok', jobStatus: 'success' });
+  });
+
+  test('a keep-alive writes the activity only once the stored one is old (a tenth of the stale limit, at most 60 s)', async () => {
+    let t = Date.parse('2030-01-01T00:00:00.000Z');
+    h = await createHarness({ clock: { now: () => new Date(t) }, config: { staleJobSeconds: 3600 } });
+    const { job: j } = await running();
+    const activity = async () => (await h.coordinator.read.job(j.id))!.lastActivityAt;
+    expect(await activity()).toBe('2030-01-01T00:00:00.000Z');
+    t += 59_000;
+    expect(await h.coordinator.updateJob(j, { state: 'running' })).toMatchObject({ kind: 'ok', jobStatus: 'running' });
+    expect(await activity()).toBe('2030-01-01T00:00:00.000Z');
+    t += 1_000;
+    expect(await h.coordinator.updateJob(j, { state: 'running' })).toMatchObject({ kind: 'ok', jobStatus: 'running' });
+    expect(await activity()).toBe('2030-01-01T00:01:00.000Z');
+    // a short stale limit shortens the interval with it
+    await h.close();
+    h = await createHarness({ clock: { now: () => new Date(t) }, config: { staleJobSeconds: 5 } });
+    const { job: k } = await running();
+    t += 600;
+    await h.coordinator.updateJob(k, { state: 'running' });
+    expect((await h.coordinator.read.job(k.id))!.lastActivityAt).toBe(new Date(t).toISOString());
+    await h.coordinator.cancelJob(k.id);
+    // a job that stopped is reported, whatever the interval
+    expect(await h.coordinator.updateJob(k, { state: 'running' })).toMatchObject({ kind: 'not_running', jobStatus: 'canceled', abort: true });
+  });
+
   test('keep-alive, then a final state checked against the stored trace (size and crc32)', async () => {
     h = await createHarness();
     const { id, job: j } = await running();

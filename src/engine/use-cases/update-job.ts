@@ -7,39 +7,46 @@ import { crc32 } from 'node:zlib';
 import type { EngineContext } from '../context.js';
 import { emit } from '../context.js';
 import type { AppendTraceResult, JobSignal, UpdateJobInput, UpdateJobResult } from '../coordinator.js';
-import type { Job } from '../model.js';
+import type { Job, JobStatus } from '../model.js';
 import { AppError } from '../../util/errors.js';
 import { autoCancelOnFailure } from './cancel.js';
 import { finishJob } from './finish-job.js';
 
-const LIVE = new Set(['running', 'canceling']);
+const LIVE_STATUSES: JobStatus[] = ['running', 'canceling'];
+const LIVE = new Set<string>(LIVE_STATUSES);
 
 export function signalOf(status: string): JobSignal {
   return { jobStatus: status, abort: !LIVE.has(status) };
 }
 
-async function traceChecksum(ctx: EngineContext, jobId: number): Promise<string> {
+/** Traces up to this size are checked from one read; longer ones are streamed. */
+const CHECKSUM_READ_BYTES = 1024 * 1024;
+
+/** The stored trace's length and, when asked, its crc32 ("crc32:<hex>"). */
+async function storedTrace(ctx: EngineContext, jobId: number, wantChecksum: boolean): Promise<{ size: number; checksum: string | null }> {
+  const head = await ctx.traces.read(jobId, 0, CHECKSUM_READ_BYTES + 1);
+  const hex = (crc: number) => `crc32:${(crc >>> 0).toString(16).padStart(8, '0')}`;
+  if (head.length <= CHECKSUM_READ_BYTES) return { size: head.length, checksum: wantChecksum ? hex(crc32(head)) : null };
+  const size = await ctx.traces.size(jobId);
+  if (!wantChecksum) return { size, checksum: null };
   let crc = 0;
-  const stream = ctx.traces.stream(jobId, 0);
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) crc = crc32(chunk, crc);
-  return `crc32:${(crc >>> 0).toString(16).padStart(8, '0')}`;
+  for await (const chunk of ctx.traces.stream(jobId, 0) as AsyncIterable<Buffer | string>) crc = crc32(chunk, crc);
+  return { size, checksum: hex(crc) };
 }
 
 export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobInput): Promise<UpdateJobResult> {
-  const current = await ctx.store.jobs.byId(job.id);
-  if (!current) return { kind: 'not_running', ...signalOf('failed') };
-  if (!LIVE.has(current.status)) return { kind: 'not_running', ...signalOf(current.status) };
-  if (input.state === 'running' || input.state === 'pending') {
-    await ctx.store.jobs.update(current.id, { lastActivityAt: ctx.now() });
-    return { kind: 'ok', ...signalOf(current.status) };
-  }
+  // Only the status is read (or, for a keep-alive, checked by the write itself): the caller's
+  // `job` gives the identity, which never changes.
+  if (input.state === 'running' || input.state === 'pending') return keepAlive(ctx, job);
+  const status = await ctx.store.jobs.status(job.id);
+  if (!status) return { kind: 'not_running', ...signalOf('failed') };
+  if (!LIVE.has(status)) return { kind: 'not_running', ...signalOf(status) };
+  const current = { id: job.id, pipelineId: job.pipelineId };
   if (input.bytesize !== undefined || input.checksum !== undefined) {
-    const size = await ctx.traces.size(current.id);
-    if (input.bytesize !== undefined && input.bytesize !== size) return { kind: 'trace_mismatch', ...signalOf(current.status) };
-    if (input.checksum !== undefined && input.checksum.startsWith('crc32:')) {
-      const sum = await traceChecksum(ctx, current.id);
-      if (sum !== input.checksum.toLowerCase()) return { kind: 'trace_mismatch', ...signalOf(current.status) };
-    }
+    const wantChecksum = input.checksum !== undefined && input.checksum.startsWith('crc32:');
+    const stored = await storedTrace(ctx, current.id, wantChecksum);
+    if (input.bytesize !== undefined && input.bytesize !== stored.size) return { kind: 'trace_mismatch', ...signalOf(status) };
+    if (wantChecksum && stored.checksum !== input.checksum!.toLowerCase()) return { kind: 'trace_mismatch', ...signalOf(status) };
   }
   const finished = await finishJob(
     ctx,
@@ -53,16 +60,36 @@ export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobIn
   );
   await autoCancelOnFailure(ctx, finished);
   if (!finished) {
-    const now = await ctx.store.jobs.byId(current.id);
-    return { kind: 'not_running', ...signalOf(now?.status ?? 'failed') };
+    return { kind: 'not_running', ...signalOf((await ctx.store.jobs.status(current.id)) ?? 'failed') };
   }
   return { kind: 'ok', ...signalOf(finished.status) };
 }
 
+/**
+ * Longest a keep-alive leaves the stored activity unchanged (ms): a tenth of the stale limit, at
+ * most a minute. Like GitLab (a running build is touched only when its updated_at is old), a
+ * keep-alive right after the claim or a trace PATCH is a read, not a write; the stale sweep still
+ * sees activity far younger than its limit.
+ */
+function activityWriteMs(ctx: EngineContext): number {
+  return Math.min(60_000, ctx.config.staleJobSeconds * 100);
+}
+
+async function keepAlive(ctx: EngineContext, job: Job): Promise<UpdateJobResult> {
+  const seen = await ctx.store.jobs.activity(job.id);
+  if (!seen || !LIVE.has(seen.status)) return { kind: 'not_running', ...signalOf(seen?.status ?? 'failed') };
+  const now = ctx.clock.now();
+  const last = seen.lastActivityAt ? Date.parse(seen.lastActivityAt) : NaN;
+  if (now.getTime() - last < activityWriteMs(ctx)) return { kind: 'ok', ...signalOf(seen.status) };
+  const live = await ctx.store.jobs.touch(job.id, LIVE_STATUSES, { lastActivityAt: now.toISOString() });
+  if (live) return { kind: 'ok', ...signalOf(live) };
+  return { kind: 'not_running', ...signalOf((await ctx.store.jobs.status(job.id)) ?? 'failed') };
+}
+
 export async function appendTrace(ctx: EngineContext, job: Job, offset: number, data: Buffer): Promise<AppendTraceResult> {
-  const current = await ctx.store.jobs.byId(job.id);
-  if (!current || !LIVE.has(current.status)) return { kind: 'not_running', ...signalOf(current?.status ?? 'failed') };
-  const sig = signalOf(current.status);
+  const status = await ctx.store.jobs.status(job.id);
+  if (!status || !LIVE.has(status)) return { kind: 'not_running', ...signalOf(status ?? 'failed') };
+  const sig = signalOf(status);
   // The trace store checks the offset atomically; no separate size read on this hot path.
   if (data.length === 0 || offset + data.length > ctx.config.traceLimitBytes) {
     const size = await ctx.traces.size(job.id);

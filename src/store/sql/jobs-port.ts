@@ -2,8 +2,9 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Job, JobEdge, JobStatus } from '../../engine/model.js';
 import type { EdgesPort, JobLite, JobPatch, JobsPort, NewJob } from '../ports.js';
-import { b, LITE_COLUMNS, num, toJob as rowToJob, toJobLite } from './rows.js';
+import { b, LITE_COLUMNS, num, toJob as rowToJob, toJobLite, type LiteRow } from './rows.js';
 import type { Database, JobsTable } from './schema.js';
+import { runPrepared } from './prepared.js';
 import { sealList, type SecretBox } from './secret-box.js';
 
 const CHUNK = 200;
@@ -72,8 +73,32 @@ export function patchRow(p: JobPatch, box: SecretBox): Updateable<JobsTable> {
 
 const COLUMN = { scheduledAt: 'scheduled_at', deadlineAt: 'deadline_at', lastActivityAt: 'last_activity_at', queuedAt: 'queued_at' } as const;
 
+/** A patch row's columns and values, in one order (the columns name the prepared shape). */
+function patchParts(row: Updateable<JobsTable>): { columns: string[]; values: unknown[] } {
+  const columns = Object.keys(row);
+  return { columns, values: columns.map((c) => row[c as keyof typeof row]) };
+}
+
 export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
   const toJob = (r: Selectable<JobsTable>) => rowToJob(r, box);
+  // The hot paths (claim, runner updates, finish and advance) run prepared shapes (prepared.ts).
+  type P = Parameters<Parameters<typeof runPrepared>[3]>[0];
+  const setOf = (p: P, columns: string[], first: number): Updateable<JobsTable> =>
+    Object.fromEntries(columns.map((c, i) => [c, p(first + i)])) as Updateable<JobsTable>;
+  const conditional = (id: number | number[], from: readonly JobStatus[], patch: JobPatch) => {
+    const { columns, values } = patchParts(patchRow(patch, box));
+    const many = Array.isArray(id);
+    const key = `jobs.transition:${many ? id.length : '='}:${from.length}:${columns.join(',')}`;
+    return runPrepared<Selectable<JobsTable>>(db, key, [...values, id, from], (p) =>
+      db
+        .updateTable('jobs')
+        .set(setOf(p, columns, 0))
+        .where('id', 'in', many ? p.list(columns.length, id.length) : [p(columns.length)])
+        .where('status', 'in', p.list(columns.length + 1, from.length))
+        .returningAll(),
+    );
+  };
+  const lites = (key: string, args: unknown[], build: Parameters<typeof runPrepared<LiteRow>>[3]) => runPrepared<LiteRow>(db, key, args, build).then((rows) => rows.map(toJobLite));
   return {
     async insertMany(jobs) {
       const out: Job[] = [];
@@ -85,7 +110,7 @@ export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
       return out;
     },
     async byId(id) {
-      const r = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      const [r] = await runPrepared(db, 'jobs.byId', [id], (p) => db.selectFrom('jobs').selectAll().where('id', '=', p(0)));
       return r ? toJob(r) : null;
     },
     async byIds(ids) {
@@ -107,38 +132,38 @@ export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
     async liteByIds(ids) {
       const out = [];
       for (const part of chunks(ids)) {
-        const rows = await db.selectFrom('jobs').select(LITE_COLUMNS).where('id', 'in', part).execute();
-        out.push(...rows.map(toJobLite));
+        out.push(...(await lites(`jobs.liteByIds:${part.length}`, [part], (p) => db.selectFrom('jobs').select(LITE_COLUMNS).where('id', 'in', p.list(0, part.length)))));
       }
       return out.sort((x, y) => x.id - y.id);
     },
     async liteWhere(pipelineId, filter) {
-      let q = db.selectFrom('jobs').select(LITE_COLUMNS).where('pipeline_id', '=', pipelineId).where('retried', '=', 0);
-      if (filter.beforeStage !== undefined) q = q.where('stage_index', '<', filter.beforeStage);
-      if (filter.names !== undefined) {
-        if (!filter.names.length) return [];
-        q = q.where('name', 'in', filter.names);
-      }
-      if (filter.stages !== undefined) {
-        if (!filter.stages.length) return [];
-        q = q.where('stage_index', 'in', filter.stages);
-      }
-      if (filter.status !== undefined) q = q.where('status', '=', filter.status);
-      if (filter.stageOrdered !== undefined) q = q.where('stage_ordered', '=', b(filter.stageOrdered));
-      return (await q.orderBy('id').execute()).map(toJobLite);
+      if (filter.names?.length === 0 || filter.stages?.length === 0) return [];
+      const { beforeStage, names, stages, status, stageOrdered } = filter;
+      const key = `jobs.liteWhere:${beforeStage !== undefined}:${names?.length}:${stages?.length}:${status !== undefined}:${stageOrdered !== undefined}`;
+      const args = [pipelineId, beforeStage, names, stages, status, stageOrdered === undefined ? undefined : b(stageOrdered)];
+      return lites(key, args, (p) => {
+        let q = db.selectFrom('jobs').select(LITE_COLUMNS).where('pipeline_id', '=', p(0)).where('retried', '=', 0);
+        if (beforeStage !== undefined) q = q.where('stage_index', '<', p(1));
+        if (names !== undefined) q = q.where('name', 'in', p.list(2, names.length));
+        if (stages !== undefined) q = q.where('stage_index', 'in', p.list(3, stages.length));
+        if (status !== undefined) q = q.where('status', '=', p(4));
+        if (stageOrdered !== undefined) q = q.where('stage_ordered', '=', p(5));
+        return q.orderBy('id');
+      });
     },
     async createdDependants(jobIds) {
       const out: JobLite[] = [];
       for (const part of chunks(jobIds)) {
-        const rows = await db
-          .selectFrom('job_edges')
-          .innerJoin('jobs', 'jobs.id', 'job_edges.job_id')
-          .select(LITE_COLUMNS.map((c) => `jobs.${c}` as const))
-          .where('job_edges.needs_job_id', 'in', part)
-          .where('jobs.status', '=', 'created')
-          .where('jobs.retried', '=', 0)
-          .execute();
-        out.push(...rows.map(toJobLite));
+        const rows = await lites(`jobs.createdDependants:${part.length}`, [part], (p) =>
+          db
+            .selectFrom('job_edges')
+            .innerJoin('jobs', 'jobs.id', 'job_edges.job_id')
+            .select(LITE_COLUMNS.map((c) => `jobs.${c}` as const))
+            .where('job_edges.needs_job_id', 'in', p.list(0, part.length))
+            .where('jobs.status', '=', 'created')
+            .where('jobs.retried', '=', 0),
+        );
+        out.push(...rows);
       }
       const seen = new Set<number>();
       return out.filter((l) => !seen.has(l.id) && !!seen.add(l.id)).sort((a, b) => a.id - b.id);
@@ -146,12 +171,13 @@ export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
     async needsLites(jobIds) {
       const out: { jobId: number; need: JobLite }[] = [];
       for (const part of chunks(jobIds)) {
-        const rows = await db
-          .selectFrom('job_edges')
-          .innerJoin('jobs', 'jobs.id', 'job_edges.needs_job_id')
-          .select(['job_edges.job_id as edge_job_id', ...LITE_COLUMNS.map((c) => `jobs.${c}` as const)])
-          .where('job_edges.job_id', 'in', part)
-          .execute();
+        const rows = await runPrepared(db, `jobs.needsLites:${part.length}`, [part], (p) =>
+          db
+            .selectFrom('job_edges')
+            .innerJoin('jobs', 'jobs.id', 'job_edges.needs_job_id')
+            .select(['job_edges.job_id as edge_job_id', ...LITE_COLUMNS.map((c) => `jobs.${c}` as const)])
+            .where('job_edges.job_id', 'in', p.list(0, part.length)),
+        );
         for (const r of rows) out.push({ jobId: num(r.edge_job_id), need: toJobLite(r) });
       }
       return out;
@@ -161,13 +187,14 @@ export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
       return rows.map((r) => ({ status: r.status as JobStatus, count: num(r.n) }));
     },
     async summary(pipelineId) {
-      const rows = await db
-        .selectFrom('jobs')
-        .select(['stage_index', 'status', 'allow_failure', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('pipeline_id', '=', pipelineId)
-        .where('retried', '=', 0)
-        .groupBy(['stage_index', 'status', 'allow_failure'])
-        .execute();
+      const rows = await runPrepared(db, 'jobs.summary', [pipelineId], (p) =>
+        db
+          .selectFrom('jobs')
+          .select(['stage_index', 'status', 'allow_failure', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('pipeline_id', '=', p(0))
+          .where('retried', '=', 0)
+          .groupBy(['stage_index', 'status', 'allow_failure']),
+      );
       return rows.map((r) => ({ stageIndex: r.stage_index, status: r.status as JobStatus, allowFailure: !!r.allow_failure, count: num(r.n) }));
     },
     async byRunner(runnerId, q) {
@@ -184,33 +211,44 @@ export function jobsPort(db: Kysely<Database>, box: SecretBox): JobsPort {
       return r ? toJob(r) : null;
     },
     async transition(id, from, patch) {
-      const r = await db
-        .updateTable('jobs')
-        .set(patchRow(patch, box))
-        .where('id', '=', id)
-        .where('status', 'in', from as JobStatus[])
-        .returningAll()
-        .executeTakeFirst();
+      const [r] = await conditional(id, from, patch);
       return r ? toJob(r) : null;
     },
     async transitionMany(ids, from, patch) {
       const out: Job[] = [];
-      for (const part of chunks(ids)) {
-        const rows = await db
-          .updateTable('jobs')
-          .set(patchRow(patch, box))
-          .where('id', 'in', part)
-          .where('status', 'in', from as JobStatus[])
-          .returningAll()
-          .execute();
-        out.push(...rows.map(toJob));
-      }
+      for (const part of chunks(ids)) out.push(...(await conditional(part, from, patch)).map(toJob));
       return out.sort((x, y) => x.id - y.id);
     },
     async update(id, patch) {
-      const row = patchRow(patch, box);
-      if (Object.keys(row).length === 0) return;
-      await db.updateTable('jobs').set(row).where('id', '=', id).execute();
+      const { columns, values } = patchParts(patchRow(patch, box));
+      if (columns.length === 0) return;
+      await runPrepared(db, `jobs.update:${columns.join(',')}`, [...values, id], (p) =>
+        db.updateTable('jobs').set(setOf(p, columns, 0)).where('id', '=', p(columns.length)),
+      );
+    },
+    async status(id) {
+      const [r] = await runPrepared(db, 'jobs.status', [id], (p) => db.selectFrom('jobs').select('status').where('id', '=', p(0)));
+      return r ? (r.status as JobStatus) : null;
+    },
+    async activity(id) {
+      const [r] = await runPrepared(db, 'jobs.activity', [id], (p) => db.selectFrom('jobs').select(['status', 'last_activity_at']).where('id', '=', p(0)));
+      return r ? { status: r.status as JobStatus, lastActivityAt: r.last_activity_at } : null;
+    },
+    async touch(id, from, patch) {
+      const { columns, values } = patchParts(patchRow(patch, box));
+      const [r] = columns.length
+        ? await runPrepared(db, `jobs.touch:${from.length}:${columns.join(',')}`, [...values, id, from], (p) =>
+            db
+              .updateTable('jobs')
+              .set(setOf(p, columns, 0))
+              .where('id', '=', p(columns.length))
+              .where('status', 'in', p.list(columns.length + 1, from.length))
+              .returning('status'),
+          )
+        : await runPrepared(db, `jobs.statusIn:${from.length}`, [id, from], (p) =>
+            db.selectFrom('jobs').select('status').where('id', '=', p(0)).where('status', 'in', p.list(1, from.length)),
+          );
+      return r ? (r.status as JobStatus) : null;
     },
     async due(status, column, before, limit) {
       const col = COLUMN[column];

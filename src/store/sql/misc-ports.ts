@@ -1,7 +1,8 @@
 // VariablesPort, ArtifactsPort (with dotenv report variables) and ResourceGroupsPort over kysely.
 import type { Kysely } from 'kysely';
 import type { PipelineVariable } from '../../engine/model.js';
-import type { ArtifactsPort, ProcessMode, ResourceGroupsPort, VariablesPort } from '../ports.js';
+import type { ArtifactsPort, JobOutputs, ProcessMode, ResourceGroupsPort, VariablesPort } from '../ports.js';
+import { runPrepared } from './prepared.js';
 import { b, num, toArtifact, toVariable } from './rows.js';
 import type { Database } from './schema.js';
 import type { SecretBox } from './secret-box.js';
@@ -110,6 +111,30 @@ export function artifactsPort(db: Kysely<Database>, box: SecretBox): ArtifactsPo
       if (!jobIds.length) return new Set();
       const rows = await db.selectFrom('removed_artifacts').select('job_id').where('job_id', 'in', jobIds).where('file_type', '=', 'archive').execute();
       return new Set(rows.map((r) => num(r.job_id)));
+    },
+    async outputs(jobIds) {
+      const out = new Map<number, JobOutputs>();
+      for (let i = 0; i < jobIds.length; i += 200) {
+        const part = jobIds.slice(i, i + 200);
+        const rows = await runPrepared(db, `artifacts.outputs:${part.length}`, [part], (p) =>
+          db
+            .selectFrom('jobs as j')
+            .select((eb) => [
+              'j.id',
+              eb.exists(eb.selectFrom('artifacts as a').select('a.id').whereRef('a.job_id', '=', 'j.id')).as('has_artifacts'),
+              eb.exists(eb.selectFrom('job_dotenv as d').select('d.job_id').whereRef('d.job_id', '=', 'j.id')).as('has_dotenv'),
+              eb
+                .exists(eb.selectFrom('removed_artifacts as r').select('r.job_id').whereRef('r.job_id', '=', 'j.id').where('r.file_type', '=', 'archive'))
+                .as('removed_archive'),
+            ])
+            .where('j.id', 'in', p.list(0, part.length)),
+        );
+        for (const r of rows) {
+          const o = { artifacts: !!r.has_artifacts, dotenv: !!r.has_dotenv, removedArchive: !!r.removed_archive };
+          if (o.artifacts || o.dotenv || o.removedArchive) out.set(num(r.id), o);
+        }
+      }
+      return out;
     },
     async setDotenv(jobId, vars) {
       await db.deleteFrom('job_dotenv').where('job_id', '=', jobId).execute();

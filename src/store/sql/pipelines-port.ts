@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { PipelineStatus } from '../../engine/model.js';
 import type { PipelinesPort, ProjectsPort } from '../ports.js';
 import { b, num, toPipeline as rowToPipeline, toProject } from './rows.js';
+import { runPrepared } from './prepared.js';
 import type { Database, PipelinesTable } from './schema.js';
 import { sealList, type SecretBox } from './secret-box.js';
 
@@ -74,13 +75,14 @@ export function pipelinesPort(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
       return toPipeline(r);
     },
     async byId(id) {
-      const r = await db.selectFrom('pipelines').selectAll().where('id', '=', id).executeTakeFirst();
+      const [r] = await runPrepared(db, 'pipelines.byId', [id], (p) => db.selectFrom('pipelines').selectAll().where('id', '=', p(0)));
       return r ? toPipeline(r) : null;
     },
     async lock(id) {
-      let q = db.selectFrom('pipelines').selectAll().where('id', '=', id);
-      if (dialect === 'postgres') q = q.forUpdate();
-      const r = await q.executeTakeFirst();
+      const [r] = await runPrepared(db, 'pipelines.lock', [id], (p) => {
+        const q = db.selectFrom('pipelines').selectAll().where('id', '=', p(0));
+        return dialect === 'postgres' ? q.forUpdate() : q;
+      });
       return r ? toPipeline(r) : null;
     },
     async update(id, patch) {

@@ -11,25 +11,38 @@ import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Job } from '../../engine/model.js';
 import { FEATURE_BITS, type ClaimAssign, type PendingEntry, type QueuePort, type RunnerMatch } from '../ports.js';
 import { claimBatcher } from './claim-batcher.js';
+import { runPrepared } from './prepared.js';
 import { b, num, toJob } from './rows.js';
 import type { Database, JobsTable } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 
 const ALL_FEATURES = Object.values(FEATURE_BITS).reduce((a, x) => a | x, 0);
 
-function matchCondition(m: RunnerMatch): RawBuilder<unknown> {
+/** The values a match puts in its SQL (placeholders of them in a prepared shape). */
+interface MatchValues {
+  features: unknown;
+  tags: unknown[];
+  projectId: unknown;
+}
+
+function matchCondition(m: RunnerMatch, v: MatchValues = { features: m.features, tags: m.tags, projectId: m.projectId }): RawBuilder<unknown> {
   // conditions that are always true are left out: they only blur the planner's row estimates
   const parts: RawBuilder<unknown>[] = [sql`1 = 1`];
-  if ((m.features & ALL_FEATURES) !== ALL_FEATURES) parts.push(sql`(p.features | ${m.features}) = ${m.features}`);
+  if ((m.features & ALL_FEATURES) !== ALL_FEATURES) parts.push(sql`(p.features | ${v.features}) = ${v.features}`);
   if (m.tags.length === 0) parts.push(sql`p.tag_count = 0`);
   else
     parts.push(
-      sql`NOT EXISTS (SELECT 1 FROM pending_job_tags t WHERE t.job_id = p.job_id AND t.tag NOT IN (${sql.join(m.tags)}))`,
+      sql`NOT EXISTS (SELECT 1 FROM pending_job_tags t WHERE t.job_id = p.job_id AND t.tag NOT IN (${sql.join(v.tags)}))`,
     );
   if (!m.runUntagged) parts.push(sql`p.tag_count > 0`);
   if (m.protectedOnly) parts.push(sql`p.protected = 1`);
-  if (m.projectId !== null) parts.push(sql`p.project_id = ${m.projectId}`);
+  if (m.projectId !== null) parts.push(sql`p.project_id = ${v.projectId}`);
   return sql.join(parts, sql` AND `);
+}
+
+/** What decides the SQL text of a match (its values aside). */
+function matchShape(m: RunnerMatch): string {
+  return [(m.features & ALL_FEATURES) === ALL_FEATURES, m.tags.length, m.runUntagged, m.protectedOnly, m.projectId === null].join(':');
 }
 
 /**
@@ -110,10 +123,13 @@ export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', 
     async enqueueMany(entries) {
       for (let i = 0; i < entries.length; i += 200) {
         const part = entries.slice(i, i + 200);
-        await db
-          .insertInto('pending_jobs')
-          .values(part.map((e) => ({ job_id: e.jobId, project_id: e.projectId, protected: b(e.protected), tag_count: e.tags.length, features: e.features })))
-          .execute();
+        const values = part.flatMap((e) => [e.jobId, e.projectId, b(e.protected), e.tags.length, e.features]);
+        await runPrepared(db, `queue.enqueue:${part.length}`, [values], (p) => {
+          const v = p.list(0, values.length);
+          return db
+            .insertInto('pending_jobs')
+            .values(part.map((_, k) => ({ job_id: v[5 * k], project_id: v[5 * k + 1], protected: v[5 * k + 2], tag_count: v[5 * k + 3], features: v[5 * k + 4] })));
+        });
       }
       const tags = entries.flatMap((e) => [...new Set(e.tags)].map((tag) => ({ job_id: e.jobId, tag })));
       for (let i = 0; i < tags.length; i += 300) await db.insertInto('pending_job_tags').values(tags.slice(i, i + 300)).execute();
@@ -128,17 +144,22 @@ export function queuePort(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', 
       if (dialect === 'postgres') return a.signal?.aborted ? null : toJobOrNull((await claimMany(db, m, [a], false))[0]);
       if (a.signal?.aborted) return null;
       // SQLite: the trigger jobs_left_pending (migration 2) removes the pending row in the same statement
-      const cap = a.maximumTimeout ?? INT_MAX;
-      const capped = sql`(CASE WHEN timeout > ${cap} THEN ${cap} ELSE timeout END)`;
-      // deadline = startedAt + effective timeout, as the same ISO-8601 text the engine writes
-      const deadline = sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${a.startedAt}, '+' || ${capped} || ' seconds')`;
-      const r = await sql<Selectable<JobsTable>>`
-        UPDATE jobs SET status = 'running', runner_id = ${a.runnerId}, system_id = ${a.systemId},
-          token_hash = ${a.tokenHash}, started_at = ${a.startedAt}, last_activity_at = ${a.startedAt},
-          timeout = ${capped}, deadline_at = ${deadline}
-        WHERE id = (SELECT p.job_id FROM pending_jobs p WHERE ${matchCondition(m)} ORDER BY p.job_id LIMIT 1) AND status = 'pending'
-        RETURNING *`.execute(db);
-      const row = r.rows[0];
+      const args = [m.features, m.tags, m.projectId, a.runnerId, a.systemId, a.tokenHash, a.startedAt, a.maximumTimeout ?? INT_MAX];
+      const [row] = await runPrepared<Selectable<JobsTable>>(db, `queue.claim:${matchShape(m)}`, args, (p) => {
+        const cap = p(7);
+        const startedAt = p(6);
+        const capped = sql`(CASE WHEN timeout > ${cap} THEN ${cap} ELSE timeout END)`;
+        // deadline = startedAt + effective timeout, as the same ISO-8601 text the engine writes
+        const deadline = sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${startedAt}, '+' || ${capped} || ' seconds')`;
+        const match = matchCondition(m, { features: p(0), tags: p.list(1, m.tags.length), projectId: p(2) });
+        const statement = sql<Selectable<JobsTable>>`
+          UPDATE jobs SET status = 'running', runner_id = ${p(3)}, system_id = ${p(4)},
+            token_hash = ${p(5)}, started_at = ${startedAt}, last_activity_at = ${startedAt},
+            timeout = ${capped}, deadline_at = ${deadline}
+          WHERE id = (SELECT p.job_id FROM pending_jobs p WHERE ${match} ORDER BY p.job_id LIMIT 1) AND status = 'pending'
+          RETURNING *`;
+        return { compile: () => statement.compile(db) };
+      });
       return toJobOrNull(row ?? null);
     },
     async count() {
