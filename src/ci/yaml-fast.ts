@@ -27,10 +27,24 @@ const LBRACKET = 91;
 const RBRACKET = 93;
 const LBRACE = 123;
 const RBRACE = 125;
-const BACKSLASH = 92;
 
 /** Control characters, tabs, CR, the C1 range, BOM and the Unicode line separators: the `yaml` package decides. */
 const UNUSUAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
+
+// Searches run by the regular expression engine (native code, fast even before the JIT warms up).
+/** In a block plain scalar: what ends it (a comment, the line end) or makes it a key (`: `). */
+const BLOCK_PLAIN_STOP = /: |:\n|:$| #|\n/g;
+/** In a flow plain scalar: a flow indicator, a line end, a comment or a `:` indicator. */
+const FLOW_PLAIN_STOP = /[,[\]{}\n]|:(?=[ \n,[\]{}]|$)| #/g;
+const SINGLE_QUOTED_STOP = /['\n]/g;
+const DOUBLE_QUOTED_STOP = /[\\"\n]/g;
+
+/** The first match of the global `re` from `p`: its offset (-1: none) in re.lastIndex's stead. */
+function search(re: RegExp, t: string, p: number): number {
+  re.lastIndex = p;
+  const m = re.exec(t);
+  return m ? m.index : -1;
+}
 
 /** A plain scalar may not start with an indicator (`-` only followed by a safe character). */
 function isIndicator(c: number): boolean {
@@ -99,6 +113,8 @@ interface Plain {
   value: unknown;
   /** Written as a float with an integral value. */
   float: boolean;
+  /** What yaml-size.ts prescan counts for it. */
+  lower: number;
 }
 
 /** Resolved plain scalars by text (values are primitives: safe to share). */
@@ -120,7 +136,7 @@ function resolvePlain(src: string, atKey: boolean): Plain {
   }
   if (failed) throw GIVE_UP;
   const raw = isScalar(res) ? res.value : res;
-  const plain = { value: psychScalar(raw, src, true), float: isFloatText(raw, src) };
+  const plain = { value: psychScalar(raw, src, true), float: isFloatText(raw, src), lower: MAYBE_IMMEDIATE.test(src) ? 0 : stringSize(src.length) };
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(src, plain);
   return plain;
@@ -257,35 +273,27 @@ class FastReader {
       return after === SP || after === NL ? close : -1;
     }
     if (isIndicator(c) || c === SP || c === NL) return -1;
-    for (let q = p + 1; q < n; q++) {
-      const d = t.charCodeAt(q);
-      if (d === NL) return -1;
-      if (d === COLON) {
-        const after = q + 1 < n ? t.charCodeAt(q + 1) : NL;
-        if (after === SP || after === NL) {
-          if (q - p > 1000) throw GIVE_UP; // implicit keys are limited to 1024 characters
-          return q;
-        }
-      } else if (d === HASH && t.charCodeAt(q - 1) === SP) return -1;
-    }
-    return -1;
+    const q = search(BLOCK_PLAIN_STOP, t, p);
+    if (q < 0 || t.charCodeAt(q) !== COLON) return -1; // the line (or a comment) ends first
+    if (q - p > 1000) throw GIVE_UP; // implicit keys are limited to 1024 characters
+    return q;
   }
 
   /** Offset after the closing quote of the one-line quoted scalar at `p`, or -1. */
   private quotedEnd(p: number): number {
     const t = this.t;
-    const n = t.length;
-    const quote = t.charCodeAt(p);
-    for (let q = p + 1; q < n; q++) {
+    if (t.charCodeAt(p) === SQ) {
+      for (let q = search(SINGLE_QUOTED_STOP, t, p + 1); q >= 0; q = search(SINGLE_QUOTED_STOP, t, q + 2)) {
+        if (t.charCodeAt(q) === NL) return -1;
+        if (t.charCodeAt(q + 1) !== SQ) return q + 1;
+      }
+      return -1;
+    }
+    for (let q = search(DOUBLE_QUOTED_STOP, t, p + 1); q >= 0; q = search(DOUBLE_QUOTED_STOP, t, q + 2)) {
       const d = t.charCodeAt(q);
       if (d === NL) return -1;
-      if (quote === SQ) {
-        if (d === SQ) {
-          if (t.charCodeAt(q + 1) === SQ) q++;
-          else return q + 1;
-        }
-      } else if (d === BACKSLASH) q++;
-      else if (d === DQ) return q + 1;
+      if (d === DQ) return q + 1;
+      // a backslash: the next character is escaped (an escaped line break gives up in quoted())
     }
     return -1;
   }
@@ -409,8 +417,9 @@ class FastReader {
       while (t.charCodeAt(e - 1) === SP) e--;
       const src = t.slice(p, e);
       if (src === '<<') throw GIVE_UP; // a merge key: the `yaml` path
-      value = resolvePlain(src, true).value;
-      if (!MAYBE_IMMEDIATE.test(src)) this.lower += stringSize(src.length);
+      const plain = resolvePlain(src, true);
+      value = plain.value;
+      this.lower += plain.lower;
     }
     if (typeof value === 'string') this.size += stringSize(value.length);
     return value === null ? '' : String(value);
@@ -435,16 +444,9 @@ class FastReader {
       const d = p + 1 < t.length ? t.charCodeAt(p + 1) : NL;
       if (d === SP || d === NL) throw GIVE_UP;
     }
-    const n = t.length;
-    let q = p + 1;
-    for (; q < n; q++) {
-      const d = t.charCodeAt(q);
-      if (d === NL) break;
-      if (d === COLON) {
-        const after = q + 1 < n ? t.charCodeAt(q + 1) : NL;
-        if (after === SP || after === NL) throw GIVE_UP; // a mapping in a compact place
-      } else if (d === HASH && t.charCodeAt(q - 1) === SP) break;
-    }
+    let q = search(BLOCK_PLAIN_STOP, t, p);
+    if (q < 0) q = t.length;
+    else if (t.charCodeAt(q) === COLON) throw GIVE_UP; // a mapping in a compact place
     let e = q;
     while (t.charCodeAt(e - 1) === SP) e--;
     this.end = e;
@@ -453,10 +455,10 @@ class FastReader {
 
   private plain(src: string): unknown {
     this.nodes++;
-    const { value, float } = resolvePlain(src, false);
+    const { value, float, lower } = resolvePlain(src, false);
     this.lastFloat = float;
     if (typeof value === 'string') this.size += stringSize(value.length);
-    if (!MAYBE_IMMEDIATE.test(src)) this.lower += stringSize(src.length);
+    this.lower += lower;
     return value;
   }
 
@@ -570,15 +572,8 @@ class FastReader {
       if (q < 0) throw GIVE_UP;
     } else {
       if (isIndicator(c) || c === SP || c === NL) throw GIVE_UP;
-      for (q = p + 1; q < t.length; q++) {
-        const d = t.charCodeAt(q);
-        if (d === NL || isFlowIndicator(d) || (d === HASH && t.charCodeAt(q - 1) === SP)) throw GIVE_UP;
-        if (d === COLON) {
-          const after = t.charCodeAt(q + 1);
-          if (after === SP) break;
-          if (after === NL || isFlowIndicator(after) || q + 1 >= t.length) throw GIVE_UP;
-        }
-      }
+      q = search(FLOW_PLAIN_STOP, t, p);
+      if (q < 0 || t.charCodeAt(q) !== COLON) throw GIVE_UP;
     }
     if (t.charCodeAt(q) !== COLON || t.charCodeAt(q + 1) !== SP) throw GIVE_UP;
     return q;
@@ -606,17 +601,9 @@ class FastReader {
       const d = p + 1 < n ? t.charCodeAt(p + 1) : NL;
       if (d === SP || d === NL || isFlowIndicator(d)) throw GIVE_UP;
     }
-    let q = p + 1;
-    for (; q < n; q++) {
-      const d = t.charCodeAt(q);
-      if (d === NL) throw GIVE_UP;
-      if (isFlowIndicator(d)) break;
-      if (d === COLON) {
-        const after = q + 1 < n ? t.charCodeAt(q + 1) : NL;
-        if (after === SP || after === NL || isFlowIndicator(after)) throw GIVE_UP; // a pair (or a map value)
-      } else if (d === HASH && t.charCodeAt(q - 1) === SP) throw GIVE_UP;
-    }
-    if (q >= n) throw GIVE_UP;
+    const q = search(FLOW_PLAIN_STOP, t, p);
+    // a line end, a comment, or a `:` (a pair, or a map value) gives up; so does the end of the text
+    if (q < 0 || !isFlowIndicator(t.charCodeAt(q))) throw GIVE_UP;
     let e = q;
     while (t.charCodeAt(e - 1) === SP) e--;
     this.end = e;
