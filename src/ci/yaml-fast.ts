@@ -243,6 +243,8 @@ class FastReader {
   private enter(): void {
     this.nodes++;
     if (++this.depth > MAX_YAML_DEPTH) throw GIVE_UP;
+    // both sizes only grow: past a limit, give up at once (a huge file is not built first)
+    if (this.size > MAX_YAML_SIZE_BYTES || (this.lower > MAX_YAML_SIZE_BYTES && this.t.length >= PRESCAN_FROM)) throw GIVE_UP;
   }
 
   private isSeqStart(p: number): boolean {
