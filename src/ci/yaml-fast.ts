@@ -108,6 +108,18 @@ interface ScalarTagLike {
 const scalarTags = (schemaDoc.schema.tags as unknown as ScalarTagLike[]).filter((t) => t.test);
 const stringTag = (schemaDoc.schema as unknown as Record<symbol, ScalarTagLike>)[Symbol.for('yaml.scalar')];
 
+/**
+ * One expression matching what any of the tags' tests matches (values; keys also try the `key`
+ * default tags): most scalars are plain strings, told apart with one match instead of one per
+ * tag. Only built when every test is a plain (flagless) expression, so the union is exact.
+ */
+function unionOf(tags: ScalarTagLike[]): RegExp | null {
+  if (tags.some((t) => t.test!.flags !== '')) return null;
+  return new RegExp(tags.map((t) => `(?:${t.test!.source})`).join('|'));
+}
+const valueTests = unionOf(scalarTags.filter((t) => t.default === true));
+const keyTests = unionOf(scalarTags.filter((t) => t.default === true || t.default === 'key'));
+
 interface Plain {
   /** The loaded value (psychScalar). */
   value: unknown;
@@ -126,7 +138,8 @@ function resolvePlain(src: string, atKey: boolean): Plain {
   const cache = atKey ? keyCache : plainCache;
   const known = cache.get(src);
   if (known) return known;
-  const tag = scalarTags.find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test!.test(src)) ?? stringTag;
+  const union = atKey ? keyTests : valueTests;
+  const tag = union && !union.test(src) ? stringTag : (scalarTags.find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test!.test(src)) ?? stringTag);
   let failed = false;
   let res: unknown;
   try {
