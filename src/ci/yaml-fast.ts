@@ -33,17 +33,16 @@ const UNUSUAL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
 
 // Searches run by the regular expression engine (native code, fast even before the JIT warms up).
 /** In a block plain scalar: what ends it (a comment, the line end) or makes it a key (`: `). */
-const BLOCK_PLAIN_STOP = /: |:\n|:$| #|\n/g;
+const BLOCK_PLAIN_STOP = /:(?=[ \n]|$)| (?=#)|\n/g;
 /** In a flow plain scalar: a flow indicator, a line end, a comment or a `:` indicator. */
-const FLOW_PLAIN_STOP = /[,[\]{}\n]|:(?=[ \n,[\]{}]|$)| #/g;
+const FLOW_PLAIN_STOP = /[,[\]{}\n]|:(?=[ \n,[\]{}]|$)| (?=#)/g;
 const SINGLE_QUOTED_STOP = /['\n]/g;
 const DOUBLE_QUOTED_STOP = /[\\"\n]/g;
 
-/** The first match of the global `re` from `p`: its offset (-1: none) in re.lastIndex's stead. */
+/** Offset of the first match of `re` (global, every match one character long) from `p`, or -1. */
 function search(re: RegExp, t: string, p: number): number {
   re.lastIndex = p;
-  const m = re.exec(t);
-  return m ? m.index : -1;
+  return re.test(t) ? re.lastIndex - 1 : -1; // test() builds no match object
 }
 
 /** A plain scalar may not start with an indicator (`-` only followed by a safe character). */
