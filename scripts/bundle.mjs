@@ -8,7 +8,8 @@
 //   dist/bundle/main.js               the CLI (bin)                  ─┐ stubs: load code/<name>.js
 //   dist/bundle/runner-child.js       forked by `run` for its runner  ├ as if it were them
 //   dist/bundle/compile-worker.js     the compile pool's worker      ─┘
-//   dist/bundle/code/<name>.js        the bundles
+//   dist/bundle/code/<name>.js        the bundles (and code/lint.js: `lint` alone, which the main
+//                                     stub loads when the first argument is `lint`)
 //
 // The stubs sit flat in one folder at the depth of dist/server, so what the code computes from
 // import.meta.url (the runner child and the compile worker next to it, ../../web/dist for the
@@ -25,10 +26,13 @@ rmSync(outdir, { recursive: true, force: true });
 mkdirSync(path.join(outdir, 'code'), { recursive: true });
 
 const entries = { main: 'src/cli/main.ts', 'runner-child': 'src/cli/runner-child.ts', 'compile-worker': 'src/server/compile-worker.ts' };
+// `lint` alone: the compiler and the lint command, a tenth of main's code to load (the main stub
+// picks it when the first argument is `lint`).
+const extraBundles = { lint: 'src/cli/lint-main.ts' };
 
 await build({
   absWorkingDir: root,
-  entryPoints: entries,
+  entryPoints: { ...entries, ...extraBundles },
   outdir: path.join(outdir, 'code'),
   bundle: true,
   format: 'cjs',
@@ -47,6 +51,7 @@ writeFileSync(path.join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
 copyFileSync(path.join(root, 'scripts', 'bundle-loader.cjs'), path.join(outdir, 'load.js'));
 for (const name of Object.keys(entries)) {
   const stub = path.join(outdir, `${name}.js`);
-  writeFileSync(stub, `${name === 'main' ? '#!/usr/bin/env node\n' : ''}'use strict';\nrequire('./load.js')(${JSON.stringify(name)}, __filename);\n`);
+  const which = name === 'main' ? `process.argv[2] === 'lint' ? 'lint' : 'main'` : JSON.stringify(name);
+  writeFileSync(stub, `${name === 'main' ? '#!/usr/bin/env node\n' : ''}'use strict';\nrequire('./load.js')(${which}, __filename);\n`);
   if (name === 'main') chmodSync(stub, 0o755);
 }

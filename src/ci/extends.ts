@@ -73,13 +73,18 @@ export function resolveExtends(root: Obj, diags: Diagnostics, budget: Budget): {
     if (ancestors.length > MAX_NESTING) return fail(`${key}: nesting too deep in \`extends\``);
     if (ancestors.includes(key)) return fail(`${key}: circular dependency detected in \`extends\``);
     let merged: unknown = {};
-    for (const p of parents) {
+    for (const [i, p] of parents.entries()) {
       const base = extend(p, [...ancestors, key]);
       if (!base) {
         failed.add(key);
         return null;
       }
-      merged = deepMerge(merged, base, budget);
+      if (i === 0) {
+        // deepMerge({}, base) would be a shallow copy of base with its positions: nothing
+        // mutates `merged`, so base itself does (the work it would have cost is still counted)
+        budget.spend(1);
+        merged = base;
+      } else merged = deepMerge(merged, base, budget);
     }
     const result = deepMerge(merged, value, budget) as Obj;
     setKey(out, key, result);

@@ -53,6 +53,10 @@ export function instantiateJobs(input: InstantiateInput): JobInstance[] {
     const inheritedGlobals = input.globalVars.filter(inheritFilter);
     const inheritedWorkflow = input.workflowVars.filter(inheritFilter);
     const jobVars = tpl.variables.map(({ key, value, raw }) => ({ key, value, raw }));
+    // the same for every instance of the template
+    const cacheRaw = pickRaw(tpl.raw, globals.defaults, 'cache');
+    const tagsRaw = pickRaw(tpl.raw, globals.defaults, 'tags');
+    const envPos = valPos(tpl.raw, 'environment');
     for (const inst of tpl.instances) {
       if (!input.budget.spend(10)) return out;
       const matrixVars = inst.matrix.map(({ key, value }) => ({ key, value, raw: false }));
@@ -102,9 +106,7 @@ export function instantiateJobs(input: InstantiateInput): JobInstance[] {
       const finalScope = new VariableScope([jobPredefined, variables], frame);
       const keep = (s: string): string => expandVariables(s, finalScope.get, true);
       const fc = { diags, where: `jobs:${tpl.name}` };
-      const cacheRaw = pickRaw(tpl.raw, globals.defaults, 'cache');
-      const tagsRaw = pickRaw(tpl.raw, globals.defaults, 'tags');
-      const env = readEnvironment(tpl.raw.environment, fc, valPos(tpl.raw, 'environment'), (s) => expandVariables(s, finalScope.get));
+      const env = readEnvironment(tpl.raw.environment, fc, envPos, (s) => expandVariables(s, finalScope.get));
       const isFirst = inst === tpl.instances[0];
       let tags: string[] = [];
       if (tagsRaw.v !== undefined && tagsRaw.v !== null) {

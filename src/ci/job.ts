@@ -140,7 +140,13 @@ export function buildJobTemplate(name: string, written: Obj, pos: Pos | undefine
   const allowedKeys = isBridge ? BRIDGE_KEYS : JOB_KEYS;
   const unknown = Object.keys(raw).filter((k) => !allowedKeys.includes(k));
   reportUnknownKeys(diags, { obj: raw, unknown, valid: allowedKeys, where, fallback: pos });
-  const at = (k: string): Pos | undefined => valPos(raw, k, pos);
+  const atMemo = new Map<string, Pos | undefined>();
+  const at = (k: string): Pos | undefined => {
+    if (atMemo.has(k)) return atMemo.get(k);
+    const p = valPos(raw, k, pos);
+    atMemo.set(k, p);
+    return p;
+  };
 
   // inherit: default / variables
   let inheritDefault: boolean | string[] = true;
@@ -162,11 +168,17 @@ export function buildJobTemplate(name: string, written: Obj, pos: Pos | undefine
     }
   }
   const inherits = (k: string): boolean => (inheritDefault === true ? true : Array.isArray(inheritDefault) ? inheritDefault.includes(k) : false);
-  const pick = (k: string): { v: unknown; p: Pos | undefined } => {
+  const pickFresh = (k: string): { v: unknown; p: Pos | undefined } => {
     if (isBridge && !BRIDGE_KEYS.includes(k)) return { v: undefined, p: pos };
     if (has(raw, k)) return { v: raw[k], p: at(k) };
     if (!isBridge && DEFAULT_KEYS.includes(k) && has(defaults, k) && inherits(k)) return { v: defaults[k], p: valPos(defaults, k) };
     return { v: undefined, p: pos };
+  };
+  const picked = new Map<string, { v: unknown; p: Pos | undefined }>();
+  const pick = (k: string): { v: unknown; p: Pos | undefined } => {
+    let hit = picked.get(k);
+    if (!hit) picked.set(k, (hit = pickFresh(k)));
+    return hit;
   };
 
   const isTrigger = isBridge;

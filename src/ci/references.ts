@@ -76,7 +76,8 @@ export function resolveReferences(root: Obj, diags: Diagnostics, budget: Budget)
     return value;
   };
 
-  const memo = new WeakMap<object, boolean>();
+  // Lives for this call only: a Map is cheaper than a WeakMap (no ephemerons for the GC).
+  const memo = new Map<object, boolean>();
   const needsWork = (value: unknown): boolean => {
     if (value instanceof RefTag) return true;
     if (value === null || typeof value !== 'object') return false;
@@ -84,7 +85,17 @@ export function resolveReferences(root: Obj, diags: Diagnostics, budget: Budget)
     if (hit !== undefined) return hit;
     memo.set(value, false);
     budget.spend(1);
-    const result = Array.isArray(value) ? value.some(needsWork) : Object.values(value as Obj).some(needsWork);
+    let result = false;
+    if (Array.isArray(value)) result = value.some(needsWork);
+    else {
+      const obj = value as Obj;
+      for (const k of Object.keys(obj)) {
+        if (needsWork(obj[k])) {
+          result = true;
+          break;
+        }
+      }
+    }
     memo.set(value, result);
     return result;
   };

@@ -43,6 +43,10 @@ export class LimitError extends Error {
 export class Budget {
   exhausted = false;
   constructor(private left: number) {}
+  /** Would spending `n` leave the budget unexhausted? */
+  affords(n: number): boolean {
+    return !this.exhausted && this.left - n >= 0;
+  }
   spend(n = 1): boolean {
     this.left -= n;
     if (this.left < 0) this.exhausted = true;

@@ -7,13 +7,9 @@ import type { Diagnostics } from './diagnostics.js';
 import { isFloatKey, keyPos, setLoc, valPos, type NodeLoc, type Pos, type SourceFile } from './source-map.js';
 import { boundedJson, Budget, isObj, RefTag, setKey, type Obj } from './values.js';
 import { decodeUtf8 } from './utf8.js';
+import { fastLoad } from './yaml-fast.js';
+import { isFloatText, psychScalar, YAML_OPTIONS } from './yaml-scalar.js';
 import { collectionSize, MAX_YAML_DEPTH, MAX_YAML_SIZE_BYTES, prescan, stringSize, TOO_BIG } from './yaml-size.js';
-
-const referenceTag = { tag: '!reference', collection: 'seq' as const, resolve: (v: unknown) => v };
-
-/** Plain scalars Psych (GitLab's YAML parser) reads as numbers; others stay strings (".e0", "1e5"). */
-const PSYCH_NUMBER =
-  /^(?:[-+]?0b[01_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
 export interface LoadedYaml {
   file: SourceFile;
@@ -44,12 +40,21 @@ export function loadYaml(path: string, source: string | Uint8Array, diags: Diagn
     }
     text = decoded.text;
   }
-  const lines = new LineCounter();
-  const file: SourceFile = { path, lines };
   if (text.length > MAX_TEXT) {
+    const file: SourceFile = { path, lines: new LineCounter() };
     diags.error({ file, offset: 0 }, `${path}: file is too large (over ${MAX_TEXT} characters)`);
     return { file, docs: [], ok: false };
   }
+  const fastFile: SourceFile = { path, lines: lineCounterOf(text) };
+  const fast = fastLoad(text, fastFile, budget);
+  if (fast !== undefined) return { file: fastFile, docs: [fast], ok: true };
+  return loadWithYamlPackage(path, text, diags, budget);
+}
+
+/** The general path: the `yaml` package's parser and composer, then the conversion below. */
+export function loadWithYamlPackage(path: string, text: string, diags: Diagnostics, budget: Budget): LoadedYaml {
+  const lines = new LineCounter();
+  const file: SourceFile = { path, lines };
   const tooBigAt = prescan(text);
   if (tooBigAt >= 0) {
     diags.error({ file: { path, lines: lineCounterOf(text) }, offset: tooBigAt }, TOO_BIG);
@@ -57,15 +62,7 @@ export function loadYaml(path: string, source: string | Uint8Array, diags: Diagn
   }
   let documents: Document.Parsed[];
   try {
-    const parsed = parseAllDocuments(text, {
-      version: '1.1',
-      merge: false,
-      uniqueKeys: false,
-      customTags: [referenceTag],
-      lineCounter: lines,
-      prettyErrors: false,
-      strict: false,
-    });
+    const parsed = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines });
     documents = Array.isArray(parsed) ? parsed : [];
   } catch (e) {
     diags.error({ file, offset: 0 }, isStackOverflow(e) ? TOO_BIG : `yaml syntax error: ${(e as Error).message}`);
@@ -181,19 +178,11 @@ class Converter {
   }
 
   private scalar(node: import('yaml').Scalar): unknown {
-    const v = node.value;
-    const src = node.source;
-    if (typeof v === 'boolean' && typeof src === 'string' && /^[yYnN]$/.test(src)) return src; // Psych keeps y/n
-    if (v instanceof Date) return typeof src === 'string' ? src : v.toISOString();
-    if (typeof v === 'bigint') return Number(v);
-    if (typeof v === 'number' && typeof src === 'string' && node.type === 'PLAIN' && !node.tag && !PSYCH_NUMBER.test(src)) return src;
-    if (typeof v === 'symbol') return '<<';
-    if (v === undefined) return null;
-    return v;
+    return psychScalar(node.value, node.source, node.type === 'PLAIN' && !node.tag);
   }
 
   private isFloatText(node: Node | null | undefined): boolean {
-    return isScalar(node) && typeof node.value === 'number' && Number.isInteger(node.value) && typeof node.source === 'string' && /^[-+]?(\d[\d_]*)?\.\d*([eE][-+]?\d+)?$/.test(node.source);
+    return isScalar(node) && isFloatText(node.value, node.source);
   }
 
   private map(node: import('yaml').YAMLMap): Obj {

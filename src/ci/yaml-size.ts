@@ -24,17 +24,17 @@ export function collectionSize(entries: number, isMap: boolean): number {
 }
 
 /** Plain scalars that may load as a number, a boolean or null (memsize 0 in Ruby), or are a merge key: counted as 0. */
-const MAYBE_IMMEDIATE = /^(?:<<|[-+]?[\d._:,]*\d[\d._:,eE+-]*|[-+]?0[xXoObB][\da-fA-F_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[yYnN])$/;
+export const MAYBE_IMMEDIATE = /^(?:<<|[-+]?[\d._:,]*\d[\d._:,eE+-]*|[-+]?0[xXoObB][\da-fA-F_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|[yYnN])$/;
 
 /** Texts below this are parsed directly: too few tokens to pass the size bound, and depth is checked after the parse. */
-const PRESCAN_FROM = 64 * 1024;
+export const PRESCAN_FROM = 64 * 1024;
 
 /**
  * A lower bound of the parsed size and the flow nesting depth, from the tokens. Returns the
  * character offset where a limit is passed, or -1.
  */
-export function prescan(text: string, maxBytes = MAX_YAML_SIZE_BYTES, maxDepth = MAX_YAML_DEPTH): number {
-  if (text.length < PRESCAN_FROM) return -1;
+export function prescan(text: string, maxBytes = MAX_YAML_SIZE_BYTES, maxDepth = MAX_YAML_DEPTH, from = PRESCAN_FROM): number {
+  if (text.length < from) return -1;
   let offset = 0;
   let size = 0;
   let depth = 0;
