@@ -3,17 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { compile, filesFromMap, type PipelinePlan } from './index.js';
 import { baseContext, loadFixtures } from './test-support/fixtures.js';
+import { rng } from './test-support/rng.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   '!reference [', '!reference [.x, script]', '<<: *a', '&a', '*a', '${', '$[[ inputs.x ]]', '$[[ matrix.A ]]', '[', ']', '{', '}', ':', '- ', '"', "'",

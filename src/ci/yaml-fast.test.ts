@@ -15,6 +15,7 @@ import { Budget, isObj, RefTag } from './values.js';
 import { fastRead } from './yaml-fast.js';
 import { loadWithYamlPackage } from './yaml-load.js';
 import { prescan } from './yaml-size.js';
+import { rng } from './test-support/rng.js';
 
 const BUDGET = 5_000_000;
 
@@ -71,16 +72,6 @@ function same(text: string): boolean {
   return true;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [' ', '  ', ':', ': ', '-', '- ', '#', ' #', '"', "'", "''", '[', ']', '{', '}', ',', ', ', '\n', '\n  ', 'a', 'x: 1', '0', '1.0', '2.50', '.5', '-1', '1e3', '1_000', '0x1F', '012', '1:30', 'true', 'yes', 'y', 'N', 'off', '~', 'null', 'Null', '2024-01-02', '.inf', '.NaN', '<<', '&a', '*a', '!', '!reference', '|', '>', '%', '@', '`', '?', '\\', '\\n', '\\x41', '\\u00e9', '\\q', 'é', '\t', '\r', '---', '...', '__proto__', 'key: [a, b]', '{k: v}', '"q": 1', "'s': 2"];
 
