@@ -195,9 +195,16 @@ describe('relay chain: serve ← relay ← built-in runner (process launcher)', 
     for (const name of Object.keys(direct.traces)) expect(normalize(relayed.traces[name]), name).toBe(normalize(direct.traces[name]));
     // every environment is torn down: no job left, no sleeper left behind
     await until(async () => !processesWith('sleep 117.25').length, 'the canceled job to leave no process', 20_000);
-    const status = await runCli(['relay', 'status', '--listen', new URL(relay.url).host, '--json']);
-    expect(status.code, status.stderr).toBe(0);
-    expect((JSON.parse(status.stdout) as { jobs: unknown[] }).jobs).toEqual([]);
+    // the teardown (SIGTERM, the inner runner exits) is under way; it must end well before the
+    // launcher's 10 s grace would SIGKILL a runner that does not exit
+    let jobs: unknown[];
+    const until8 = Date.now() + 8000;
+    do {
+      const status = await runCli(['relay', 'status', '--listen', new URL(relay.url).host, '--json']);
+      expect(status.code, status.stderr).toBe(0);
+      jobs = (JSON.parse(status.stdout) as { jobs: unknown[] }).jobs;
+    } while (jobs.length && Date.now() < until8);
+    expect(jobs).toEqual([]);
     const log = relay.output();
     for (const step of ['job received', 'environment launched', 'job picked up by the inner runner', 'job finished', 'environment torn down']) expect(log).toContain(step);
   }, 300_000);

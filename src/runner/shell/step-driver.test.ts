@@ -2,7 +2,8 @@
 // given cwd, every output byte in order (NUL bytes included), the exit status; one driver is
 // reused for the next command and concurrent commands get drivers of their own.
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runOnDriver } from './step-driver.js';
@@ -59,4 +60,29 @@ describe('step driver', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(r.output().toString()).not.toContain('done');
   });
+
+  it('an idle driver does not keep its process alive; the driver ends with it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'gcd-drv-'));
+    const script = path.join(dir, 'idle.mts');
+    const url = new URL('./step-driver.ts', import.meta.url).href;
+    await writeFile(script, `import { runOnDriver } from ${JSON.stringify(url)};\nconst h = runOnDriver({ command: 'bash', args: ['-c', 'echo $PPID'], cwd: '/', env: { PATH: process.env.PATH }, onOutput: (b) => process.stdout.write(b) });\nconsole.log('status', await h.done);\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b));
+    // idle drivers are kept for 30 s: a process held open by one would outlive this wait
+    const code = await new Promise<number | 'held'>((resolve) => {
+      const t = setTimeout(() => resolve('held'), 20_000);
+      child.once('exit', (c) => (clearTimeout(t), resolve(c ?? -1)));
+    });
+    if (code === 'held') child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(out).toContain('status 0');
+    const driverPid = Number(out.split('\n')[0]);
+    expect(driverPid).toBeGreaterThan(1);
+    const end = Date.now() + 5000;
+    const alive = () => { try { process.kill(driverPid, 0); return true; } catch { return false; } };
+    while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(alive()).toBe(false);
+    await rm(dir, { recursive: true, force: true });
+  }, 30_000);
 });

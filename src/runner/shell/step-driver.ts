@@ -89,9 +89,18 @@ class StepDriver {
     this.proc.on('error', () => this.die());
   }
 
+  /** An idle driver must not keep the process alive (a runner that stops exits at once). */
+  private hold(on: boolean): void {
+    for (const h of [this.proc, this.proc.stdin, this.proc.stdout, this.proc.stdio[3]] as ({ ref?: () => void; unref?: () => void } | null)[]) {
+      if (on) h?.ref?.();
+      else h?.unref?.();
+    }
+  }
+
   run(r: DriverRun): DriverHandle {
     const running = new Running(r.onOutput);
     this.current = running;
+    this.hold(true);
     this.held = null;
     const body = Object.entries(r.env)
       .filter((e): e is [string, string] => e[1] !== undefined)
@@ -160,6 +169,7 @@ class StepDriver {
     const cur = this.current;
     if (!cur || cur.status === null || !cur.outputEnded) return;
     this.current = null;
+    this.hold(false);
     cur.resolve(cur.status);
     if (!this.dead) this.onIdle(this);
   }
