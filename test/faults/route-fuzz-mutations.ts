@@ -1,20 +1,12 @@
 // The request generator of route-fuzz.test.ts: from a route (method + fastify URL pattern) and a
 // seeded random source, one valid request (tokens, ids, a body for the routes we know) with 1-3
 // mutations. Unknown routes still get hostile path parameters, queries, headers and bodies.
+import { rng } from '../../src/ci/test-support/rng.js';
 
 export type Rng = () => number;
 
 /** A small seeded PRNG (mulberry32): same seed, same sequence. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const mulberry32: (seed: number) => Rng = rng;
 
 export interface FuzzState {
   url: string;

@@ -4,15 +4,9 @@
 // Commands without stdin start from a step driver (step-driver.ts) rather than from this
 // process; GCD_STEP_DRIVER=0 spawns them directly.
 import { spawn } from 'node:child_process';
-import { runOnDriver } from './step-driver.js';
+import { runOnDriver, type DriverRun } from './step-driver.js';
 
-export interface GroupRunOptions {
-  command: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string | undefined>;
-  /** Receives stdout and stderr bytes as they come. */
-  onOutput: (chunk: Buffer) => void;
+export interface GroupRunOptions extends DriverRun {
   signal?: AbortSignal;
   killGraceMs?: number;
   /** Bytes written to stdin, then closed. */

@@ -30,6 +30,7 @@ export interface DriverRun {
   args: string[];
   cwd: string;
   env: Record<string, string | undefined>;
+  /** Receives stdout and stderr bytes as they come. */
   onOutput: (chunk: Buffer) => void;
 }
 
