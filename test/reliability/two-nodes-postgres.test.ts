@@ -97,6 +97,10 @@ describe.skipIf(!enabled)('two dispatcher processes on one PostgreSQL', () => {
       ranBy.set(name, [...(ranBy.get(name) ?? []), id]);
     }
     console.info(`[two-nodes] pipeline ${done.pipeline.status}; runner A took ${taken.a.size} jobs (node 1), runner B took ${taken.b.size} (node 2)`);
+    for (const job of done.jobs.filter((j) => j.status !== 'success')) {
+      const t = await fetch(`${node1.url}/api/ui/jobs/${job.id}/trace`, { headers: { authorization: `Bearer ${admin}` } });
+      console.info(`[two-nodes] not a success: ${job.name} #${job.id} ${job.status} ${JSON.stringify(job)}\n${await t.text()}`);
+    }
 
     expect(done.pipeline.status).toBe('success');
     expect(done.jobs).toHaveLength(JOBS);

@@ -3,6 +3,7 @@
 // reused for the next command and concurrent commands get drivers of their own.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { pbkdf2 } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,4 +86,27 @@ describe('step driver', () => {
     expect(alive()).toBe(false);
     await rm(dir, { recursive: true, force: true });
   }, 30_000);
+
+  it('each command gets its environment, also while the threadpool is saturated', async () => {
+    // A saturated libuv threadpool delays the removal of one command's environment file past the
+    // writing of the next one's: with a single file name per driver, some commands ran with none.
+    let stop = false;
+    const burn = async () => {
+      while (!stop) await new Promise((r) => pbkdf2('x', 'y', 20_000, 32, 'sha256', r));
+    };
+    const burners = Array.from({ length: 8 }, burn);
+    const wrong: string[] = [];
+    try {
+      for (let i = 0; i < 200; i++) {
+        const r = run('bash', ['-c', 'echo "v=$MARKER"'], { PATH: process.env.PATH, MARKER: `m${i}` });
+        expect(await r.done).toBe(0);
+        const got = r.output().toString().trim();
+        if (got !== `v=m${i}`) wrong.push(`${i}: ${got}`);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(burners);
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
 });

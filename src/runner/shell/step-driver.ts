@@ -48,7 +48,11 @@ const PROGRAM = String.raw`set -m
 __gcd_run() {
   local envf=$1 cwd=$2; shift 2
   local -a __gcd_env=()
-  readarray -d '' -t __gcd_env < "$envf"
+  if ! readarray -d '' -t __gcd_env < "$envf"; then
+    printf 'E\n' >&3
+    printf '\0%s\0' "$__gcd_mark"
+    return
+  fi
   ( cd -- "$cwd" && exec env -i "${'$'}{__gcd_env[@]}" "$@" ) </dev/null 2>&1 3>&- &
   local pid=$!
   printf 'P %d\n' "$pid" >&3
@@ -65,7 +69,10 @@ class StepDriver {
   readonly mark = randomBytes(12).toString('hex');
   private readonly endMark: Buffer;
   private readonly proc: ChildProcess;
-  private readonly envFile: string;
+  private readonly envBase: string;
+  /** The environment file of the current command: a new name each time, so that a late unlink of the last one can't remove it. */
+  private envFile = '';
+  private commands = 0;
   private current: Running | null = null;
   private held: Buffer | null = null;
   private control = '';
@@ -77,7 +84,7 @@ class StepDriver {
     private readonly onIdle: (d: StepDriver) => void,
   ) {
     this.endMark = Buffer.from(`\0${this.mark}\0`);
-    this.envFile = path.join(dir, `env-${this.mark}`);
+    this.envBase = path.join(dir, `env-${this.mark}`);
     this.proc = spawn('bash', ['--noprofile', '--norc', '-c', PROGRAM], {
       detached: true,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', __gcd_mark: this.mark },
@@ -107,10 +114,11 @@ class StepDriver {
       .filter((e): e is [string, string] => e[1] !== undefined)
       .map(([k, v]) => `${k}=${v}\0`)
       .join('');
-    writeFile(this.envFile, body, { mode: 0o600 }).then(
+    const envFile = (this.envFile = `${this.envBase}-${++this.commands}`);
+    writeFile(envFile, body, { mode: 0o600 }).then(
       () => {
         if (this.dead) return;
-        const line = ['__gcd_run', this.envFile, r.cwd, r.command, ...r.args].map((a, i) => (i === 0 ? a : ansiC(a))).join(' ');
+        const line = ['__gcd_run', envFile, r.cwd, r.command, ...r.args].map((a, i) => (i === 0 ? a : ansiC(a))).join(' ');
         this.proc.stdin!.write(`${line}\n`);
       },
       (e: Error) => {
@@ -159,6 +167,11 @@ class StepDriver {
       if (line.startsWith('P ')) {
         void unlink(this.envFile).catch(() => {});
         cur.started(Number(line.slice(2)));
+      } else if (line === 'E') {
+        // never expected (each command has its own file): fail the command rather than run it without its environment
+        cur.error = new Error('the step driver could not read the command\'s environment file');
+        cur.status = -1;
+        this.settle();
       } else if (line.startsWith('X ')) {
         cur.status = Number(line.slice(2));
         this.settle();
@@ -171,7 +184,10 @@ class StepDriver {
     if (!cur || cur.status === null || !cur.outputEnded) return;
     this.current = null;
     this.hold(false);
-    cur.resolve(cur.status);
+    if (cur.error) {
+      void unlink(this.envFile).catch(() => {});
+      cur.fail(cur.error);
+    } else cur.resolve(cur.status);
     if (!this.dead) this.onIdle(this);
   }
 
@@ -196,6 +212,7 @@ class StepDriver {
 
 class Running {
   status: number | null = null;
+  error: Error | null = null;
   outputEnded = false;
   private pid: number | null = null;
   private pendingKill: NodeJS.Signals | null = null;
