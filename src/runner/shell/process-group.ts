@@ -4,7 +4,7 @@
 // Commands without stdin start from a step driver (step-driver.ts) rather than from this
 // process; GCD_STEP_DRIVER=0 spawns them directly.
 import { spawn } from 'node:child_process';
-import { runOnDriver, type DriverRun } from './step-driver.js';
+import { prewarmDriver, runOnDriver, type DriverRun } from './step-driver.js';
 
 export interface GroupRunOptions extends DriverRun {
   signal?: AbortSignal;
@@ -18,6 +18,11 @@ export interface GroupRunResult {
   signal: NodeJS.Signals | null;
   /** The run was stopped through `signal`. */
   aborted: boolean;
+}
+
+/** Readies what runInGroup starts commands from (a runner about to take jobs). */
+export function prepareGroupRuns(): void {
+  if (process.env.GCD_STEP_DRIVER !== '0') prewarmDriver();
 }
 
 export function killGroup(pid: number, sig: NodeJS.Signals): boolean {

@@ -5,6 +5,7 @@ import { runStep } from './run-step.js';
 import { runJobStages } from './job-stages.js';
 import type { JobContext } from '../job/job-context.js';
 import type { JobExecutor } from '../job/executor.js';
+import { prepareGroupRuns } from './process-group.js';
 
 export interface ShellExecutorOptions {
   /** Run bash as a login shell (sources /etc/profile, ~/.bash_profile). Default false. */
@@ -16,6 +17,9 @@ export interface ShellExecutorOptions {
 export function shellExecutor(opts: ShellExecutorOptions = {}): JobExecutor {
   return {
     name: 'shell',
+    async start() {
+      prepareGroupRuns();
+    },
     execute: (ctx: JobContext) =>
       runJobStages(ctx, {
         name: 'shell',

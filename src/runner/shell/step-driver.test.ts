@@ -62,11 +62,11 @@ describe('step driver', () => {
     expect(r.output().toString()).not.toContain('done');
   });
 
-  it('an idle driver does not keep its process alive; the driver ends with it', async () => {
+  /** Runs `source` (a module importing the step driver as `drv`) in a child process; its exit code, or 'held' when it outlives 20 s. */
+  async function childRun(source: string): Promise<{ code: number | 'held'; out: string }> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'gcd-drv-'));
-    const script = path.join(dir, 'idle.mts');
-    const url = new URL('./step-driver.ts', import.meta.url).href;
-    await writeFile(script, `import { runOnDriver } from ${JSON.stringify(url)};\nconst h = runOnDriver({ command: 'bash', args: ['-c', 'echo $PPID'], cwd: '/', env: { PATH: process.env.PATH }, onOutput: (b) => process.stdout.write(b) });\nconsole.log('status', await h.done);\n`);
+    const script = path.join(dir, 'child.mts');
+    await writeFile(script, `import * as drv from ${JSON.stringify(new URL('./step-driver.ts', import.meta.url).href)};\n${source}\n`);
     const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b));
@@ -76,16 +76,37 @@ describe('step driver', () => {
       child.once('exit', (c) => (clearTimeout(t), resolve(c ?? -1)));
     });
     if (code === 'held') child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    return { code, out };
+  }
+
+  it('an idle driver does not keep its process alive; the driver ends with it', async () => {
+    const { code, out } = await childRun(`const h = drv.runOnDriver({ command: 'bash', args: ['-c', 'echo $PPID'], cwd: '/', env: { PATH: process.env.PATH }, onOutput: (b) => process.stdout.write(b) });\nconsole.log('status', await h.done);`);
     expect(code).toBe(0);
     expect(out).toContain('status 0');
     const driverPid = Number(out.split('\n')[0]);
     expect(driverPid).toBeGreaterThan(1);
     const end = Date.now() + 5000;
-    const alive = () => { try { process.kill(driverPid, 0); return true; } catch { return false; } };
+    const alive = () => {
+      try {
+        process.kill(driverPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     expect(alive()).toBe(false);
-    await rm(dir, { recursive: true, force: true });
   }, 30_000);
+
+  it('a prewarmed driver serves the first command; an unused one does not keep its process alive either', async () => {
+    const used = await childRun(`drv.prewarmDriver();\nconst pid = (await import('node:child_process')).execSync('pgrep -P ' + process.pid + ' bash').toString().trim();\nconst h = drv.runOnDriver({ command: 'bash', args: ['-c', 'echo $PPID'], cwd: '/', env: { PATH: process.env.PATH }, onOutput: (b) => process.stdout.write(b) });\nawait h.done;\nconsole.log('warm', pid);`);
+    expect(used.code).toBe(0);
+    const [ran, warm] = used.out.trim().split('\n');
+    expect(warm).toBe(`warm ${ran}`);
+    const unused = await childRun(`drv.prewarmDriver();\nconsole.log('warmed');`);
+    expect(unused).toEqual({ code: 0, out: 'warmed\n' });
+  }, 60_000);
 
   it('each command gets its environment, also while the threadpool is saturated', async () => {
     // A saturated libuv threadpool delays the removal of one command's environment file past the

@@ -95,6 +95,7 @@ class StepDriver {
     (this.proc.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => this.controlData(b.toString('latin1')));
     this.proc.on('exit', () => this.die());
     this.proc.on('error', () => this.die());
+    this.hold(false); // until run()
   }
 
   /** An idle driver must not keep the process alive (a runner that stops exits at once). */
@@ -274,6 +275,12 @@ export function runOnDriver(r: DriverRun): DriverHandle {
   while (d?.dead) d = idle.pop();
   if (d?.idleTimer) clearTimeout(d.idleTimer);
   return (d ?? new StepDriver(driverDir(), release)).run(r);
+}
+
+/** Starts one idle driver ahead of the first command (a runner that starts: its first job's steps need not wait for a spawn). */
+export function prewarmDriver(): void {
+  if (idle.some((d) => !d.dead)) return;
+  release(new StepDriver(driverDir(), release));
 }
 
 /** Ends the idle drivers (tests; a runner that stops). */
