@@ -2,7 +2,7 @@
 // payload's repo_url, refspecs and depth; protocol v2 and v0), Basic auth with job tokens and the
 // 401 challenge, and push with an API token creating the project and reporting each ref.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -89,6 +89,35 @@ describe('git smart HTTP', () => {
     // A full clone (depth 0 refspecs) works too.
     const full = { ...job, git_info: { ...job.git_info, depth: 0, refspecs: [`+refs/pipelines/${pipeline.id}:refs/pipelines/${pipeline.id}`, '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'] } };
     await runnerFetch(path.join(tmp, 'full'), full);
+  });
+
+  it('a v2 advertisement is git\'s own, answered again without a spawn, never without authorization', async () => {
+    const { job, client, project } = await runningJob();
+    const clean = `${t.url}/${project.path}.git/info/refs?service=git-upload-pack`;
+    const auth = { authorization: `Basic ${Buffer.from(`gitlab-ci-token:${job.token}`).toString('base64')}`, 'git-protocol': 'version=2' };
+    const repo = t.repos.pathFor(project.path);
+    const { stdout: own } = await exec('git', ['upload-pack', '--stateless-rpc', '--advertise-refs', repo], { env: gitEnv({ GIT_PROTOCOL: 'version=2' }), encoding: 'buffer' });
+    const first = Buffer.from(await (await fetch(clean, { headers: auth })).arrayBuffer());
+    expect(first.toString('latin1')).toBe(own.toString('latin1'));
+    // the second answer comes from the cache: git is not asked (a repository it can't read would fail it)
+    const config = path.join(repo, 'config');
+    const saved = await readFile(config);
+    await writeFile(config, '[core]\n\trepositoryformatversion = 99\n');
+    try {
+      const second = await fetch(clean, { headers: auth });
+      expect(second.status).toBe(200);
+      expect(second.headers.get('content-type')).toBe('application/x-git-upload-pack-advertisement');
+      expect(Buffer.from(await second.arrayBuffer()).toString('latin1')).toBe(own.toString('latin1'));
+    } finally {
+      await writeFile(config, saved);
+    }
+    // v0 lists refs: never cached (a new ref shows at once)
+    await exec('git', ['update-ref', 'refs/heads/fresh-branch', job.git_info.sha], { cwd: repo });
+    const v0 = await (await fetch(clean, { headers: { authorization: auth.authorization } })).text();
+    expect(v0).toContain('refs/heads/fresh-branch');
+    // the token is checked before the cache: once the job is over, 403
+    await client.updateJob(job, { state: 'success' });
+    expect((await fetch(clean, { headers: auth })).status).toBe(403);
   });
 
   it('401 + WWW-Authenticate without credentials; other pipelines and finished jobs are refused', async () => {

@@ -30,6 +30,8 @@ import {
   NO_CACHE_HEADERS,
   serviceAnnouncement,
   spawnGitService,
+  AdvertisementCache,
+  isV2Advertisement,
   type GitService,
 } from './smart-http.js';
 
@@ -66,6 +68,7 @@ const fail = (code: 'unauthorized' | 'forbidden' | 'not_found' | 'bad_request', 
 export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPluginOptions): Promise<void> {
   const { coordinator, repos } = options;
   const realm = options.realm ?? 'GitLab';
+  const advertisements = new AdvertisementCache();
 
   app.addContentTypeParser(
     ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'],
@@ -119,18 +122,28 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
     if (!isGitService(service)) throw fail('bad_request', 'only the smart HTTP protocol is supported (service=git-upload-pack|git-receive-pack)');
     const { repo } = await authorize(request, service, projectPathOf(request.params));
     const protocol = gitProtocolOf(request.headers['git-protocol']);
+    const v2 = service === 'git-upload-pack' && /(^|:)version=2(:|$)/.test(protocol ?? '');
+    const known = v2 ? advertisements.get(repo, protocol!) : undefined;
+    reply.headers(NO_CACHE_HEADERS).type(`application/x-${service}-advertisement`);
+    if (known) return reply.send(known);
     const child = spawnGitService({ service, repo, advertise: true, protocol });
     const out = new PassThrough();
-    const v2 = service === 'git-upload-pack' && /(^|:)version=2(:|$)/.test(protocol ?? '');
     if (!v2) out.write(serviceAnnouncement(service));
     child.stdout.pipe(out);
+    if (v2) {
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => chunks.push(b));
+      child.on('close', (code) => {
+        const bytes = Buffer.concat(chunks);
+        if (code === 0 && isV2Advertisement(bytes)) advertisements.set(repo, protocol!, bytes);
+      });
+    }
     child.stdin.end();
     child.stderr.resume();
     // The response closing before git is done means the client went away.
     reply.raw.on('close', () => {
       if (child.exitCode === null) child.kill();
     });
-    reply.headers(NO_CACHE_HEADERS).type(`application/x-${service}-advertisement`);
     return reply.send(out);
   }
 
