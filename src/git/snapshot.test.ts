@@ -99,6 +99,40 @@ describe('source intake into bare repositories', () => {
     expect(git(work, 'status', '--porcelain')).toBe('?? examples/basic/extra.txt');
   });
 
+  it('a work tree without a commit, an untracked subdirectory, a committed one (committedOnly) and an unchanged one', async () => {
+    const work = path.join(tmp, 'edge');
+    await mkdir(path.join(work, 'new-dir'), { recursive: true });
+    await mkdir(path.join(work, 'old-dir'), { recursive: true });
+    git(work, 'init', '-q', '-b', 'main');
+    await writeFile(path.join(work, '.gitlab-ci.yml'), 'a:\n  script: x\n');
+    await writeFile(path.join(work, 'old-dir', '.gitlab-ci.yml'), 'b:\n  script: y\n');
+    // no commit yet: the working tree itself, no parent
+    const first = await snapshotDirectory({ repos, projectPath: 'grp/edge-1', dir: work });
+    expect([...projectFilesAt(repos.pathFor('grp/edge-1'), first.sha).list()]).toEqual(['.gitlab-ci.yml', 'old-dir/.gitlab-ci.yml']);
+    expect(git(repos.pathFor('grp/edge-1'), 'rev-list', '--count', first.sha)).toBe('1');
+    await expect(snapshotDirectory({ repos, projectPath: 'grp/edge-1', dir: work, committedOnly: true })).rejects.toThrow(/nothing committed/);
+    git(work, 'add', '-A');
+    git(work, 'commit', '-q', '-m', 'edge commit');
+    // a subdirectory git has never seen
+    await writeFile(path.join(work, 'new-dir', '.gitlab-ci.yml'), 'c:\n  script: z\n');
+    const fresh = await snapshotDirectory({ repos, projectPath: 'grp/edge-2', dir: path.join(work, 'new-dir') });
+    expect(projectFilesAt(repos.pathFor('grp/edge-2'), fresh.sha).read('.gitlab-ci.yml')).toBe('c:\n  script: z\n');
+    // a committed subdirectory, unchanged: its tree as in HEAD, with HEAD's message
+    const sub = await snapshotDirectory({ repos, projectPath: 'grp/edge-3', dir: path.join(work, 'old-dir') });
+    expect(git(repos.pathFor('grp/edge-3'), 'rev-parse', `${sub.sha}^{tree}`)).toBe(git(work, 'rev-parse', 'HEAD:old-dir'));
+    expect(sub.message).toBe('edge commit');
+    await writeFile(path.join(work, 'old-dir', 'dirty.txt'), 'not committed');
+    const committed = await snapshotDirectory({ repos, projectPath: 'grp/edge-4', dir: path.join(work, 'old-dir'), committedOnly: true });
+    expect([...projectFilesAt(repos.pathFor('grp/edge-4'), committed.sha).list()]).toEqual(['.gitlab-ci.yml']);
+    // the top, unchanged but for ignored files: HEAD itself, its message
+    await rm(path.join(work, 'old-dir', 'dirty.txt'));
+    await rm(path.join(work, 'new-dir'), { recursive: true });
+    const top = await snapshotDirectory({ repos, projectPath: 'grp/edge-5', dir: work });
+    expect(top.sha).toBe(git(work, 'rev-parse', 'HEAD'));
+    expect(top.message).toBe('edge commit');
+    expect(top.ref).toBe('main');
+  });
+
   it('snapshots a plain directory and reuses the commit when nothing changed', async () => {
     const plain = path.join(tmp, 'plain');
     await mkdir(path.join(plain, 'src'), { recursive: true });

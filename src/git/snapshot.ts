@@ -50,17 +50,26 @@ interface WorkTreeInfo {
   gitDir: string;
   /** "" at the top, else "sub/dir/" (with the trailing slash). */
   prefix: string;
+  /** HEAD's commit and the tree of DIR in it, when both exist (read by the same git process). */
+  head?: { sha: string; tree: string };
 }
 
 async function workTreeOf(dir: string, signal?: AbortSignal): Promise<WorkTreeInfo | null> {
-  try {
-    const out = await gitText(['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--absolute-git-dir', '--show-prefix'], {
-      cwd: dir,
-      signal,
-    });
-    const [inside, top, gitDir, prefix = ''] = out.split('\n');
+  const what = ['--is-inside-work-tree', '--show-toplevel', '--absolute-git-dir', '--show-prefix'];
+  const parse = (out: string): WorkTreeInfo | null => {
+    const [inside, top, gitDir, prefix = '', sha, tree] = out.split('\n');
     if (inside !== 'true') return null;
-    return { top, gitDir, prefix };
+    return { top, gitDir, prefix, head: sha && tree ? { sha, tree } : undefined };
+  };
+  // Usually one process: HEAD and DIR's tree in it (`HEAD:./` is relative to DIR) come with the
+  // rest; without a commit, or without DIR in it, rev-parse fails and asks again without them.
+  try {
+    return parse(await gitText(['rev-parse', ...what, 'HEAD^{commit}', 'HEAD:./'], { cwd: dir, signal }));
+  } catch {
+    // below
+  }
+  try {
+    return parse(await gitText(['rev-parse', ...what], { cwd: dir, signal }));
   } catch {
     return null;
   }
@@ -118,15 +127,21 @@ async function snapshotGitTree(
 ): Promise<SourceSnapshot> {
   const { signal } = options;
   const cwd = info.top;
-  // The independent reads run side by side (each is a git process).
+  const subdir = info.prefix.replace(/\/$/, '');
+  const tipOf = (branch: string) => {
+    const p = revOrNull(bare, `refs/heads/${branch}`, signal);
+    p.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    return p;
+  };
+  const early = options.ref === undefined ? null : tipOf(options.ref);
+  // The independent reads run side by side (each is a git process). HEAD and DIR's tree in it
+  // usually came with workTreeOf: without them there is no commit, or DIR is not in it.
   const [branch, head] = await Promise.all([
     options.ref ?? gitText(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, signal, okCodes: [1, 128] }).then((b) => b || 'main'),
-    revOrNull(cwd, 'HEAD^{commit}', signal),
+    info.head ? info.head.sha : revOrNull(cwd, 'HEAD^{commit}', signal),
   ]);
-  const subdir = info.prefix.replace(/\/$/, '');
-  const previousTip = revOrNull(bare, `refs/heads/${branch}`, signal);
-  previousTip.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-  const headTree = head ? await revOrNull(cwd, subdir ? `${head}:${subdir}` : `${head}^{tree}`, signal) : null;
+  const headTree = info.head?.tree ?? null;
+  const tip = early ?? tipOf(branch);
 
   let tree: string;
   if (options.committedOnly) {
@@ -141,25 +156,28 @@ async function snapshotGitTree(
   }
 
   let sha: string;
-  let message: string;
+  let message: Promise<string>;
   if (head && tree === headTree && !subdir) {
     sha = head;
-    message = await messageOf(cwd, head, signal);
+    message = messageOf(cwd, head, signal);
   } else {
-    message =
+    const text =
       options.message ??
       (head && tree === headTree
         ? await messageOf(cwd, head, signal)
         : `Snapshot of ${path.basename(dir)} (uncommitted changes${head ? ` on top of ${head.slice(0, 8)}` : ''})`);
     const parents = head && !subdir ? ['-p', head] : [];
-    sha = await gitText(['commit-tree', tree, ...parents], { cwd, input: message, signal, env: await identityEnv(cwd, signal) });
+    sha = await gitText(['commit-tree', tree, ...parents], { cwd, input: text, signal, env: await identityEnv(cwd, signal) });
+    message = Promise.resolve(text);
   }
+  message.catch(() => undefined);
 
-  const previous = await previousTip;
+  const previous = await tip;
   const beforeSha = previous && previous !== sha ? previous : ZERO_SHA;
-  // The branch already at this commit (the same tree run again): nothing to push.
+  // The branch already at this commit (the same tree run again): nothing to push. The message is
+  // read meanwhile.
   if (previous !== sha) await runGit(['-c', 'push.gpgSign=false', 'push', '--no-verify', '--quiet', '--force', bare, `${sha}:refs/heads/${branch}`], { cwd, signal });
-  return { sha, ref: branch, message, beforeSha };
+  return { sha, ref: branch, message: await message, beforeSha };
 }
 
 async function snapshotPlainTree(
