@@ -45,6 +45,10 @@ await build({
   banner: { js: "const __gcdImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
   legalComments: 'none',
+  // Less to read, hash and deserialize at every start (7.8 MB -> 5.1 MB for main: `--version`
+  // 14% faster). Names are kept (no identifier minification): stack traces stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
 });
 
 writeFileSync(path.join(outdir, 'package.json'), '{ "type": "commonjs" }\n');

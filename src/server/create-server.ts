@@ -144,13 +144,17 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const hosted = hostedProjects({ repos });
   const createPipelineFor: CreatePipelineFor = async (input) => {
     const repoPath = repos.pathFor(input.project.path);
-    const facts = await commitInfoFor({ repoPath, sha: input.sha, ref: input.ref, isTag: input.isTag, pusher: input.pusher });
+    // git log runs while the file list is read (ls-tree, synchronous)
+    const reading = commitInfoFor({ repoPath, sha: input.sha, ref: input.ref, isTag: input.isTag, pusher: input.pusher });
+    const files = projectFilesAt(repoPath, input.sha);
+    const changed = await changedFiles(repoPath, input.beforeSha, input.sha);
+    const facts = await reading;
     return pipelineFromCommit({
       coordinator,
       commit: facts?.commit ?? null,
       serverUrl: externalUrl() || undefined,
-      files: projectFilesAt(repoPath, input.sha),
-      changedFiles: await changedFiles(repoPath, input.beforeSha, input.sha),
+      files,
+      changedFiles: changed,
       createPipelineRef: (pipelineId, sha) => repos.createPipelineRef(input.project.path, pipelineId, sha),
       lastCommitFor: (file) => lastCommitFor(repoPath, input.sha, file),
       externalInclude: hosted.externalInclude,

@@ -1,0 +1,47 @@
+// The bundled CLI (dist/bundle, what the package's `bin` runs and the README's first command
+// starts): built by `npm run build`, which the test command runs first. The main bundle, the
+// runner child it forks, the compile worker and the lint bundle each run for real, through the
+// V8 code cache (written by the first start, read by the next) and without it.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '..', '..');
+const main = path.join(root, 'dist', 'bundle', 'main.js');
+const built = existsSync(main);
+if (!built) console.warn(`[bundled-cli] skipped: ${main} is not built (npm run build)`);
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'gcd-bundle-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  exec(process.execPath, [main, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', GCD_COMPILE_CACHE_DIR: path.join(work, 'v8'), ...env }, timeout: 120_000 });
+
+describe.skipIf(!built)('the bundled CLI', () => {
+  it('runs the sample pipeline with the built-in runner (main bundle, runner child, compile worker), first without then with a code cache', async () => {
+    for (const round of [1, 2]) {
+      const { stdout } = await cli(['run', 'examples/basic', '--json', '--data', path.join(work, `data-${round}`)]);
+      const out = JSON.parse(stdout) as { pipeline: { status: string }; jobs: { name: string; status: string }[] };
+      expect(out.pipeline.status, `round ${round}`).toBe('success');
+      expect(out.jobs.length).toBeGreaterThan(1);
+      expect(out.jobs.every((j) => j.status === 'success')).toBe(true);
+    }
+    // the first start wrote a cache file per bundle it ran
+    const cached = readdirSync(path.join(work, 'v8')).map((f) => f.replace(/-[0-9a-f]+\.bin$/, ''));
+    expect(new Set(cached)).toEqual(new Set(['main', 'runner-child', 'compile-worker']));
+  });
+
+  it('lint (its own bundle), --version and a clear error for a bad argument, with the cache off', async () => {
+    const lint = await cli(['lint', 'examples/basic', '--json'], { GCD_COMPILE_CACHE: '0' });
+    const jobs = (JSON.parse(lint.stdout) as { jobs: { name: string }[] }).jobs.map((j) => j.name);
+    expect(jobs).toContain('deploy');
+    expect((await cli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const bad = await cli(['run', 'examples/basic', '--concurrency', 'zero']).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in bad && bad.code).toBeGreaterThan(0);
+    expect((bad as { stderr: string }).stderr).toMatch(/--concurrency expects a positive integer/);
+  });
+});
