@@ -1,8 +1,10 @@
 // Running the system `git`: buffered (small outputs: rev-parse, ls-tree, cat-file) async with an
-// AbortSignal, or sync for the compiler's ProjectFiles reads. Streaming protocol traffic is
-// spawned directly by smart-http.ts.
+// AbortSignal, started from a step driver (util/step-driver.ts: no fork of the server's big
+// process; GCD_STEP_DRIVER=0 spawns directly), or sync for the compiler's ProjectFiles reads.
+// Streaming protocol traffic is spawned directly by smart-http.ts.
 import { execFileSync, spawn } from 'node:child_process';
 import { AppError, INSUFFICIENT_STORAGE } from '../util/errors.js';
+import { runOnDriver } from '../util/step-driver.js';
 
 export interface RunGitOptions {
   cwd?: string;
@@ -53,7 +55,10 @@ export class GitCommandError extends AppError {
   }
 }
 
+const isOk = (code: number | null, options: RunGitOptions) => code === 0 || (code !== null && (options.okCodes ?? []).includes(code));
+
 export function runGit(args: string[], options: RunGitOptions = {}): Promise<GitResult> {
+  if (process.env.GCD_STEP_DRIVER !== '0') return runGitOnDriver(args, options);
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(options.signal.reason ?? new Error('aborted'));
@@ -71,13 +76,30 @@ export function runGit(args: string[], options: RunGitOptions = {}): Promise<Git
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
     child.on('close', (code) => {
-      const ok = code === 0 || (code !== null && (options.okCodes ?? []).includes(code));
-      if (ok) resolve({ stdout: Buffer.concat(out), code: code ?? 0 });
+      if (isOk(code, options)) resolve({ stdout: Buffer.concat(out), code: code ?? 0 });
       else reject(new GitCommandError(args, code, Buffer.concat(err).toString('utf8')));
     });
     child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
+}
+
+async function runGitOnDriver(args: string[], options: RunGitOptions): Promise<GitResult> {
+  const { signal } = options;
+  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  const out: Buffer[] = [];
+  const h = runOnDriver({ command: 'git', args, cwd: options.cwd ?? process.cwd(), env: gitEnv(options.env), onOutput: (b) => out.push(b), input: options.input, separateStderr: true });
+  const onAbort = () => h.kill('SIGTERM');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let code: number;
+  try {
+    code = await h.done;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  if (!isOk(code, options)) throw new GitCommandError(args, code, h.stderr().toString('utf8'));
+  return { stdout: Buffer.concat(out), code };
 }
 
 /** Trimmed stdout as text. */

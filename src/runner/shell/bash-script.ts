@@ -5,21 +5,9 @@
 // first failure and bash exits with that command's status. With `posix`, the same program for
 // a plain POSIX sh (busybox ash, dash: images without bash): '…' quoting instead of $'…', and
 // pipefail only where the shell has it.
+import { ansiC } from '../../util/shell-quote.js';
 
-export function ansiC(text: string): string {
-  let out = "$'";
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === "'") out += "\\'";
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + "'";
-}
+export { ansiC };
 
 /** POSIX single quotes: every byte literal, ' written as '\''. */
 export function shQuote(text: string): string {

@@ -4,7 +4,7 @@
 // Commands without stdin start from a step driver (step-driver.ts) rather than from this
 // process; GCD_STEP_DRIVER=0 spawns them directly.
 import { spawn } from 'node:child_process';
-import { prewarmDriver, runOnDriver, type DriverRun } from './step-driver.js';
+import { prewarmDriver, runOnDriver, type DriverRun } from '../../util/step-driver.js';
 
 export interface GroupRunOptions extends DriverRun {
   signal?: AbortSignal;

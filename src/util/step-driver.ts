@@ -1,16 +1,18 @@
-// Starts a job's processes from a small long-lived bash (a "step driver") instead of from the
-// runner's own Node process. A spawn forks its caller, and the fork copies the caller's page
-// tables: from a runner holding ~100 MB that blocked the event loop for 5–8 ms per spawn and
-// cost as much again in system time, twice per job. bash forks in well under a millisecond.
+// Starts processes from a small long-lived bash (a "step driver") instead of from this Node
+// process. A spawn forks its caller, and the fork copies the caller's page tables: from a runner
+// or a server holding ~100 MB that blocked the event loop for 5-8 ms per spawn and cost as much
+// again in system time. bash forks in well under a millisecond. The runner starts its job steps
+// here (runner/shell/process-group.ts), the server its short git commands (git/run-git.ts).
 //
-// One driver runs one command at a time; idle drivers are kept for the next step (up to
-// MAX_IDLE, each for IDLE_MS). For a command the runner writes the environment to a file (NUL-
-// separated NAME=value, mode 0600, removed as soon as the command has started) and sends one
-// line of bash; the driver starts the command as a background job (`set -m`: its own process
-// group, as `spawn({detached})` gives) with `env -i` and exactly that environment, stdin from
-// /dev/null and stdout+stderr on the driver's output pipe. On fd 3 it reports `P <pid>` when the
-// command has started and `X <status>` when it has ended and its group has been killed; then it
-// writes a NUL-framed end mark on the output pipe, so every byte before it belongs to the
+// One driver runs one command at a time; idle drivers are kept for the next command (up to
+// MAX_IDLE, each for IDLE_MS). For a command the caller writes the environment to a file (NUL-
+// separated NAME=value, mode 0600, a new name per command, removed as soon as the command has
+// started) and sends one line of bash; the driver starts the command as a background job
+// (`set -m`: its own process group, as `spawn({detached})` gives) with `env -i` and exactly that
+// environment, stdin from /dev/null (or a file holding `input`) and stdout+stderr on the driver's
+// output pipe (or stderr into a file of its own, `separateStderr`). On fd 3 it reports `P <pid>`
+// when the command has started and `X <status>` when it has ended and its group has been killed;
+// then it writes a NUL-framed end mark on the output pipe, so every byte before it belongs to the
 // command. The caller kills the group (-pid) to stop the command.
 //
 // What differs from a direct spawn: bash reports a command killed by signal N as status 128+N,
@@ -20,18 +22,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ansiC } from './bash-script.js';
+import { ansiC } from './shell-quote.js';
 
 export interface DriverRun {
   command: string;
   args: string[];
   cwd: string;
   env: Record<string, string | undefined>;
-  /** Receives stdout and stderr bytes as they come. */
+  /** Receives stdout and stderr bytes as they come (stdout only with `separateStderr`). */
   onOutput: (chunk: Buffer) => void;
+  /** Bytes on the command's stdin (else /dev/null). */
+  input?: Buffer | string;
+  /** stderr apart from stdout: kept in a file, given by `stderr()` once done resolves. */
+  separateStderr?: boolean;
 }
 
 export interface DriverHandle {
@@ -39,6 +45,8 @@ export interface DriverHandle {
   done: Promise<number>;
   /** Signals the command's process group (as soon as its pid is known). */
   kill(sig: NodeJS.Signals): void;
+  /** What the command wrote on stderr, with `separateStderr` (valid once done resolved). */
+  stderr(): Buffer;
 }
 
 const MAX_IDLE = 8;
@@ -46,14 +54,18 @@ const IDLE_MS = 30_000;
 
 const PROGRAM = String.raw`set -m
 __gcd_run() {
-  local envf=$1 cwd=$2; shift 2
+  local envf=$1 inf=$2 errf=$3 cwd=$4; shift 4
   local -a __gcd_env=()
   if ! readarray -d '' -t __gcd_env < "$envf"; then
     printf 'E\n' >&3
     printf '\0%s\0' "$__gcd_mark"
     return
   fi
-  ( cd -- "$cwd" && exec env -i "${'$'}{__gcd_env[@]}" "$@" ) </dev/null 2>&1 3>&- &
+  if [ "$errf" = - ]; then
+    ( cd -- "$cwd" && exec env -i "${'$'}{__gcd_env[@]}" "$@" ) <"$inf" 2>&1 3>&- &
+  else
+    ( cd -- "$cwd" && exec env -i "${'$'}{__gcd_env[@]}" "$@" ) <"$inf" 2>"$errf" 3>&- &
+  fi
   local pid=$!
   printf 'P %d\n' "$pid" >&3
   wait "$pid"
@@ -115,11 +127,16 @@ class StepDriver {
       .filter((e): e is [string, string] => e[1] !== undefined)
       .map(([k, v]) => `${k}=${v}\0`)
       .join('');
-    const envFile = (this.envFile = `${this.envBase}-${++this.commands}`);
-    writeFile(envFile, body, { mode: 0o600 }).then(
+    const n = ++this.commands;
+    const envFile = (this.envFile = `${this.envBase}-${n}`);
+    if (r.input !== undefined) running.inFile = `${this.envBase}-${n}.in`;
+    if (r.separateStderr) running.errFile = `${this.envBase}-${n}.err`;
+    const files = [writeFile(envFile, body, { mode: 0o600 })];
+    if (running.inFile) files.push(writeFile(running.inFile, r.input!, { mode: 0o600 }));
+    Promise.all(files).then(
       () => {
         if (this.dead) return;
-        const line = ['__gcd_run', envFile, r.cwd, r.command, ...r.args].map((a, i) => (i === 0 ? a : ansiC(a))).join(' ');
+        const line = ['__gcd_run', envFile, running.inFile ?? '/dev/null', running.errFile ?? '-', r.cwd, r.command, ...r.args].map((a, i) => (i === 0 ? a : ansiC(a))).join(' ');
         this.proc.stdin!.write(`${line}\n`);
       },
       (e: Error) => {
@@ -128,7 +145,7 @@ class StepDriver {
         running.fail(e);
       },
     );
-    return { done: running.done, kill: (sig) => running.kill(sig) };
+    return { done: running.done, kill: (sig) => running.kill(sig), stderr: () => running.stderr };
   }
 
   private output(b: Buffer): void {
@@ -185,10 +202,8 @@ class StepDriver {
     if (!cur || cur.status === null || !cur.outputEnded) return;
     this.current = null;
     this.hold(false);
-    if (cur.error) {
-      void unlink(this.envFile).catch(() => {});
-      cur.fail(cur.error);
-    } else cur.resolve(cur.status);
+    if (cur.error) void unlink(this.envFile).catch(() => {});
+    void cur.finish();
     if (!this.dead) this.onIdle(this);
   }
 
@@ -206,7 +221,10 @@ class StepDriver {
     const cur = this.current;
     this.current = null;
     void unlink(this.envFile).catch(() => {});
-    cur?.fail(new Error('the step driver (bash) ended unexpectedly'));
+    if (cur) {
+      cur.error = new Error('the step driver (bash) ended unexpectedly');
+      void cur.finish();
+    }
     this.onIdle(this);
   }
 }
@@ -214,6 +232,9 @@ class StepDriver {
 class Running {
   status: number | null = null;
   error: Error | null = null;
+  inFile?: string;
+  errFile?: string;
+  stderr = Buffer.alloc(0);
   outputEnded = false;
   private pid: number | null = null;
   private pendingKill: NodeJS.Signals | null = null;
@@ -225,6 +246,14 @@ class Running {
   });
 
   constructor(readonly onOutput: (chunk: Buffer) => void) {}
+
+  /** Reads what stderr left in its file, removes the command's files, then settles done. */
+  async finish(): Promise<void> {
+    if (this.errFile) this.stderr = await readFile(this.errFile).catch(() => Buffer.alloc(0));
+    for (const f of [this.inFile, this.errFile]) if (f) void unlink(f).catch(() => {});
+    if (this.error) this.fail(this.error);
+    else this.resolve(this.status!);
+  }
 
   started(pid: number): void {
     this.pid = pid;

@@ -32,6 +32,19 @@ describe('step driver', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('gives the command its input, and its stderr apart when asked', async () => {
+    const out: Buffer[] = [];
+    const h = runOnDriver({ command: 'bash', args: ['-c', 'cat; echo to-err >&2; printf "\\0x"'], cwd: os.tmpdir(), env: { PATH: process.env.PATH }, onOutput: (b) => out.push(b), input: 'line 1\nline 2', separateStderr: true });
+    expect(await h.done).toBe(0);
+    expect(Buffer.concat(out).toString('latin1')).toBe('line 1\nline 2\0x');
+    expect(h.stderr().toString()).toBe('to-err\n');
+    // merged (the default): stderr in the output, nothing apart
+    const merged = run('bash', ['-c', 'echo a; echo b >&2'], { PATH: process.env.PATH });
+    expect(await merged.done).toBe(0);
+    expect(merged.output().toString()).toBe('a\nb\n');
+    expect(merged.stderr().length).toBe(0);
+  });
+
   it('gives the command no way to the control channel, and no stdin', async () => {
     const r = run('bash', ['-c', 'echo "X 0" >&3 && echo wrote; read -r line; echo "read=$?"'], { PATH: process.env.PATH });
     expect(await r.done).toBe(0);
