@@ -16,7 +16,8 @@ import { leaseBuildsDir, type BuildsDirLease } from './builds-dir-lease.js';
 export interface RunOptions {
   dir: string;
   dataDir: string;
-  ref: string;
+  /** Default: the branch checked out in DIR ("main" when detached or not in git). */
+  ref?: string;
   isTag: boolean;
   source: string;
   variables: { key: string; value: string }[];
@@ -78,7 +79,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     try {
       result = await server.createPipelineFor({
         project,
-        ref: opts.ref,
+        ref: commit.ref,
         isTag: opts.isTag,
         sha: commit.sha,
         source: opts.source,

@@ -131,6 +131,12 @@ describe('source intake into bare repositories', () => {
     expect(top.sha).toBe(git(work, 'rev-parse', 'HEAD'));
     expect(top.message).toBe('edge commit');
     expect(top.ref).toBe('main');
+    // the branch checked out names the ref; a detached HEAD gives main
+    git(work, 'checkout', '-q', '-b', 'topic/x');
+    expect((await snapshotDirectory({ repos, projectPath: 'grp/edge-6', dir: work })).ref).toBe('topic/x');
+    git(work, 'checkout', '-q', '--detach');
+    expect((await snapshotDirectory({ repos, projectPath: 'grp/edge-7', dir: work })).ref).toBe('main');
+    expect((await snapshotDirectory({ repos, projectPath: 'grp/edge-7', dir: work, ref: 'given' })).ref).toBe('given');
   });
 
   it('snapshots a plain directory and reuses the commit when nothing changed', async () => {

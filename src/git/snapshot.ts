@@ -50,21 +50,25 @@ interface WorkTreeInfo {
   gitDir: string;
   /** "" at the top, else "sub/dir/" (with the trailing slash). */
   prefix: string;
-  /** HEAD's commit and the tree of DIR in it, when both exist (read by the same git process). */
-  head?: { sha: string; tree: string };
+  /**
+   * HEAD's commit, the tree of DIR in it and the checked-out branch (null when detached), when
+   * the commit and the tree exist (read by the same git process).
+   */
+  head?: { sha: string; tree: string; branch: string | null };
 }
 
 async function workTreeOf(dir: string, signal?: AbortSignal): Promise<WorkTreeInfo | null> {
   const what = ['--is-inside-work-tree', '--show-toplevel', '--absolute-git-dir', '--show-prefix'];
   const parse = (out: string): WorkTreeInfo | null => {
-    const [inside, top, gitDir, prefix = '', sha, tree] = out.split('\n');
+    const [inside, top, gitDir, prefix = '', sha, tree, symbolic] = out.split('\n');
     if (inside !== 'true') return null;
-    return { top, gitDir, prefix, head: sha && tree ? { sha, tree } : undefined };
+    const branch = symbolic?.startsWith('refs/heads/') ? symbolic.slice('refs/heads/'.length) : null;
+    return { top, gitDir, prefix, head: sha && tree ? { sha, tree, branch } : undefined };
   };
   // Usually one process: HEAD and DIR's tree in it (`HEAD:./` is relative to DIR) come with the
   // rest; without a commit, or without DIR in it, rev-parse fails and asks again without them.
   try {
-    return parse(await gitText(['rev-parse', ...what, 'HEAD^{commit}', 'HEAD:./'], { cwd: dir, signal }));
+    return parse(await gitText(['rev-parse', ...what, 'HEAD^{commit}', 'HEAD:./', '--symbolic-full-name', 'HEAD'], { cwd: dir, signal }));
   } catch {
     // below
   }
@@ -133,11 +137,12 @@ async function snapshotGitTree(
     p.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     return p;
   };
-  const early = options.ref === undefined ? null : tipOf(options.ref);
+  const known = options.ref ?? (info.head ? (info.head.branch ?? 'main') : undefined);
+  const early = known === undefined ? null : tipOf(known);
   // The independent reads run side by side (each is a git process). HEAD and DIR's tree in it
   // usually came with workTreeOf: without them there is no commit, or DIR is not in it.
   const [branch, head] = await Promise.all([
-    options.ref ?? gitText(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, signal, okCodes: [1, 128] }).then((b) => b || 'main'),
+    known ?? gitText(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, signal, okCodes: [1, 128] }).then((b) => b || 'main'),
     info.head ? info.head.sha : revOrNull(cwd, 'HEAD^{commit}', signal),
   ]);
   const headTree = info.head?.tree ?? null;

@@ -56,7 +56,8 @@ export interface DispatcherServer {
   /** Creates a pipeline for a branch or tag of the project's repository (REST API, triggers, schedules). */
   createPipelineFromRef: CreatePipelineFromRef;
   /** Commits DIR's working tree (or HEAD with committedOnly) into the project's repository. */
-  importDirectory(input: { project: Project; dir: string; committedOnly: boolean; ref: string }): Promise<{ sha: string; message: string }>;
+  /** `ref` absent: the branch checked out in DIR ("main" when detached or not in git). */
+  importDirectory(input: { project: Project; dir: string; committedOnly: boolean; ref?: string }): Promise<{ sha: string; message: string; ref: string }>;
   /** Bytes of a job's trace from `start`. */
   readTrace(jobId: number, start?: number): Promise<Buffer>;
   /**
@@ -212,7 +213,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     automation,
     async importDirectory({ project, dir, committedOnly, ref }) {
       const snap = await snapshotDirectory({ repos, projectPath: project.path, dir, committedOnly, ref });
-      return { sha: snap.sha, message: snap.message };
+      return { sha: snap.sha, message: snap.message, ref: snap.ref };
     },
     readTrace: (jobId, start = 0) => traces.read(jobId, start),
     signInLink: (to) => (localSessions ? `${baseUrl}/api/ui/session/local?code=${localSessions.issueCode()}&to=${encodeURIComponent(to).replace(/%2F/g, "/")}` : `${baseUrl}${to}`),

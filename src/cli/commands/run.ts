@@ -6,23 +6,12 @@
 //         -> stopping (runner drained, server closed) -> exit. SIGINT in `running` cancels the
 //         pipeline, waits for its jobs to stop, prints the summary and exits 130.
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './types.js';
 import { collect, parseKeyValues } from '../args.js';
 import type { RunOptions } from '../run-pipeline.js';
-
-
-function currentBranch(dir: string): string {
-  try {
-    const ref = execFileSync('git', ['-C', dir, 'symbolic-ref', '--short', '-q', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return ref || 'main';
-  } catch {
-    return 'main';
-  }
-}
 
 export const registerRun: RegisterCommand = (program: Command, setExit) => {
   program
@@ -80,7 +69,7 @@ export const registerRun: RegisterCommand = (program: Command, setExit) => {
       const options: RunOptions = {
         dir: root,
         dataDir: path.resolve((opts.data as string | undefined) ?? path.join(root, '.gitlab-ci-dispatcher')),
-        ref: (opts.ref as string | undefined) ?? currentBranch(root),
+        ref: opts.ref as string | undefined,
         isTag: Boolean(opts.tag),
         source: String(opts.source),
         variables,
