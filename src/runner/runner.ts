@@ -31,6 +31,7 @@ import { overloaded, type LoadLimits } from './system-load.js';
 import { systemId as defaultSystemId } from './system-id.js';
 import { silentLogger, type RunnerLogger } from './logger.js';
 import { ProtocolError } from './errors.js';
+import { closeIdleDrivers } from '../util/step-driver.js';
 
 export interface RunnerOptions {
   /** Coordinator URL (e.g. http://127.0.0.1:8080); "/api/v4/" is appended. */
@@ -299,6 +300,7 @@ export function createRunner(o: RunnerOptions): Runner {
         await Promise.allSettled([...jobs]);
         clearInterval(heartbeat);
         await client.close();
+        await closeIdleDrivers();
         if (state !== 'forbidden') {
           state = 'stopped';
           stoppedReason ??= 'stopped';

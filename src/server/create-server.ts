@@ -24,6 +24,7 @@ import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
 import { pipelineFromRefFactory, type CreatePipelineFromRef } from './pipeline-from-ref.js';
 import { createLocalSessions } from '../api/local-sessions.js';
+import { closeIdleDrivers } from '../util/step-driver.js';
 import { snapshotDirectory } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
 import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';
@@ -264,6 +265,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       await app.close();
       await compiler.close();
       await store.close();
+      await closeIdleDrivers();
     },
   };
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { pbkdf2 } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runOnDriver } from './step-driver.js';
@@ -119,6 +119,24 @@ describe('step driver', () => {
     expect(warm).toBe(`warm ${ran}`);
     const unused = await childRun(`drv.prewarmDriver();\nconsole.log('warmed');`);
     expect(unused).toEqual({ code: 0, out: 'warmed\n' });
+  }, 60_000);
+
+  it('closing the idle drivers reaps them: their commands\' CPU counts as this process\'s children\'s', async () => {
+    const burn = `const h = drv.runOnDriver({ command: 'bash', args: ['-c', 'for ((i=0;i<600000;i++)); do :; done'], cwd: '/', env: { PATH: process.env.PATH }, onOutput: () => {} });\nawait h.done;\n`;
+    const cpuOf = async (source: string) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'gcd-drv-'));
+      const script = path.join(dir, 'child.mts');
+      await writeFile(script, `import * as drv from ${JSON.stringify(new URL('./step-driver.ts', import.meta.url).href)};\n${source}\n`);
+      const timeFile = path.join(dir, 'time');
+      await new Promise((resolve) => spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, '--import', 'tsx', script], { stdio: 'ignore' }).once('exit', resolve));
+      const [u, sys] = (await readFile(timeFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
+      await rm(dir, { recursive: true, force: true });
+      return u + sys;
+    };
+    // bash spinning for about half a second, beside what starting the child costs
+    const start = await cpuOf('await drv.closeIdleDrivers();');
+    const burnt = await cpuOf(`${burn}await drv.closeIdleDrivers();`);
+    expect(burnt - start).toBeGreaterThan(0.25);
   }, 60_000);
 
   it('each command gets its environment, also while the threadpool is saturated', async () => {

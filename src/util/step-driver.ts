@@ -90,6 +90,7 @@ class StepDriver {
   private control = '';
   dead = false;
   idleTimer: NodeJS.Timeout | null = null;
+  private readonly exited: Promise<void>;
 
   constructor(
     private readonly dir: string,
@@ -105,6 +106,10 @@ class StepDriver {
     this.proc.stdin!.on('error', () => this.die());
     this.proc.stdout!.on('data', (b: Buffer) => this.output(b));
     (this.proc.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => this.controlData(b.toString('latin1')));
+    this.exited = new Promise((resolve) => {
+      this.proc.once('exit', () => resolve());
+      this.proc.once('error', () => resolve());
+    });
     this.proc.on('exit', () => this.die());
     this.proc.on('error', () => this.die());
     this.hold(false); // until run()
@@ -205,6 +210,16 @@ class StepDriver {
     if (cur.error) void unlink(this.envFile).catch(() => {});
     void cur.finish();
     if (!this.dead) this.onIdle(this);
+  }
+
+  /** An idle driver's end: its stdin closed (bash leaves its loop), killed after 2 s. */
+  async close(): Promise<void> {
+    this.dead = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.proc.stdin!.end();
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 2000);
+    await this.exited;
+    clearTimeout(t);
   }
 
   retire(): void {
@@ -312,7 +327,11 @@ export function prewarmDriver(): void {
   release(new StepDriver(driverDir(), release));
 }
 
-/** Ends the idle drivers (tests; a runner that stops). */
-export function retireIdleDrivers(): void {
-  for (const d of idle.splice(0)) d.retire();
+/**
+ * Ends the idle drivers and waits until they have exited (a runner or a server that stops): a
+ * driver reaped here counts its commands' CPU time in this process's children's time, as a
+ * direct spawn would (one left to exit after this process would have it counted nowhere).
+ */
+export async function closeIdleDrivers(): Promise<void> {
+  await Promise.all(idle.splice(0).map((d) => d.close()));
 }
