@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importTarball } from './import-tarball.js';
-import { projectFilesAt } from './project-files.js';
+import { loadProjectFiles, projectFilesAt } from './project-files.js';
 import { createRepoStore, type RepoStore } from './repo-store.js';
 import { gitEnv, ZERO_SHA } from './run-git.js';
 import { snapshotDirectory } from './snapshot.js';
@@ -152,6 +152,22 @@ describe('source intake into bare repositories', () => {
     expect(changed.sha).not.toBe(first.sha);
     expect(changed.beforeSha).toBe(first.sha);
     expect(projectFilesAt(repos.pathFor('plain'), changed.sha).read('src/main.c')).toBe('int main(){return 1;}');
+  });
+
+  it('loadProjectFiles reads the same list and files as projectFilesAt, the CI configuration up front', async () => {
+    const dir = path.join(tmp, 'load-files');
+    await mkdir(path.join(dir, 'ci'), { recursive: true });
+    await writeFile(path.join(dir, '.gitlab-ci.yml'), 'include: ci/more.yml\n');
+    await writeFile(path.join(dir, 'ci', 'more.yml'), 'a:\n  script: x\n');
+    const snap = await snapshotDirectory({ repos, projectPath: 'grp/load-files', dir });
+    const repo = repos.pathFor('grp/load-files');
+    const sync = projectFilesAt(repo, snap.sha);
+    const loaded = await loadProjectFiles(repo, snap.sha);
+    expect(loaded.list()).toEqual(sync.list());
+    expect(loaded.list()).toEqual(['.gitlab-ci.yml', 'ci/more.yml']);
+    for (const f of [...sync.list(), './ci/more.yml', 'missing.yml']) expect(loaded.read(f), f).toBe(sync.read(f));
+    await expect(loadProjectFiles(repo, 'f'.repeat(40))).rejects.toThrow(/ls-tree/);
+    await expect(loadProjectFiles(repo, '--output=x')).rejects.toThrow(/not a commit id/);
   });
 
   it('imports a tarball with a single top directory', async () => {

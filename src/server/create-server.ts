@@ -19,7 +19,7 @@ import { startArtifactExpirySweeper, type ExpirySweeperHandle } from '../artifac
 import { runnerApiPlugin } from '../runner-api/plugin.js';
 import { createRepoStore, type RepoStore } from '../git/repo-store.js';
 import { gitHttpPlugin } from '../git/http-plugin.js';
-import { projectFilesAt } from '../git/project-files.js';
+import { loadProjectFiles, projectFilesAt } from '../git/project-files.js';
 import { changedFiles } from '../git/changed-files.js';
 import { lastCommitFor } from '../git/last-commit.js';
 import { pipelineFromRefFactory, type CreatePipelineFromRef } from './pipeline-from-ref.js';
@@ -146,11 +146,9 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const hosted = hostedProjects({ repos });
   const createPipelineFor: CreatePipelineFor = async (input) => {
     const repoPath = repos.pathFor(input.project.path);
-    // git log runs while the file list is read (ls-tree, synchronous)
+    // the commit's facts, its files (list and CI configuration) and what changed, side by side
     const reading = commitInfoFor({ repoPath, sha: input.sha, ref: input.ref, isTag: input.isTag, pusher: input.pusher });
-    const files = projectFilesAt(repoPath, input.sha);
-    const changed = await changedFiles(repoPath, input.beforeSha, input.sha);
-    const facts = await reading;
+    const [files, changed, facts] = await Promise.all([loadProjectFiles(repoPath, input.sha), changedFiles(repoPath, input.beforeSha, input.sha), reading]);
     return pipelineFromCommit({
       coordinator,
       commit: facts?.commit ?? null,
