@@ -2,12 +2,13 @@
 // payload's repo_url, refspecs and depth; protocol v2 and v0), Basic auth with job tokens and the
 // 401 challenge, and push with an API token creating the project and reporting each ref.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { job as planJob, planOf } from '../engine/test-support/plan-builder.js';
 import { RunnerClient } from '../runner-api/test-support/runner-client.js';
 import { startRunnerApiTestServer, type RunnerApiTestServer } from '../runner-api/test-support/start-test-server.js';
@@ -63,11 +64,20 @@ describe('git smart HTTP', () => {
     return { job: job!, client, pipeline, project };
   }
 
-  it('the runner fetches with the payload repo_url, refspecs and depth (protocol v2 and v0)', async () => {
+  it.each([
+    ['from step drivers', '1'],
+    ['spawned by the server (GCD_STEP_DRIVER=0)', '0'],
+  ])('the runner fetches with the payload repo_url, refspecs and depth (protocol v2 and v0), git %s', async (_, driver) => {
+    const saved = process.env.GCD_STEP_DRIVER;
+    process.env.GCD_STEP_DRIVER = driver;
+    onTestFinished(() => {
+      if (saved === undefined) delete process.env.GCD_STEP_DRIVER;
+      else process.env.GCD_STEP_DRIVER = saved;
+    });
     const { job, pipeline } = await runningJob({ '.gitlab-ci.yml': 'x:\n  script: true\n', 'src/app.txt': 'hello' }, [{ key: 'GIT_DEPTH', value: '1', raw: false }]);
     expect(job.git_info.depth).toBe(1);
     for (const protocol of [2, 0]) {
-      const dir = path.join(tmp, `fetch-v${protocol}`);
+      const dir = path.join(tmp, `fetch-v${protocol}-${driver}`);
       await runnerFetch(dir, job, protocol);
       expect(await git(dir, 'rev-parse', 'HEAD')).toBe(pipeline.sha);
       expect(await git(dir, 'rev-parse', '--is-shallow-repository')).toBe('true');
@@ -88,8 +98,18 @@ describe('git smart HTTP', () => {
     expect(await gz.text()).toContain(`${pipeline.sha} refs/pipelines/${pipeline.id}`);
     // A full clone (depth 0 refspecs) works too.
     const full = { ...job, git_info: { ...job.git_info, depth: 0, refspecs: [`+refs/pipelines/${pipeline.id}:refs/pipelines/${pipeline.id}`, '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'] } };
-    await runnerFetch(path.join(tmp, 'full'), full);
+    await runnerFetch(path.join(tmp, `full-${driver}`), full);
   });
+
+  it('a large pack goes through the step driver whole (its output read with backpressure)', async () => {
+    const big = randomBytes(24 * 1024 * 1024).toString('base64');
+    const { job } = await runningJob({ '.gitlab-ci.yml': 'x:\n  script: true\n', 'big.txt': big });
+    const dir = path.join(tmp, 'fetch-big');
+    await runnerFetch(dir, job);
+    const { stdout } = await exec('git', ['cat-file', '-s', 'HEAD:big.txt'], { cwd: dir });
+    expect(Number(stdout.trim())).toBe(big.length);
+    expect(await git(dir, 'hash-object', 'big.txt')).toBe(await git(dir, 'rev-parse', 'HEAD:big.txt'));
+  }, 60_000);
 
   it('a v2 advertisement is git\'s own, answered again without a spawn, never without authorization', async () => {
     const { job, client, project } = await runningJob();

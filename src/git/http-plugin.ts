@@ -10,8 +10,8 @@
 //          lines it returns reach the pusher as `remote: ` messages (git's side band), after
 //          git's own output. Server-managed refs (refs/pipelines/…) are refused per ref.
 // No credentials -> 401 + WWW-Authenticate; refused credentials -> 403; unknown project -> 404.
-import { createGunzip } from 'node:zlib';
-import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Coordinator } from '../engine/coordinator.js';
@@ -30,10 +30,15 @@ import {
   NO_CACHE_HEADERS,
   serviceAnnouncement,
   spawnGitService,
+  runGitServiceOnDriver,
   AdvertisementCache,
   isV2Advertisement,
   type GitService,
 } from './smart-http.js';
+
+/** Requests up to this size go whole to upload-pack on a step driver; larger ones are streamed to a spawned one. */
+const MAX_DRIVER_REQUEST = 4 * 1024 * 1024;
+const onDriver = () => process.env.GCD_STEP_DRIVER !== '0';
 
 export interface GitPushEvent {
   project: Project;
@@ -126,6 +131,17 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
     const known = v2 ? advertisements.get(repo, protocol!) : undefined;
     reply.headers(NO_CACHE_HEADERS).type(`application/x-${service}-advertisement`);
     if (known) return reply.send(known);
+    if (onDriver()) {
+      // an advertisement is small: read whole from a step driver, then sent
+      const bytes: Buffer[] = [];
+      const run = runGitServiceOnDriver({ service, repo, advertise: true, protocol }, new Writable({ write: (c: Buffer, _e, cb) => (bytes.push(c), cb()) }));
+      reply.raw.on('close', () => run.kill());
+      const { code, stderr } = await run.done;
+      if (code !== 0) request.log.warn({ service, code, stderr }, 'git service failed');
+      const body = Buffer.concat(bytes);
+      if (v2 && code === 0 && isV2Advertisement(body)) advertisements.set(repo, protocol!, body);
+      return reply.send(v2 ? body : Buffer.concat([serviceAnnouncement(service), body]));
+    }
     const child = spawnGitService({ service, repo, advertise: true, protocol });
     const out = new PassThrough();
     if (!v2) out.write(serviceAnnouncement(service));
@@ -156,10 +172,31 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
       }
       const body = request.body as Readable;
       const protocol = gitProtocolOf(request.headers['git-protocol']);
+      const gzipped = /gzip/i.test(String(request.headers['content-encoding'] ?? ''));
+      const length = Number(request.headers['content-length'] ?? NaN);
+      if (service === 'git-upload-pack' && onDriver() && length <= MAX_DRIVER_REQUEST) {
+        // a fetch negotiation of known, small size: whole, to upload-pack started from a step driver
+        let input: Buffer;
+        try {
+          const raw = Buffer.concat(await body.toArray());
+          input = gzipped ? gunzipSync(raw, { maxOutputLength: MAX_DRIVER_REQUEST * 8 }) : raw;
+        } catch {
+          throw fail('bad_request', 'the request body could not be read (bad gzip, or too large)');
+        }
+        const out = new PassThrough();
+        const run = runGitServiceOnDriver({ service, repo, advertise: false, protocol, input }, out);
+        reply.raw.on('close', () => run.kill());
+        void run.done.then(({ code, stderr }) => {
+          if (code !== 0) request.log.warn({ service, project: project.path, code, stderr }, 'git service failed');
+          out.end();
+        });
+        reply.headers(NO_CACHE_HEADERS).type(`application/x-${service}-result`);
+        return reply.send(out);
+      }
       const child = spawnGitService({ service, repo, advertise: false, protocol });
       const reader = service === 'git-receive-pack' ? new ReceivePackCommandReader() : null;
       const stages: NodeJS.ReadWriteStream[] = [];
-      if (/gzip/i.test(String(request.headers['content-encoding'] ?? ''))) stages.push(createGunzip());
+      if (gzipped) stages.push(createGunzip());
       if (reader) stages.push(reader);
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => {

@@ -7,6 +7,8 @@
 //        -> request body (gunzipped if Content-Encoding: gzip) on stdin, stdout is the result.
 // receive-pack runs with receive.hideRefs for the server-managed namespaces (SERVER_MANAGED_REFS).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { runOnDriver, type DriverHandle } from '../util/step-driver.js';
 import { gitEnv } from './run-git.js';
 
 /**
@@ -28,19 +30,47 @@ export function gitProtocolOf(header: string | string[] | undefined): string | u
   return value && /^[A-Za-z0-9=:.,_-]{1,200}$/.test(value) ? value : undefined;
 }
 
-export function spawnGitService(options: {
+export interface GitServiceCall {
   service: GitService;
   repo: string;
   advertise: boolean;
   protocol?: string;
-}): ChildProcessWithoutNullStreams {
+}
+
+function serviceArgs(options: GitServiceCall): string[] {
   const sub = options.service === 'git-upload-pack' ? 'upload-pack' : 'receive-pack';
   const hide = sub === 'receive-pack' ? SERVER_MANAGED_REFS.flatMap((prefix) => ['-c', `receive.hideRefs=${prefix.replace(/\/$/, '')}`]) : [];
-  const args = [...hide, sub, '--stateless-rpc', ...(options.advertise ? ['--advertise-refs'] : []), options.repo];
-  return spawn('git', args, {
-    env: gitEnv({ GIT_PROTOCOL: options.protocol, GIT_HTTP_EXPORT_ALL: '1' }),
-    stdio: ['pipe', 'pipe', 'pipe'],
+  return [...hide, sub, '--stateless-rpc', ...(options.advertise ? ['--advertise-refs'] : []), options.repo];
+}
+
+const serviceEnv = (options: GitServiceCall) => gitEnv({ GIT_PROTOCOL: options.protocol, GIT_HTTP_EXPORT_ALL: '1' });
+
+/** The service helper as a child of this process, its stdin and stdout streamed (pushes, large requests). */
+export function spawnGitService(options: GitServiceCall): ChildProcessWithoutNullStreams {
+  return spawn('git', serviceArgs(options), { env: serviceEnv(options), stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/**
+ * The service helper started from a step driver (no fork of the server's process), with its
+ * whole request as `input` (an advertisement or a fetch negotiation: small) and its output
+ * written to `out` as it comes, with backpressure. Resolves with the exit status and stderr.
+ */
+export function runGitServiceOnDriver(options: GitServiceCall & { input?: Buffer }, out: Writable): { done: Promise<{ code: number; stderr: string }>; kill(): void } {
+  const h: DriverHandle = runOnDriver({
+    command: 'git',
+    args: serviceArgs(options),
+    cwd: options.repo,
+    env: serviceEnv(options),
+    input: options.input,
+    separateStderr: true,
+    onOutput: (b) => {
+      if (!out.write(b)) {
+        h.pause();
+        out.once('drain', () => h.resume());
+      }
+    },
   });
+  return { done: h.done.then((code) => ({ code, stderr: h.stderr().toString('utf8').slice(0, 4096) })), kill: () => h.kill('SIGTERM') };
 }
 
 /** The pkt-line header of an info/refs answer for protocol v0/v1. */

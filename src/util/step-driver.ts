@@ -47,6 +47,9 @@ export interface DriverHandle {
   kill(sig: NodeJS.Signals): void;
   /** What the command wrote on stderr, with `separateStderr` (valid once done resolved). */
   stderr(): Buffer;
+  /** Stops reading the command's output (it blocks on a full pipe) until resume(): backpressure. */
+  pause(): void;
+  resume(): void;
 }
 
 const MAX_IDLE = 8;
@@ -150,7 +153,16 @@ class StepDriver {
         running.fail(e);
       },
     );
-    return { done: running.done, kill: (sig) => running.kill(sig), stderr: () => running.stderr };
+    const out = this.proc.stdout!;
+    return {
+      done: running.done,
+      kill: (sig) => running.kill(sig),
+      stderr: () => running.stderr,
+      pause: () => {
+        if (this.current === running) out.pause();
+      },
+      resume: () => out.resume(),
+    };
   }
 
   private output(b: Buffer): void {
@@ -207,6 +219,7 @@ class StepDriver {
     if (!cur || cur.status === null || !cur.outputEnded) return;
     this.current = null;
     this.hold(false);
+    this.proc.stdout!.resume(); // a caller that paused it is done with it
     if (cur.error) void unlink(this.envFile).catch(() => {});
     void cur.finish();
     if (!this.dead) this.onIdle(this);
