@@ -38,7 +38,9 @@ const ours = median(times);
 console.log(`compile: median ${ours.toFixed(1)} ms wall over ${runs} runs (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}); CPU time median ${median(cpu).toFixed(1)} ms; target < 200 ms: ${ours < 200 ? 'met' : 'NOT met'}`);
 console.log(`  (machine load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores: wall times grow with load)`);
 
-if (!gitlabCiLocalAvailable()) {
+if (gclRuns < 1) {
+  console.log('gitlab-ci-local: not run (0 runs asked)');
+} else if (!gitlabCiLocalAvailable()) {
   console.log('gitlab-ci-local: not installed (npm ci --prefix tools/gitlab-ci-local); no comparison');
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'gcd-bench-compile-'));
