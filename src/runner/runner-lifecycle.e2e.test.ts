@@ -156,6 +156,8 @@ describe('runner lifecycle against our server', () => {
       beforeStart: (runner) => runner.on('refusing', (why) => refused.push(why)),
     });
     try {
+      // the first check comes before the first request (the executor's start may take a tick or two)
+      for (let waited = 0; !refused.length && waited < 2000; waited += 10) await new Promise((res) => setTimeout(res, 10));
       expect(refused[0]).toMatch(/load average 50\.00 above 4/);
       const { pipeline } = await t.createPipeline(planOf(['test'], [planJob('later', { tags: ['load'] })]));
       const [job] = (await t.coordinator.read.pipeline(pipeline.id))!.jobs;
