@@ -101,7 +101,7 @@ describe('git smart HTTP', () => {
     await runnerFetch(path.join(tmp, `full-${driver}`), full);
   });
 
-  it('a large pack goes through the step driver whole (its output read with backpressure)', async () => {
+  it('a large pack arrives whole (upload-pack from a step driver, its output read with backpressure)', async () => {
     const big = randomBytes(24 * 1024 * 1024).toString('base64');
     const { job } = await runningJob({ '.gitlab-ci.yml': 'x:\n  script: true\n', 'big.txt': big });
     const dir = path.join(tmp, 'fetch-big');

@@ -30,15 +30,14 @@ import {
   NO_CACHE_HEADERS,
   serviceAnnouncement,
   spawnGitService,
-  runGitServiceOnDriver,
+  runGitService,
   AdvertisementCache,
   isV2Advertisement,
   type GitService,
 } from './smart-http.js';
 
-/** Requests up to this size go whole to upload-pack on a step driver; larger ones are streamed to a spawned one. */
-const MAX_DRIVER_REQUEST = 4 * 1024 * 1024;
-const onDriver = () => process.env.GCD_STEP_DRIVER !== '0';
+/** Fetch requests up to this size go whole to upload-pack (runGitService); larger ones, and pushes, are streamed to a spawned one. */
+const MAX_WHOLE_REQUEST = 4 * 1024 * 1024;
 
 export interface GitPushEvent {
   project: Project;
@@ -131,36 +130,15 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
     const known = v2 ? advertisements.get(repo, protocol!) : undefined;
     reply.headers(NO_CACHE_HEADERS).type(`application/x-${service}-advertisement`);
     if (known) return reply.send(known);
-    if (onDriver()) {
-      // an advertisement is small: read whole from a step driver, then sent
-      const bytes: Buffer[] = [];
-      const run = runGitServiceOnDriver({ service, repo, advertise: true, protocol }, new Writable({ write: (c: Buffer, _e, cb) => (bytes.push(c), cb()) }));
-      reply.raw.on('close', () => run.kill());
-      const { code, stderr } = await run.done;
-      if (code !== 0) request.log.warn({ service, code, stderr }, 'git service failed');
-      const body = Buffer.concat(bytes);
-      if (v2 && code === 0 && isV2Advertisement(body)) advertisements.set(repo, protocol!, body);
-      return reply.send(v2 ? body : Buffer.concat([serviceAnnouncement(service), body]));
-    }
-    const child = spawnGitService({ service, repo, advertise: true, protocol });
-    const out = new PassThrough();
-    if (!v2) out.write(serviceAnnouncement(service));
-    child.stdout.pipe(out);
-    if (v2) {
-      const chunks: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => chunks.push(b));
-      child.on('close', (code) => {
-        const bytes = Buffer.concat(chunks);
-        if (code === 0 && isV2Advertisement(bytes)) advertisements.set(repo, protocol!, bytes);
-      });
-    }
-    child.stdin.end();
-    child.stderr.resume();
-    // The response closing before git is done means the client went away.
-    reply.raw.on('close', () => {
-      if (child.exitCode === null) child.kill();
-    });
-    return reply.send(out);
+    // an advertisement is small: read whole, then sent (and kept when it can be reused)
+    const bytes: Buffer[] = [];
+    const run = runGitService({ service, repo, advertise: true, protocol }, new Writable({ write: (c: Buffer, _e, cb) => (bytes.push(c), cb()) }));
+    reply.raw.on('close', () => run.kill());
+    const { code, stderr } = await run.done;
+    if (code !== 0) request.log.warn({ service, code, stderr }, 'git service failed');
+    const body = Buffer.concat(bytes);
+    if (v2 && code === 0 && isV2Advertisement(body)) advertisements.set(repo, protocol!, body);
+    return reply.send(v2 ? body : Buffer.concat([serviceAnnouncement(service), body]));
   }
 
   function rpc(service: GitService) {
@@ -174,17 +152,17 @@ export async function gitHttpPlugin(app: FastifyInstance, options: GitHttpPlugin
       const protocol = gitProtocolOf(request.headers['git-protocol']);
       const gzipped = /gzip/i.test(String(request.headers['content-encoding'] ?? ''));
       const length = Number(request.headers['content-length'] ?? NaN);
-      if (service === 'git-upload-pack' && onDriver() && length <= MAX_DRIVER_REQUEST) {
-        // a fetch negotiation of known, small size: whole, to upload-pack started from a step driver
+      if (service === 'git-upload-pack' && length <= MAX_WHOLE_REQUEST) {
+        // a fetch negotiation of known, small size: whole, to upload-pack (from a step driver)
         let input: Buffer;
         try {
           const raw = Buffer.concat(await body.toArray());
-          input = gzipped ? gunzipSync(raw, { maxOutputLength: MAX_DRIVER_REQUEST * 8 }) : raw;
+          input = gzipped ? gunzipSync(raw, { maxOutputLength: MAX_WHOLE_REQUEST * 8 }) : raw;
         } catch {
           throw fail('bad_request', 'the request body could not be read (bad gzip, or too large)');
         }
         const out = new PassThrough();
-        const run = runGitServiceOnDriver({ service, repo, advertise: false, protocol, input }, out);
+        const run = runGitService({ service, repo, advertise: false, protocol, input }, out);
         reply.raw.on('close', () => run.kill());
         void run.done.then(({ code, stderr }) => {
           if (code !== 0) request.log.warn({ service, project: project.path, code, stderr }, 'git service failed');

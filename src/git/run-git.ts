@@ -4,7 +4,7 @@
 // Streaming protocol traffic is spawned directly by smart-http.ts.
 import { execFileSync, spawn } from 'node:child_process';
 import { AppError, INSUFFICIENT_STORAGE } from '../util/errors.js';
-import { runOnDriver } from '../util/step-driver.js';
+import { runOnDriver, stepDriverEnabled } from '../util/step-driver.js';
 
 export interface RunGitOptions {
   cwd?: string;
@@ -58,7 +58,7 @@ export class GitCommandError extends AppError {
 const isOk = (code: number | null, options: RunGitOptions) => code === 0 || (code !== null && (options.okCodes ?? []).includes(code));
 
 export function runGit(args: string[], options: RunGitOptions = {}): Promise<GitResult> {
-  if (process.env.GCD_STEP_DRIVER !== '0') return runGitOnDriver(args, options);
+  if (stepDriverEnabled()) return runGitOnDriver(args, options);
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(options.signal.reason ?? new Error('aborted'));

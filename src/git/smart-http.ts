@@ -1,5 +1,6 @@
-// Git smart HTTP (the protocol `git http-backend` speaks), by spawning the service helpers with
-// --stateless-rpc. Protocol v2 is passed through with GIT_PROTOCOL (from the Git-Protocol header).
+// Git smart HTTP (the protocol `git http-backend` speaks), by running the service helpers with
+// --stateless-rpc: whole small requests from a step driver (runGitService), streamed ones spawned
+// (spawnGitService). Protocol v2 is passed through with GIT_PROTOCOL (from the Git-Protocol header).
 //
 //   GET  <repo>/info/refs?service=git-upload-pack|git-receive-pack
 //        -> "# service=..." pkt-line + flush (v0/v1 only) + `<service> --advertise-refs`
@@ -8,7 +9,7 @@
 // receive-pack runs with receive.hideRefs for the server-managed namespaces (SERVER_MANAGED_REFS).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { runOnDriver, type DriverHandle } from '../util/step-driver.js';
+import { runOnDriver, stepDriverEnabled, type DriverHandle } from '../util/step-driver.js';
 import { gitEnv } from './run-git.js';
 
 /**
@@ -50,12 +51,32 @@ export function spawnGitService(options: GitServiceCall): ChildProcessWithoutNul
   return spawn('git', serviceArgs(options), { env: serviceEnv(options), stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
+export interface GitServiceRun {
+  /** The exit status and the start of stderr, once the output has all been written to `out`. */
+  done: Promise<{ code: number; stderr: string }>;
+  /** Stops the helper (the client went away); nothing once it has ended. */
+  kill(): void;
+}
+
 /**
- * The service helper started from a step driver (no fork of the server's process), with its
- * whole request as `input` (an advertisement or a fetch negotiation: small) and its output
- * written to `out` as it comes, with backpressure. Resolves with the exit status and stderr.
+ * The service helper with its whole request as `input` (an advertisement or a fetch
+ * negotiation: small), its output written to `out` as it comes, with backpressure; `out` is not
+ * ended. Started from a step driver (no fork of the server's process), or spawned with
+ * GCD_STEP_DRIVER=0.
  */
-export function runGitServiceOnDriver(options: GitServiceCall & { input?: Buffer }, out: Writable): { done: Promise<{ code: number; stderr: string }>; kill(): void } {
+export function runGitService(options: GitServiceCall & { input?: Buffer }, out: Writable): GitServiceRun {
+  if (!stepDriverEnabled()) {
+    const child = spawnGitService(options);
+    child.stdout.pipe(out, { end: false });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4096) stderr += chunk.toString('utf8');
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+    const done = new Promise<{ code: number; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stderr })));
+    return { done, kill: () => (child.exitCode === null ? void child.kill() : undefined) };
+  }
   const h: DriverHandle = runOnDriver({
     command: 'git',
     args: serviceArgs(options),

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,15 @@ describe('source intake into bare repositories', () => {
     expect(loaded.list()).toEqual(sync.list());
     expect(loaded.list()).toEqual(['.gitlab-ci.yml', 'ci/more.yml']);
     for (const f of [...sync.list(), './ci/more.yml', 'missing.yml']) expect(loaded.read(f), f).toBe(sync.read(f));
+    // the configuration was read up front: it is there when git no longer finds the repository
+    const early = await loadProjectFiles(repo, snap.sha);
+    await rename(repo, `${repo}.moved`);
+    try {
+      expect(early.read('.gitlab-ci.yml')).toBe('include: ci/more.yml\n');
+      expect(() => early.read('ci/more.yml')).toThrow(/cat-file/);
+    } finally {
+      await rename(`${repo}.moved`, repo);
+    }
     await expect(loadProjectFiles(repo, 'f'.repeat(40))).rejects.toThrow(/ls-tree/);
     await expect(loadProjectFiles(repo, '--output=x')).rejects.toThrow(/not a commit id/);
   });

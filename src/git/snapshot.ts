@@ -132,21 +132,14 @@ async function snapshotGitTree(
   const { signal } = options;
   const cwd = info.top;
   const subdir = info.prefix.replace(/\/$/, '');
-  const tipOf = (branch: string) => {
-    const p = revOrNull(bare, `refs/heads/${branch}`, signal);
-    p.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-    return p;
-  };
+  // The independent reads run side by side (each is a git process). HEAD, DIR's tree in it and
+  // the branch usually came with workTreeOf: without them there is no commit, or DIR is not in it.
   const known = options.ref ?? (info.head ? (info.head.branch ?? 'main') : undefined);
-  const early = known === undefined ? null : tipOf(known);
-  // The independent reads run side by side (each is a git process). HEAD and DIR's tree in it
-  // usually came with workTreeOf: without them there is no commit, or DIR is not in it.
-  const [branch, head] = await Promise.all([
-    known ?? gitText(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, signal, okCodes: [1, 128] }).then((b) => b || 'main'),
-    info.head ? info.head.sha : revOrNull(cwd, 'HEAD^{commit}', signal),
-  ]);
+  const branching = known !== undefined ? Promise.resolve(known) : gitText(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, signal, okCodes: [1, 128] }).then((b) => b || 'main');
+  const tip = branching.then((b) => revOrNull(bare, `refs/heads/${b}`, signal));
+  tip.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  const [branch, head] = await Promise.all([branching, info.head ? info.head.sha : revOrNull(cwd, 'HEAD^{commit}', signal)]);
   const headTree = info.head?.tree ?? null;
-  const tip = early ?? tipOf(branch);
 
   let tree: string;
   if (options.committedOnly) {

@@ -147,8 +147,11 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
   const createPipelineFor: CreatePipelineFor = async (input) => {
     const repoPath = repos.pathFor(input.project.path);
     // the commit's facts, its files (list and CI configuration) and what changed, side by side
-    const reading = commitInfoFor({ repoPath, sha: input.sha, ref: input.ref, isTag: input.isTag, pusher: input.pusher });
-    const [files, changed, facts] = await Promise.all([loadProjectFiles(repoPath, input.sha), changedFiles(repoPath, input.beforeSha, input.sha), reading]);
+    const [files, changed, facts] = await Promise.all([
+      loadProjectFiles(repoPath, input.sha),
+      changedFiles(repoPath, input.beforeSha, input.sha),
+      commitInfoFor({ repoPath, sha: input.sha, ref: input.ref, isTag: input.isTag, pusher: input.pusher }),
+    ]);
     return pipelineFromCommit({
       coordinator,
       commit: facts?.commit ?? null,

@@ -52,6 +52,9 @@ export interface DriverHandle {
   resume(): void;
 }
 
+/** Commands start from step drivers unless GCD_STEP_DRIVER=0 (then callers spawn them directly). */
+export const stepDriverEnabled = () => process.env.GCD_STEP_DRIVER !== '0';
+
 const MAX_IDLE = 8;
 const IDLE_MS = 30_000;
 

@@ -4,7 +4,7 @@
 // Commands without stdin start from a step driver (step-driver.ts) rather than from this
 // process; GCD_STEP_DRIVER=0 spawns them directly.
 import { spawn } from 'node:child_process';
-import { prewarmDriver, runOnDriver, type DriverRun } from '../../util/step-driver.js';
+import { prewarmDriver, runOnDriver, stepDriverEnabled, type DriverRun } from '../../util/step-driver.js';
 
 export interface GroupRunOptions extends DriverRun {
   signal?: AbortSignal;
@@ -22,7 +22,7 @@ export interface GroupRunResult {
 
 /** Readies what runInGroup starts commands from (a runner about to take jobs). */
 export function prepareGroupRuns(): void {
-  if (process.env.GCD_STEP_DRIVER !== '0') prewarmDriver();
+  if (stepDriverEnabled()) prewarmDriver();
 }
 
 export function killGroup(pid: number, sig: NodeJS.Signals): boolean {
@@ -35,7 +35,7 @@ export function killGroup(pid: number, sig: NodeJS.Signals): boolean {
 }
 
 export function runInGroup(opts: GroupRunOptions): Promise<GroupRunResult> {
-  if (opts.stdin === undefined && process.env.GCD_STEP_DRIVER !== '0') return runViaDriver(opts);
+  if (opts.stdin === undefined && stepDriverEnabled()) return runViaDriver(opts);
   return spawnInGroup(opts);
 }
 
