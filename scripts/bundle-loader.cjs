@@ -3,7 +3,8 @@
 // start of a build pays for parsing and compiling its JavaScript (Node 20 has no
 // module.enableCompileCache, which came in 22.1). The cache is V8's own: V8 checks it against
 // the source, its version and its flags and rejects a mismatch, and a rejected or missing cache
-// is written again. It lives in a directory of the user's (~/.cache/gitlab-ci-dispatcher, mode
+// is written again; the main bundle keeps one per command (the cache holds what its first run
+// compiled), and a usage error writes none. It lives in a directory of the user's (~/.cache/gitlab-ci-dispatcher, mode
 // 0700; GCD_COMPILE_CACHE_DIR to choose another), never in a shared temp directory.
 // GCD_COMPILE_CACHE=0 turns it off. Any failure of the cache falls back to plain compiling.
 'use strict';
@@ -28,8 +29,19 @@ function cacheDir() {
  * Runs dist/bundle/code/<name>.js as if it were the module `stub` (its __filename, require and
  * import.meta.url are the stub's, so paths next to it resolve as in the source tree).
  */
+/**
+ * The cache holds what the run that wrote it compiled, so each command of the main bundle has its
+ * own (a `--version` or a mistyped option first must not leave `run` a cache of its top level).
+ */
+function entryOf(name) {
+  if (name !== 'main' || !isMainThread) return name;
+  const sub = process.argv[2] ?? '';
+  return `main.${/^[a-z][a-z-]{0,19}$/.test(sub) ? sub : 'other'}`;
+}
+
 module.exports = function load(name, stub) {
   const file = path.join(__dirname, 'code', `${name}.js`);
+  const entry = entryOf(name);
   const text = fs.readFileSync(file, 'utf8');
   const source = text.startsWith('#!') ? `//${text.slice(2)}` : text; // a shebang is no JavaScript
   const useCache = process.env.GCD_COMPILE_CACHE !== '0';
@@ -39,7 +51,7 @@ module.exports = function load(name, stub) {
     try {
       const st = fs.statSync(file);
       const key = crypto.createHash('sha256').update(`${file}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}`).digest('hex').slice(0, 24);
-      cacheFile = path.join(cacheDir(), `${name}-${key}.bin`);
+      cacheFile = path.join(cacheDir(), `${entry}-${key}.bin`);
       cachedData = fs.readFileSync(cacheFile);
     } catch {
       cachedData = undefined;
@@ -60,7 +72,7 @@ module.exports = function load(name, stub) {
       // Every build (and every set of Node flags) has its own file: keep the newest few.
       const mine = fs
         .readdirSync(dir)
-        .filter((f) => f.startsWith(`${name}-`) && f.endsWith('.bin'))
+        .filter((f) => f.startsWith(`${entry}-`) && /^[0-9a-f]{24}\.bin$/.test(f.slice(entry.length + 1)))
         .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
         .sort((a, b) => b.t - a.t);
       for (const old of mine.slice(KEEP_PER_ENTRY)) fs.rmSync(path.join(dir, old.f), { force: true });
@@ -72,7 +84,8 @@ module.exports = function load(name, stub) {
     // The cache then also holds the functions compiled while running (not only the top level).
     // A worker thread may be terminated without an exit event (the compile pool ends its worker
     // with the run): it saves soon after it has started.
-    if (isMainThread) process.once('exit', save);
+    // Not after a usage error (exit status 2): that run compiled next to nothing.
+    if (isMainThread) process.once('exit', (code) => code !== 2 && save());
     else setTimeout(save, 100).unref();
   }
   const mod = new Module(stub, module);

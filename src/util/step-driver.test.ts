@@ -24,6 +24,17 @@ describe('step driver', () => {
     expect(got).toEqual(['EMPTY=', 'MULTI=line1\nline2 $HOME `x` \'q\'', `PATH=${process.env.PATH}`, 'my-var.x=a b'].sort());
   });
 
+  it('passes argv exactly: empty, multi-line, quoted and long arguments, and a cwd with odd characters', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "gcd-drv- '$x\n"));
+    const args = ['', '-e', 'two words', "it's \"q\" `x` $(y) \\ \t", 'l1\nl2\n', 'é ü', 'x'.repeat(100_000)];
+    const r = run('bash', ['-c', 'pwd; printf "%s\\0" "$@"', 'name', ...args], { PATH: process.env.PATH }, dir);
+    expect(await r.done).toBe(0);
+    const out = r.output().toString();
+    expect(out.startsWith(`${dir}\n`)).toBe(true);
+    expect(out.slice(dir.length + 1).split('\0').slice(0, -1)).toEqual(args);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('runs in the cwd, returns the status, and keeps every byte (NULs too) in order', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'gcd-drv-'));
     const r = run('bash', ['-c', 'pwd; printf "a\\0b\\0\\0"; echo err >&2; exit 7'], { PATH: process.env.PATH }, dir);

@@ -5,9 +5,10 @@
 // here (runner/shell/process-group.ts), the server its short git commands (git/run-git.ts).
 //
 // One driver runs one command at a time; idle drivers are kept for the next command (up to
-// MAX_IDLE, each for IDLE_MS). For a command the caller writes the environment to a file (NUL-
-// separated NAME=value, mode 0600, a new name per command, removed as soon as the command has
-// started) and sends one line of bash; the driver starts the command as a background job
+// MAX_IDLE, each for IDLE_MS). For a command the caller writes a command file (NUL-separated:
+// cwd, argc, argv, then NAME=value; mode 0600, a new name per command, removed as soon as the
+// command has started) and sends one short line naming it (bash's `read` takes a pipe a byte per
+// system call, so argv doesn't go down the pipe); the driver starts the command as a background job
 // (`set -m`: its own process group, as `spawn({detached})` gives) with `env -i` and exactly that
 // environment, stdin from /dev/null (or a file holding `input`) and stdout+stderr on the driver's
 // output pipe (or stderr into a file of its own, `separateStderr`). On fd 3 it reports `P <pid>`
@@ -25,7 +26,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ansiC } from './shell-quote.js';
 
 export interface DriverRun {
   command: string;
@@ -60,17 +60,21 @@ const IDLE_MS = 30_000;
 
 const PROGRAM = String.raw`set -m
 __gcd_run() {
-  local envf=$1 inf=$2 errf=$3 cwd=$4; shift 4
-  local -a __gcd_env=()
-  if ! readarray -d '' -t __gcd_env < "$envf"; then
+  local f="$__gcd_base-$1" inf=/dev/null errf=-
+  [ "$2" = 1 ] && inf="$f.in"
+  [ "$3" = 1 ] && errf="$f.err"
+  local -a __gcd_a=()
+  if ! readarray -d '' -t __gcd_a < "$f" || ! [[ ${'$'}{__gcd_a[1]} =~ ^[0-9]+$ ]]; then
     printf 'E\n' >&3
     printf '\0%s\0' "$__gcd_mark"
     return
   fi
+  local cwd=${'$'}{__gcd_a[0]} argc=${'$'}{__gcd_a[1]}
+  local -a __gcd_cmd=("${'$'}{__gcd_a[@]:2:argc}") __gcd_env=("${'$'}{__gcd_a[@]:2+argc}")
   if [ "$errf" = - ]; then
-    ( cd -- "$cwd" && exec env -i "${'$'}{__gcd_env[@]}" "$@" ) <"$inf" 2>&1 3>&- &
+    ( cd -- "$cwd" && exec env -i "${'$'}{__gcd_env[@]}" "${'$'}{__gcd_cmd[@]}" ) <"$inf" 2>&1 3>&- &
   else
-    ( cd -- "$cwd" && exec env -i "${'$'}{__gcd_env[@]}" "$@" ) <"$inf" 2>"$errf" 3>&- &
+    ( cd -- "$cwd" && exec env -i "${'$'}{__gcd_env[@]}" "${'$'}{__gcd_cmd[@]}" ) <"$inf" 2>"$errf" 3>&- &
   fi
   local pid=$!
   printf 'P %d\n' "$pid" >&3
@@ -106,7 +110,7 @@ class StepDriver {
     this.envBase = path.join(dir, `env-${this.mark}`);
     this.proc = spawn('bash', ['--noprofile', '--norc', '-c', PROGRAM], {
       detached: true,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', __gcd_mark: this.mark },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', __gcd_mark: this.mark, __gcd_base: this.envBase },
       stdio: ['pipe', 'pipe', 'ignore', 'pipe'],
     });
     this.proc.stdin!.on('error', () => this.die());
@@ -134,10 +138,14 @@ class StepDriver {
     this.current = running;
     this.hold(true);
     this.held = null;
-    const body = Object.entries(r.env)
-      .filter((e): e is [string, string] => e[1] !== undefined)
-      .map(([k, v]) => `${k}=${v}\0`)
-      .join('');
+    // The command file: cwd, argc, the arguments, then NAME=value, each NUL-terminated. Only a
+    // short line goes down the pipe: bash's `read` takes a pipe one byte per system call.
+    let body = `${r.cwd}\0${r.args.length + 1}\0${r.command}\0`;
+    for (const a of r.args) body += `${a}\0`;
+    for (const k in r.env) {
+      const v = r.env[k];
+      if (v !== undefined) body += `${k}=${v}\0`;
+    }
     const n = ++this.commands;
     const envFile = (this.envFile = `${this.envBase}-${n}`);
     if (r.input !== undefined) running.inFile = `${this.envBase}-${n}.in`;
@@ -147,8 +155,7 @@ class StepDriver {
     Promise.all(files).then(
       () => {
         if (this.dead) return;
-        const line = ['__gcd_run', envFile, running.inFile ?? '/dev/null', running.errFile ?? '-', r.cwd, r.command, ...r.args].map((a, i) => (i === 0 ? a : ansiC(a))).join(' ');
-        this.proc.stdin!.write(`${line}\n`);
+        this.proc.stdin!.write(`__gcd_run ${n} ${running.inFile ? 1 : 0} ${running.errFile ? 1 : 0}\n`);
       },
       (e: Error) => {
         this.current = null;

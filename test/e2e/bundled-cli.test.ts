@@ -1,7 +1,7 @@
 // The bundled CLI (dist/bundle, what the package's `bin` runs and the README's first command
 // starts): built by `npm run build`, which the test command runs first. The main bundle, the
 // runner child it forks, the compile worker and the lint bundle each run for real, through the
-// V8 code cache (written by the first start, read by the next) and without it.
+// V8 code cache (written by the first start of each command, read by the next) and without it.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -30,9 +30,9 @@ describe.skipIf(!built)('the bundled CLI', () => {
       expect(out.jobs.length).toBeGreaterThan(1);
       expect(out.jobs.every((j) => j.status === 'success')).toBe(true);
     }
-    // the first start wrote a cache file per bundle it ran
+    // the first start wrote a cache file per bundle it ran (the main bundle's for its command)
     const cached = readdirSync(path.join(work, 'v8')).map((f) => f.replace(/-[0-9a-f]+\.bin$/, ''));
-    expect(new Set(cached)).toEqual(new Set(['main', 'runner-child', 'compile-worker']));
+    expect(new Set(cached)).toEqual(new Set(['main.run', 'runner-child', 'compile-worker']));
   });
 
   it('lint (its own bundle), --version and a clear error for a bad argument, with the cache off', async () => {
@@ -40,8 +40,13 @@ describe.skipIf(!built)('the bundled CLI', () => {
     const jobs = (JSON.parse(lint.stdout) as { jobs: { name: string }[] }).jobs.map((j) => j.name);
     expect(jobs).toContain('deploy');
     expect((await cli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-    const bad = await cli(['run', 'examples/basic', '--concurrency', 'zero']).catch((e: { code: number; stderr: string }) => e);
-    expect('code' in bad && bad.code).toBeGreaterThan(0);
+    // a usage error leaves no cache behind: it compiled next to nothing, and `run` gets its own
+    const fresh = { GCD_COMPILE_CACHE_DIR: path.join(work, 'v8-bad') };
+    const bad = await cli(['run', 'examples/basic', '--concurrency', 'zero'], fresh).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in bad && bad.code).toBe(2);
     expect((bad as { stderr: string }).stderr).toMatch(/--concurrency expects a positive integer/);
+    expect(existsSync(fresh.GCD_COMPILE_CACHE_DIR) ? readdirSync(fresh.GCD_COMPILE_CACHE_DIR) : []).toEqual([]);
+    await cli(['--version'], fresh);
+    expect(readdirSync(fresh.GCD_COMPILE_CACHE_DIR).map((f) => f.replace(/-[0-9a-f]+\.bin$/, ''))).toEqual(['main.other']);
   });
 });

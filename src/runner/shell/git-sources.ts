@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { DecodedJob } from '../network/job-payload.js';
 import type { ResolvedVariables } from '../job/job-variables.js';
 import { GitScript, infoLine } from './git-script.js';
+import { isPristine, recordPristine } from './pristine-tree.js';
 import type { JobTrace } from '../trace/job-trace.js';
 
 export interface GitSourcesOptions {
@@ -118,13 +119,20 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   if (fetched) script.echo(`Commit ${git.sha.slice(0, 8)} of pipeline ${pipelineRef![1]} is already fetched; skipping the fetch`);
   else script.git(fetchArgs);
 
+  // With the default clean and no submodules, a tree known to be as the last checkout + clean
+  // of this commit left it needs neither again (pristine-tree.ts): then no process starts.
+  const cleanFlags = o.vars.get('GIT_CLEAN_FLAGS') ?? '-ffdx';
+  const standard = strategy === 'fetch' && splitFlags(cleanFlags).join(' ') === '-ffdx' && submodules !== 'normal' && submodules !== 'recursive';
+  let record = false;
   if ((o.vars.get('GIT_CHECKOUT') ?? 'true').trim() === 'false') {
     script.echo(infoLine('Skipping Git checkout'));
   } else {
     script.echo(infoLine(`Checking out ${git.sha.slice(0, 8)} as detached HEAD (ref is ${git.ref})...`));
-    script.git(['-c', 'submodule.recurse=false', 'checkout', '-f', '-q', git.sha]);
-    const cleanFlags = o.vars.get('GIT_CLEAN_FLAGS') ?? '-ffdx';
-    if (cleanFlags.trim() !== 'none') script.git(['clean', ...splitFlags(cleanFlags)]);
+    if (!(standard && fetched && isPristine(projectDir, git.sha))) {
+      script.git(['-c', 'submodule.recurse=false', 'checkout', '-f', '-q', git.sha]);
+      if (cleanFlags.trim() !== 'none') script.git(['clean', ...splitFlags(cleanFlags)]);
+      record = standard;
+    }
   }
 
   if (submodules === 'normal' || submodules === 'recursive') {
@@ -139,4 +147,5 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
     script.echo(infoLine('Skipping Git submodules setup'));
   }
   await script.run({ env, trace, signal: o.signal });
+  if (record) recordPristine(projectDir, git.sha);
 }
