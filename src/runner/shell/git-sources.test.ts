@@ -1,6 +1,7 @@
 // get_sources with the real git against file:// bare repositories: fetch into an existing
 // worktree, clone from scratch, refspecs + depth, submodules.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,10 +86,58 @@ describe('getSources (real git, file:// remotes)', () => {
     await expect(run(dir, 'f'.repeat(40), [])).rejects.toThrow(/git checkout failed/);
   });
 
+  it('over HTTP, sends the job token with the first request of the fetch (no 401 round trip), and stores no credentials', async () => {
+    // git http-backend behind a server that answers 401 to any request without the right Basic credentials
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      const ok = req.headers.authorization === `Basic ${Buffer.from('gitlab-ci-token:tok en/1').toString('base64')}`;
+      seen.push(`${req.method} ${ok ? 200 : 401}`);
+      if (!ok) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end();
+        return;
+      }
+      const url = new URL(req.url ?? '/', 'http://x');
+      const cgi = spawn('git', ['http-backend'], {
+        env: { ...process.env, GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: '1', PATH_INFO: url.pathname, QUERY_STRING: url.search.slice(1), REQUEST_METHOD: req.method ?? 'GET', CONTENT_TYPE: req.headers['content-type'] ?? '', GIT_PROTOCOL: String(req.headers['git-protocol'] ?? '') },
+      });
+      req.pipe(cgi.stdin);
+      const out: Buffer[] = [];
+      cgi.stdout.on('data', (b: Buffer) => out.push(b));
+      cgi.on('close', () => {
+        const all = Buffer.concat(out);
+        const end = all.indexOf('\r\n\r\n');
+        const headers = Object.fromEntries(all.subarray(0, end).toString().split('\r\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+        res.writeHead(Number(String(headers.Status ?? '200').split(' ')[0]), headers).end(all.subarray(end + 4));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const dir = path.join(root, 'builds', 'http');
+      const job = decodeJobPayload(
+        JSON.stringify({
+          id: 1,
+          token: 'jt',
+          allow_git_fetch: true,
+          git_info: { repo_url: `http://gitlab-ci-token:tok%20en%2F1@127.0.0.1:${port}/repo.git`, ref: 'main', sha: sha2, refspecs: ['+refs/pipelines/7:refs/pipelines/7'], depth: 1 },
+        }),
+      );
+      const resolved = resolveVariables({ runnerBefore: [], job: [], runnerAfter: [], jobToken: 'jt', tmpDir: `${dir}.tmp` });
+      await getSources({ job, vars: resolved, projectDir: dir, trace: new JobTrace(), signal: new AbortController().signal, baseEnv: process.env });
+      expect(git(dir, 'rev-parse', 'HEAD')).toBe(sha2);
+      expect(seen.length).toBeGreaterThan(1);
+      expect(seen.filter((x) => x.endsWith('401'))).toEqual([]);
+      expect(git(dir, 'config', 'remote.origin.url')).toBe(`http://127.0.0.1:${port}/repo.git`);
+      expect(await readFile(path.join(dir, '.git', 'config'), 'utf8')).not.toContain('tok');
+    } finally {
+      server.close();
+    }
+  });
+
   it('keeps credentials out of the stored remote', () => {
     expect(remoteUrls('http://gitlab-ci-token:secret@h:8080/g/p.git')).toEqual({
       remote: 'http://h:8080/g/p.git',
-      rewrite: { from: 'http://h:8080/', to: 'http://gitlab-ci-token:secret@h:8080/' },
+      rewrite: { from: 'http://h:8080/', to: 'http://gitlab-ci-token:secret@h:8080/', authorization: `Authorization: Basic ${Buffer.from('gitlab-ci-token:secret').toString('base64')}` },
     });
   });
 });

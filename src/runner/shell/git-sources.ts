@@ -3,7 +3,8 @@
 // GIT_DEPTH (else the payload's depth), GIT_CHECKOUT, GIT_CLEAN_FLAGS, GIT_FETCH_EXTRA_FLAGS,
 // GIT_SUBMODULE_STRATEGY none | normal | recursive (+ GIT_SUBMODULE_UPDATE_FLAGS,
 // GIT_SUBMODULE_DEPTH). The remote stored in .git/config has no credentials: the job token
-// reaches git through `url.<with token>.insteadOf <without>` passed in the environment.
+// reaches git through `url.<with token>.insteadOf <without>` and a Basic Authorization header for
+// the server's base URL (`http.<base>.extraHeader`), both passed in the environment.
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DecodedJob } from '../network/job-payload.js';
@@ -31,17 +32,23 @@ export function gitStrategy(job: DecodedJob, vars: ResolvedVariables): GitStrate
 
 /**
  * Splits a clone URL into the credential-free remote and an insteadOf rewrite of the server's
- * base URL (so that submodules on the same server get the credentials too).
+ * base URL (so that submodules on the same server get the credentials too), with the same
+ * credentials as a Basic Authorization header for that base URL: libcurl otherwise sends the
+ * first request of every fetch without them and repeats it after the 401.
  */
-export function remoteUrls(repoUrl: string): { remote: string; rewrite?: { from: string; to: string } } {
+export function remoteUrls(repoUrl: string): { remote: string; rewrite?: { from: string; to: string; authorization: string } } {
   try {
     const u = new URL(repoUrl);
     if ((u.protocol === 'http:' || u.protocol === 'https:') && (u.username || u.password)) {
       const auth = `${u.username}${u.password ? `:${u.password}` : ''}@`;
+      const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
       const clean = new URL(repoUrl);
       clean.username = '';
       clean.password = '';
-      return { remote: clean.toString(), rewrite: { from: `${u.protocol}//${u.host}/`, to: `${u.protocol}//${auth}${u.host}/` } };
+      return {
+        remote: clean.toString(),
+        rewrite: { from: `${u.protocol}//${u.host}/`, to: `${u.protocol}//${auth}${u.host}/`, authorization: `Authorization: Basic ${basic}` },
+      };
     }
   } catch {}
   return { remote: repoUrl };
@@ -70,10 +77,12 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
     ...o.baseEnv,
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_COUNT: rewrite ? '2' : '1',
+    GIT_CONFIG_COUNT: rewrite ? '3' : '1',
     GIT_CONFIG_KEY_0: 'http.userAgent',
     GIT_CONFIG_VALUE_0: 'gitlab-runner gitlab-ci-dispatcher',
-    ...(rewrite ? { GIT_CONFIG_KEY_1: `url.${rewrite.to}.insteadOf`, GIT_CONFIG_VALUE_1: rewrite.from } : {}),
+    ...(rewrite
+      ? { GIT_CONFIG_KEY_1: `url.${rewrite.to}.insteadOf`, GIT_CONFIG_VALUE_1: rewrite.from, GIT_CONFIG_KEY_2: `http.${rewrite.from}.extraHeader`, GIT_CONFIG_VALUE_2: rewrite.authorization }
+      : {}),
   };
   const script = new GitScript(projectDir);
 
