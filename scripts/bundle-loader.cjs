@@ -4,8 +4,9 @@
 // module.enableCompileCache, which came in 22.1). The cache is V8's own: V8 checks it against
 // the source, its version and its flags and rejects a mismatch, and a rejected or missing cache
 // is written again; the main bundle keeps one per command (the cache holds what its first run
-// compiled), and a usage error writes none. It lives in a directory of the user's (~/.cache/gitlab-ci-dispatcher, mode
-// 0700; GCD_COMPILE_CACHE_DIR to choose another), never in a shared temp directory.
+// compiled), and a usage error writes none. It lives in a directory of the user's
+// (~/.cache/gitlab-ci-dispatcher, mode 0700; GCD_COMPILE_CACHE_DIR to choose another), never in
+// a shared temp directory.
 // GCD_COMPILE_CACHE=0 turns it off. Any failure of the cache falls back to plain compiling.
 'use strict';
 const fs = require('node:fs');
@@ -26,10 +27,6 @@ function cacheDir() {
 }
 
 /**
- * Runs dist/bundle/code/<name>.js as if it were the module `stub` (its __filename, require and
- * import.meta.url are the stub's, so paths next to it resolve as in the source tree).
- */
-/**
  * The cache holds what the run that wrote it compiled, so each command of the main bundle has its
  * own (a `--version` or a mistyped option first must not leave `run` a cache of its top level).
  */
@@ -39,6 +36,10 @@ function entryOf(name) {
   return `main.${/^[a-z][a-z-]{0,19}$/.test(sub) ? sub : 'other'}`;
 }
 
+/**
+ * Runs dist/bundle/code/<name>.js as if it were the module `stub` (its __filename, require and
+ * import.meta.url are the stub's, so paths next to it resolve as in the source tree).
+ */
 module.exports = function load(name, stub) {
   const file = path.join(__dirname, 'code', `${name}.js`);
   const entry = entryOf(name);

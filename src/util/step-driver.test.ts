@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { pbkdf2 } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runOnDriver } from './step-driver.js';
@@ -33,6 +34,18 @@ describe('step driver', () => {
     expect(out.startsWith(`${dir}\n`)).toBe(true);
     expect(out.slice(dir.length + 1).split('\0').slice(0, -1)).toEqual(args);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it.skipIf(!existsSync('/proc/self/io'))('a command reaches the driver in a few reads, whatever its argv (not a read(2) per byte of it)', async () => {
+    const who = run('bash', ['-c', 'echo $PPID'], { PATH: process.env.PATH });
+    await who.done;
+    const driverPid = Number(who.output().toString().trim());
+    const reads = async () => Number(/^syscr: (\d+)$/m.exec(await readFile(`/proc/${driverPid}/io`, 'utf8'))![1]);
+    const before = await reads();
+    const r = run('bash', ['-c', 'echo $PPID', 'name', 'y'.repeat(50_000)], { PATH: process.env.PATH });
+    expect(await r.done).toBe(0);
+    expect(Number(r.output().toString().trim())).toBe(driverPid); // the same driver took it
+    expect((await reads()) - before).toBeLessThan(200);
   });
 
   it('runs in the cwd, returns the status, and keeps every byte (NULs too) in order', async () => {

@@ -35,7 +35,7 @@ describe.skipIf(!built)('the bundled CLI', () => {
     expect(new Set(cached)).toEqual(new Set(['main.run', 'runner-child', 'compile-worker']));
   });
 
-  it('lint (its own bundle), --version and a clear error for a bad argument, with the cache off', async () => {
+  it('lint (its own bundle) with the cache off, --version, and a clear error for a bad argument that leaves no cache', async () => {
     const lint = await cli(['lint', 'examples/basic', '--json'], { GCD_COMPILE_CACHE: '0' });
     const jobs = (JSON.parse(lint.stdout) as { jobs: { name: string }[] }).jobs.map((j) => j.name);
     expect(jobs).toContain('deploy');

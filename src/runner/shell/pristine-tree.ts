@@ -139,13 +139,12 @@ export function isPristine(root: string, sha: string): boolean {
       }
       return true;
     };
-    let dirsSeen = 0;
+    // each directory's entries as recorded: the same directories are walked as were recorded
     const ok = walk(root, (rel, names, files) => {
-      dirsSeen++;
       if (snap.dirs.get(rel) !== names) return false;
       return files.every((f) => same(f, path.join(root, f)));
     });
-    if (!ok || dirsSeen !== snap.dirs.size) return false;
+    if (!ok) return false;
     if (headOf(root) !== sha) return false;
     return GIT_FILES.every((f) => (snap.entries.get(f)?.stat === 'absent' ? absent(path.join(root, f)) : same(f, path.join(root, f))));
   } catch {
