@@ -1,7 +1,7 @@
 // Orchestrates `run`: server in-process, snapshot, pipeline, built-in runner, progress, verdict.
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { createServer } from '../server/create-server.js';
+import { createServer, prepareDirectoryImport } from '../server/create-server.js';
 import { loadServerConfig } from '../server/config.js';
 import { ConfigInvalidError } from '../server/pipeline-from-commit.js';
 import { forkRunnerProcess, type RunnerProcess } from './runner-process.js';
@@ -52,6 +52,8 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
   // with --external-runners. Otherwise (scripts, CI, benchmarks) only what the built-in runner
   // talks to is loaded: about a third of the start-up.
   const serveUi = opts.keep || opts.externalRunners || !!opts.stdout.isTTY;
+  // The commit of DIR's tree needs no server: git works on it while the store opens.
+  const prepared = prepareDirectoryImport(config.dataDir, { dir: opts.dir, committedOnly: opts.committedOnly, ref: opts.ref });
   const server = await createServer(config, { engine: { traceIntervalIdle: 1, traceIntervalWatched: 1 }, localSignIn: serveUi, runnerOnly: !serveUi });
   // Forked now so that it loads while the snapshot and the pipeline are made (forked any earlier,
   // its loading slows the server's own by as much as it saves).
@@ -73,7 +75,7 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
     const project = await server.coordinator.ensureProject(`local/${slug(opts.dir)}`);
     const [url, commit] = await Promise.all([
       server.start(),
-      server.importDirectory({ project, dir: opts.dir, committedOnly: opts.committedOnly, ref: opts.ref }),
+      server.importDirectory({ project, dir: opts.dir, committedOnly: opts.committedOnly, ref: opts.ref, prepared }),
     ]);
     let result;
     try {
@@ -149,6 +151,8 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
         buildsDir: `${opts.dataDir}/builds`,
         buildsDirName: lease.name,
         cacheDir: `${opts.dataDir}/cache`,
+        // the server's repositories are this user's, on this machine: fetched without HTTP
+        localRepos: { url, dir: server.repos.dir },
         ...(useDocker ? { docker: { ...opts.docker, image: opts.docker?.image ?? 'alpine:latest', pullPolicy: opts.docker?.pullPolicy ?? ['if-not-present'], ownerLabels: { [RUN_DIR_LABEL]: runDirId(opts.dataDir) } } } : {}),
       }, userUmask);
     }

@@ -25,6 +25,8 @@ process.on('message', (m: ParentMessage) => {
   if (m.type === 'start' && !runner) {
     // the parent (the server) runs with umask 0o077; the jobs' files get the user's usual modes
     if (m.umask !== undefined) process.umask(m.umask);
+    // started without it (runner-process.ts); the jobs get the environment `run` was given
+    if (m.extraCaCerts !== undefined) process.env.NODE_EXTRA_CA_CERTS = m.extraCaCerts;
     runner = createRunner(m.options);
     runner.start();
     send({ type: 'started' });

@@ -7,10 +7,14 @@ import { fileURLToPath } from 'node:url';
 import type { RunnerOptions } from '../runner/index.js';
 
 /** What the parent can pass: plain data only (no handlers, executors or loggers). */
-export type ChildRunnerOptions = Pick<RunnerOptions, 'url' | 'token' | 'concurrency' | 'buildsDir' | 'buildsDirName' | 'cacheDir' | 'description' | 'docker'>;
+export type ChildRunnerOptions = Pick<RunnerOptions, 'url' | 'token' | 'concurrency' | 'buildsDir' | 'buildsDirName' | 'cacheDir' | 'localRepos' | 'description' | 'docker'>;
 
-/** `umask`: the child's file mode mask for the jobs (the server side of `run` runs with 0o077). */
-export type ParentMessage = { type: 'start'; options: ChildRunnerOptions; umask?: number } | { type: 'stop'; abort: boolean };
+/**
+ * `umask`: the child's file mode mask for the jobs (the server side of `run` runs with 0o077).
+ * `extraCaCerts`: the parent's NODE_EXTRA_CA_CERTS, which the child puts back in its environment
+ * for the jobs (see forkRunnerProcess).
+ */
+export type ParentMessage = { type: 'start'; options: ChildRunnerOptions; umask?: number; extraCaCerts?: string } | { type: 'stop'; abort: boolean };
 export type ChildMessage = { type: 'ready' } | { type: 'started' } | { type: 'stopped' };
 
 export interface RunnerProcess {
@@ -26,7 +30,12 @@ const self = fileURLToPath(import.meta.url);
 const entry = path.join(path.dirname(self), `runner-child${path.extname(self)}`);
 
 export function forkRunnerProcess(): RunnerProcess {
-  const child: ChildProcess = fork(entry, [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+  // Node reads and parses every certificate of NODE_EXTRA_CA_CERTS as it starts (40 ms for a
+  // distribution's bundle, before any of our code runs). The child only talks plain HTTP to the
+  // server on 127.0.0.1 (and to Docker's socket), so it starts without it and puts it back in its
+  // environment before the first job: the jobs see it as they would without this.
+  const { NODE_EXTRA_CA_CERTS: extraCaCerts, ...env } = process.env;
+  const child: ChildProcess = fork(entry, [], { execArgv: process.execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
   let exited = false;
   let stopRequested = false;
   let unexpected: ((why: string) => void) | null = null;
@@ -60,7 +69,7 @@ export function forkRunnerProcess(): RunnerProcess {
     async start(options, umask) {
       if (!(await ready)) throw new Error('the built-in runner process ended before it was ready');
       const started = nextMessage('started');
-      child.send({ type: 'start', options, umask } satisfies ParentMessage);
+      child.send({ type: 'start', options, umask, extraCaCerts } satisfies ParentMessage);
       if (!(await started)) throw new Error('the built-in runner process ended while starting');
     },
     async stop({ abort }) {

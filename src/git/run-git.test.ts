@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { httpStatusOf } from '../util/errors.js';
-import { GitCommandError, gitText, runGit } from './run-git.js';
+import { GitCommandError, gitText, runGit, runGitThen } from './run-git.js';
 
 test('a full disk is insufficient storage, anything else internal', () => {
   const full = new GitCommandError(['index-pack', '--stdin'], 128, 'fatal: write error: No space left on device\n');
@@ -53,6 +53,18 @@ describe.each([
     expect(failed).toBeInstanceOf(GitCommandError);
     expect((failed as GitCommandError).exitCode).toBe(128);
     expect((failed as GitCommandError).stderr).toMatch(/fatal: Needed a single revision/);
+  });
+
+  test('runGitThen: the second command runs after the first succeeds (arguments as given), not after it fails', async () => {
+    const hash = (text: string) => execFileSync('git', ['hash-object', '--stdin'], { input: text }).toString().trim();
+    const out = (await runGitThen(['hash-object', '-w', '--stdin'], ['rev-parse', '--sq-quote', `odd arg $x "q" \\`, ''], { cwd: dir, input: 'stored' })).stdout.toString();
+    expect(out).toBe(`${hash('stored')}\n 'odd arg $x "q" \\' ''\n`);
+    const failed = await runGitThen(['cat-file', '-e', 'f'.repeat(40)], ['hash-object', '-w', '--stdin'], { cwd: dir, input: 'never stored' }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(GitCommandError);
+    expect((failed as GitCommandError).args).toEqual(['cat-file', '-e', 'f'.repeat(40), '&&', 'git', 'hash-object', '-w', '--stdin']);
+    // the second never ran: its blob is not in the repository (the first one's is)
+    expect((await runGit(['cat-file', '-e', hash('never stored')], { cwd: dir, okCodes: [1, 128] })).code).not.toBe(0);
+    expect((await runGit(['cat-file', '-e', hash('stored')], { cwd: dir })).code).toBe(0);
   });
 
   test('an abort stops the command', async () => {

@@ -58,13 +58,28 @@ export class GitCommandError extends AppError {
 const isOk = (code: number | null, options: RunGitOptions) => code === 0 || (code !== null && (options.okCodes ?? []).includes(code));
 
 export function runGit(args: string[], options: RunGitOptions = {}): Promise<GitResult> {
-  if (stepDriverEnabled()) return runGitOnDriver(args, options);
+  return runProgram('git', args, args, options);
+}
+
+/**
+ * `git A… && git B…` as one process start (`sh -c`): one round trip to the step driver instead of
+ * two, where nothing in between needs this process. Fails as the first failing command does.
+ */
+export function runGitThen(first: string[], then: string[], options: RunGitOptions = {}): Promise<GitResult> {
+  const ref = (from: number, n: number) => Array.from({ length: n }, (_, i) => `"\${${from + i}}"`).join(' ');
+  const script = `git ${ref(1, first.length)} && exec git ${ref(first.length + 1, then.length)}`;
+  return runProgram('sh', ['-c', script, 'sh', ...first, ...then], [...first, '&&', 'git', ...then], options);
+}
+
+/** `args` is what an error names (git's own argv). */
+function runProgram(command: string, argv: string[], args: string[], options: RunGitOptions): Promise<GitResult> {
+  if (stepDriverEnabled()) return runOnStepDriver(command, argv, args, options);
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(options.signal.reason ?? new Error('aborted'));
       return;
     }
-    const child = spawn('git', args, {
+    const child = spawn(command, argv, {
       cwd: options.cwd,
       env: gitEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -84,11 +99,11 @@ export function runGit(args: string[], options: RunGitOptions = {}): Promise<Git
   });
 }
 
-async function runGitOnDriver(args: string[], options: RunGitOptions): Promise<GitResult> {
+async function runOnStepDriver(command: string, argv: string[], args: string[], options: RunGitOptions): Promise<GitResult> {
   const { signal } = options;
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   const out: Buffer[] = [];
-  const h = runOnDriver({ command: 'git', args, cwd: options.cwd ?? process.cwd(), env: gitEnv(options.env), onOutput: (b) => out.push(b), input: options.input, separateStderr: true });
+  const h = runOnDriver({ command, args: argv, cwd: options.cwd ?? process.cwd(), env: gitEnv(options.env), onOutput: (b) => out.push(b), input: options.input, separateStderr: true });
   const onAbort = () => h.kill('SIGTERM');
   signal?.addEventListener('abort', onAbort, { once: true });
   let code: number;

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { importTarball } from './import-tarball.js';
 import { loadProjectFiles, projectFilesAt } from './project-files.js';
 import { createRepoStore, type RepoStore } from './repo-store.js';
 import { gitEnv, ZERO_SHA } from './run-git.js';
-import { snapshotDirectory } from './snapshot.js';
+import { landSnapshot, prepareSnapshot, snapshotDirectory } from './snapshot.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {
@@ -82,6 +83,38 @@ describe('source intake into bare repositories', () => {
     const committed = await snapshotDirectory({ repos, projectPath: 'grp/demo', dir: work, committedOnly: true, ref: 'main' });
     expect(committed.sha).toBe(head);
     expect(projectFilesAt(bare, committed.sha).read('.gitlab-ci.yml')).toContain('echo committed');
+  });
+
+  it('prepares the commit of a work tree before the bare repository exists, then lands it there', async () => {
+    const work = path.join(tmp, 'early');
+    await mkdir(work);
+    git(work, 'init', '-q', '-b', 'trunk');
+    await writeFile(path.join(work, '.gitlab-ci.yml'), 'a:\n  script: x\n');
+    git(work, 'add', '-A');
+    git(work, 'commit', '-q', '-m', 'early commit');
+    const later = createRepoStore({ dir: path.join(tmp, 'repos-later') });
+    // unchanged tree: HEAD itself, with its message
+    const same = await prepareSnapshot({ dir: work });
+    expect(same.kind === 'git' && same.sha).toBe(git(work, 'rev-parse', 'HEAD'));
+    await writeFile(path.join(work, 'extra.txt'), 'untracked');
+    const prepared = await prepareSnapshot({ dir: work });
+    expect(prepared.kind).toBe('git');
+    expect(existsSync(later.dir)).toBe(false);
+    const snap = await landSnapshot(prepared, { repos: later, projectPath: 'g/early', dir: work });
+    expect(snap).toMatchObject({ ref: 'trunk', beforeSha: ZERO_SHA });
+    expect(snap.message).toMatch(/^Snapshot of early \(uncommitted changes on top of [0-9a-f]{8}\)/);
+    expect([...projectFilesAt(later.pathFor('g/early'), snap.sha).list()]).toEqual(['.gitlab-ci.yml', 'extra.txt']);
+    expect(git(later.pathFor('g/early'), 'rev-parse', 'refs/heads/trunk')).toBe(snap.sha);
+    const again = await landSnapshot(same, { repos: later, projectPath: 'g/early', dir: work });
+    expect(again).toMatchObject({ sha: git(work, 'rev-parse', 'HEAD'), message: 'early commit', beforeSha: snap.sha });
+    // a plain directory is committed on landing (it needs the bare repository as its GIT_DIR)
+    const plain = path.join(tmp, 'early-plain');
+    await mkdir(plain);
+    await writeFile(path.join(plain, 'p.txt'), 'p');
+    expect(await prepareSnapshot({ dir: plain })).toEqual({ kind: 'plain', dir: await realpath(plain) });
+    const landed = await landSnapshot(await prepareSnapshot({ dir: plain }), { repos: later, projectPath: 'g/plain', dir: plain });
+    expect([...projectFilesAt(later.pathFor('g/plain'), landed.sha).list()]).toEqual(['p.txt']);
+    await expect(prepareSnapshot({ dir: path.join(tmp, 'no-such-dir') })).rejects.toThrow(/not a directory/);
   });
 
   it('snapshots a subdirectory of a repository as the project root', async () => {

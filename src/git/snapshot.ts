@@ -9,13 +9,14 @@
 // HEAD's, HEAD itself is used. Outside git: the same with the bare repo as GIT_DIR and DIR as the
 // work tree, parented on the branch's current tip; uploads (`untrusted`) always take this path.
 // Either way `git add` stores a symlink as a symlink (mode 120000, its target as the blob) and
-// never reads through it.
+// never reads through it. prepareSnapshot makes the commit (work trees only: it needs no bare
+// repository) and landSnapshot pushes it, so `run` can commit while its server starts.
 import { copyFile, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { badRequest } from '../util/errors.js';
 import type { RepoStore } from './repo-store.js';
-import { gitText, runGit, ZERO_SHA } from './run-git.js';
+import { gitText, runGit, runGitThen, ZERO_SHA } from './run-git.js';
 
 export interface SnapshotDirectoryOptions {
   repos: RepoStore;
@@ -101,34 +102,62 @@ async function revOrNull(cwd: string, rev: string, signal?: AbortSignal, env?: R
  * snapshotted tree; each carries a `.gitignore` of `*` (see createRepoStore and createServer), so
  * `git add -A` leaves them out. No exclude pathspec: git refuses one that names an ignored path.
  */
-function excludeReposSpec(_treeRoot: string, _reposDir: string): string[] {
+function excludeReposSpec(): string[] {
   return [];
 }
 
-export async function snapshotDirectory(options: SnapshotDirectoryOptions): Promise<SourceSnapshot> {
-  const { repos, projectPath, signal } = options;
+/**
+ * The half of a snapshot that needs no bare repository: inside a git work tree, DIR's commit made
+ * in the user's repository (so `run` makes it while its server starts); otherwise nothing yet.
+ */
+export type PreparedSnapshot =
+  | { kind: 'git'; dir: string; cwd: string; sha: string; branch: string; message: Promise<string> }
+  | { kind: 'plain'; dir: string };
+
+export type PrepareSnapshotOptions = Omit<SnapshotDirectoryOptions, 'repos' | 'projectPath'>;
+
+export async function prepareSnapshot(options: PrepareSnapshotOptions): Promise<PreparedSnapshot> {
+  const { signal } = options;
   const dir = await realpath(options.dir).catch(() => {
     throw badRequest(`not a directory: ${options.dir}`);
   });
-  const bare = await repos.ensure(projectPath, signal);
   const info = options.untrusted ? null : await workTreeOf(dir, signal);
+  if (!info) return { kind: 'plain', dir };
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'gcd-snapshot-'));
   try {
-    return info
-      ? await snapshotGitTree(options, dir, info, bare, path.join(tmp, 'index'))
-      : await snapshotPlainTree(options, dir, bare, path.join(tmp, 'index'));
+    return await commitWorkTree(options, dir, info, path.join(tmp, 'index'));
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
 }
 
-async function snapshotGitTree(
-  options: SnapshotDirectoryOptions,
-  dir: string,
-  info: WorkTreeInfo,
-  bare: string,
-  indexFile: string,
-): Promise<SourceSnapshot> {
+/** Lands a prepared snapshot in the project's bare repository (created when missing). */
+export async function landSnapshot(prepared: PreparedSnapshot, options: SnapshotDirectoryOptions): Promise<SourceSnapshot> {
+  const { repos, projectPath, signal } = options;
+  const bare = await repos.ensure(projectPath, signal);
+  if (prepared.kind === 'plain') {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'gcd-snapshot-'));
+    try {
+      return await snapshotPlainTree(options, prepared.dir, bare, path.join(tmp, 'index'));
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+  const { cwd, sha, branch } = prepared;
+  const previous = await revOrNull(bare, `refs/heads/${branch}`, signal);
+  const beforeSha = previous && previous !== sha ? previous : ZERO_SHA;
+  // The branch already at this commit (the same tree run again): nothing to push. The message is
+  // read meanwhile.
+  if (previous !== sha) await runGit(['-c', 'push.gpgSign=false', 'push', '--no-verify', '--quiet', '--force', bare, `${sha}:refs/heads/${branch}`], { cwd, signal });
+  return { sha, ref: branch, message: await prepared.message, beforeSha };
+}
+
+export async function snapshotDirectory(options: SnapshotDirectoryOptions): Promise<SourceSnapshot> {
+  return landSnapshot(await prepareSnapshot(options), options);
+}
+
+/** DIR's tree as one commit in the user's object store (HEAD itself when nothing differs). */
+async function commitWorkTree(options: PrepareSnapshotOptions, dir: string, info: WorkTreeInfo, indexFile: string): Promise<PreparedSnapshot> {
   const { signal } = options;
   const cwd = info.top;
   const subdir = info.prefix.replace(/\/$/, '');
@@ -136,11 +165,13 @@ async function snapshotGitTree(
   // the branch usually came with workTreeOf: without them there is no commit, or DIR is not in it.
   const known = options.ref ?? (info.head ? (info.head.branch ?? 'main') : undefined);
   const branching = known !== undefined ? Promise.resolve(known) : gitText(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd, signal, okCodes: [1, 128] }).then((b) => b || 'main');
-  const tip = branching.then((b) => revOrNull(bare, `refs/heads/${b}`, signal));
-  tip.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const [branch, head] = await Promise.all([branching, info.head ? info.head.sha : revOrNull(cwd, 'HEAD^{commit}', signal)]);
   const headTree = info.head?.tree ?? null;
 
+  // HEAD's message is read beside `git add` (the usual case is a tree equal to HEAD's); when the
+  // tree differs it goes unused.
+  const headMessage = head && options.message === undefined ? messageOf(cwd, head, signal) : null;
+  headMessage?.catch(() => undefined);
   let tree: string;
   if (options.committedOnly) {
     if (!head || !headTree) throw badRequest(`nothing committed in ${dir}`);
@@ -148,34 +179,29 @@ async function snapshotGitTree(
   } else {
     await copyFile(path.join(info.gitDir, 'index'), indexFile).catch(() => undefined);
     const env = { GIT_INDEX_FILE: indexFile };
-    const spec = [subdir ? `:(top)${subdir}` : ':(top)', ...excludeReposSpec(dir, options.repos.dir)];
-    await runGit(['add', '-A', '--ignore-errors', '--', ...spec], { cwd, env, signal });
-    tree = await gitText(['write-tree', ...(info.prefix ? [`--prefix=${info.prefix}`] : [])], { cwd, env, signal });
+    const spec = [subdir ? `:(top)${subdir}` : ':(top)', ...excludeReposSpec()];
+    const add = ['add', '-A', '--ignore-errors', '--', ...spec];
+    const writeTree = ['write-tree', ...(info.prefix ? [`--prefix=${info.prefix}`] : [])];
+    tree = (await runGitThen(add, writeTree, { cwd, env, signal })).stdout.toString('utf8').trim();
   }
 
   let sha: string;
   let message: Promise<string>;
   if (head && tree === headTree && !subdir) {
     sha = head;
-    message = messageOf(cwd, head, signal);
+    message = headMessage ?? messageOf(cwd, head, signal);
   } else {
     const text =
       options.message ??
       (head && tree === headTree
-        ? await messageOf(cwd, head, signal)
+        ? await (headMessage ?? messageOf(cwd, head, signal))
         : `Snapshot of ${path.basename(dir)} (uncommitted changes${head ? ` on top of ${head.slice(0, 8)}` : ''})`);
     const parents = head && !subdir ? ['-p', head] : [];
     sha = await gitText(['commit-tree', tree, ...parents], { cwd, input: text, signal, env: await identityEnv(cwd, signal) });
     message = Promise.resolve(text);
   }
-  message.catch(() => undefined);
-
-  const previous = await tip;
-  const beforeSha = previous && previous !== sha ? previous : ZERO_SHA;
-  // The branch already at this commit (the same tree run again): nothing to push. The message is
-  // read meanwhile.
-  if (previous !== sha) await runGit(['-c', 'push.gpgSign=false', 'push', '--no-verify', '--quiet', '--force', bare, `${sha}:refs/heads/${branch}`], { cwd, signal });
-  return { sha, ref: branch, message: await message, beforeSha };
+  message.catch(() => undefined); // awaited by landSnapshot; not an unhandled rejection meanwhile
+  return { kind: 'git', dir, cwd, sha, branch, message };
 }
 
 async function snapshotPlainTree(
@@ -189,7 +215,7 @@ async function snapshotPlainTree(
   const branch = options.ref ?? 'main';
   const env: Record<string, string> = { GIT_DIR: bare, GIT_WORK_TREE: dir, GIT_INDEX_FILE: indexFile };
   if (options.untrusted) Object.assign(env, { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' });
-  await runGit(['add', '-A', '--ignore-errors', '--', '.', ...excludeReposSpec(dir, options.repos.dir)], { cwd: dir, env, signal });
+  await runGit(['add', '-A', '--ignore-errors', '--', '.', ...excludeReposSpec()], { cwd: dir, env, signal });
   const tree = await gitText(['write-tree'], { cwd: dir, env, signal });
   const tip = await revOrNull(bare, `refs/heads/${branch}^{commit}`, signal);
   const tipTree = tip ? await revOrNull(bare, `${tip}^{tree}`, signal) : null;

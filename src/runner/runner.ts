@@ -32,6 +32,7 @@ import { systemId as defaultSystemId } from './system-id.js';
 import { silentLogger, type RunnerLogger } from './logger.js';
 import { ProtocolError } from './errors.js';
 import { closeIdleDrivers } from '../util/step-driver.js';
+import type { LocalRepos } from './job/job-context.js';
 
 export interface RunnerOptions {
   /** Coordinator URL (e.g. http://127.0.0.1:8080); "/api/v4/" is appended. */
@@ -59,6 +60,12 @@ export interface RunnerOptions {
   buildsDirName?: string;
   /** Default <cwd>/cache. */
   cacheDir?: string;
+  /**
+   * The coordinator's bare repositories, when they are on this machine and this user may read
+   * them (`run`): get_sources fetches a job's project from `dir` rather than over HTTP from `url`
+   * (see shell/git-sources.ts). Never set for a remote coordinator.
+   */
+  localRepos?: LocalRepos;
   systemId?: string;
   description?: string;
   /** Pause after an empty poll (gitlab-runner's check_interval). Default 3000. */
@@ -184,6 +191,7 @@ export function createRunner(o: RunnerOptions): Runner {
       buildsDir,
       buildsDirName: o.buildsDirName,
       cacheDir,
+      localRepos: o.localRepos,
       slot,
       projectSlot: ps,
       environment: o.environment,

@@ -25,7 +25,7 @@ import { lastCommitFor } from '../git/last-commit.js';
 import { pipelineFromRefFactory, type CreatePipelineFromRef } from './pipeline-from-ref.js';
 import { createLocalSessions } from '../api/local-sessions.js';
 import { closeIdleDrivers } from '../util/step-driver.js';
-import { snapshotDirectory } from '../git/snapshot.js';
+import { landSnapshot, prepareSnapshot, type PreparedSnapshot } from '../git/snapshot.js';
 import type { ServerConfig } from './config.js';
 import { pipelineFromCommit, type CreatePipelineFor } from './pipeline-from-commit.js';
 import { pipelineForPush } from './push-pipeline.js';
@@ -57,8 +57,11 @@ export interface DispatcherServer {
   /** Creates a pipeline for a branch or tag of the project's repository (REST API, triggers, schedules). */
   createPipelineFromRef: CreatePipelineFromRef;
   /** Commits DIR's working tree (or HEAD with committedOnly) into the project's repository. */
-  /** `ref` absent: the branch checked out in DIR ("main" when detached or not in git). */
-  importDirectory(input: { project: Project; dir: string; committedOnly: boolean; ref?: string }): Promise<{ sha: string; message: string; ref: string }>;
+  /**
+   * `ref` absent: the branch checked out in DIR ("main" when detached or not in git). `prepared`:
+   * the commit prepareDirectoryImport began for the same input.
+   */
+  importDirectory(input: { project: Project; dir: string; committedOnly: boolean; ref?: string; prepared?: Promise<PreparedSnapshot> }): Promise<{ sha: string; message: string; ref: string }>;
   /** Bytes of a job's trace from `start`. */
   readTrace(jobId: number, start?: number): Promise<Buffer>;
   /**
@@ -87,6 +90,25 @@ export interface CreateServerOptions {
   runnerOnly?: boolean;
 }
 
+/** Keeps the data dir out of snapshots of the project it may live in. */
+function keepOutOfSnapshots(dataDir: string): void {
+  const ignore = path.join(dataDir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+}
+
+/**
+ * Begins importDirectory's commit before there is a server (the half of the snapshot that needs no
+ * bare repository, see git/snapshot.ts): `run` commits while createServer opens the store. The data
+ * dir is made and kept out of the snapshot first, as createServer does, in case it lies in DIR.
+ */
+export function prepareDirectoryImport(dataDir: string, input: { dir: string; committedOnly: boolean; ref?: string }): Promise<PreparedSnapshot> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  keepOutOfSnapshots(dataDir);
+  const prepared = prepareSnapshot(input);
+  prepared.catch(() => undefined); // awaited by importDirectory; not an unhandled rejection meanwhile
+  return prepared;
+}
+
 export async function createServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<DispatcherServer> {
   // The data dir holds the secret key, the database, traces and artifacts: owner only (0700),
   // also when an older version created it readable by others.
@@ -99,9 +121,7 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
       openDataDir = (error as Error).message; // not ours to change (another owner): say so, go on
     }
   }
-  // Keep the data dir out of snapshots of the project it may live in.
-  const ignore = path.join(config.dataDir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+  keepOutOfSnapshots(config.dataDir);
 
   const secret = loadSecretKey({ dataDir: config.dataDir, configured: config.secretKey });
   const store = await openStore(
@@ -213,8 +233,9 @@ export async function createServer(config: ServerConfig, options: CreateServerOp
     createPipelineFor,
     createPipelineFromRef,
     automation,
-    async importDirectory({ project, dir, committedOnly, ref }) {
-      const snap = await snapshotDirectory({ repos, projectPath: project.path, dir, committedOnly, ref });
+    async importDirectory({ project, dir, committedOnly, ref, prepared }) {
+      const options = { repos, projectPath: project.path, dir, committedOnly, ref };
+      const snap = await landSnapshot(await (prepared ?? prepareSnapshot(options)), options);
       return { sha: snap.sha, message: snap.message, ref: snap.ref };
     },
     readTrace: (jobId, start = 0) => traces.read(jobId, start),

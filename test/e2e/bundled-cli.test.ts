@@ -3,7 +3,7 @@
 // runner child it forks, the compile worker and the lint bundle each run for real, through the
 // V8 code cache (written by the first start of each command, read by the next) and without it.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -33,6 +33,17 @@ describe.skipIf(!built)('the bundled CLI', () => {
     // the first start wrote a cache file per bundle it ran (the main bundle's for its command)
     const cached = readdirSync(path.join(work, 'v8')).map((f) => f.replace(/-[0-9a-f]+\.bin$/, ''));
     expect(new Set(cached)).toEqual(new Set(['main.run', 'runner-child', 'compile-worker']));
+  });
+
+  it('starts the runner child without NODE_EXTRA_CA_CERTS (Node would load it again) and gives it back to the jobs', async () => {
+    const dir = path.join(work, 'ca-project');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, '.gitlab-ci.yml'), 'ca:\n  script: [\'echo "ca=$NODE_EXTRA_CA_CERTS"\']\n');
+    // a file that does not exist: each Node process that reads the variable warns as it starts
+    const ca = path.join(work, 'no-such-ca.pem');
+    const { stdout, stderr } = await cli(['run', dir, '--verbose', '--data', path.join(work, 'data-ca')], { NODE_EXTRA_CA_CERTS: ca });
+    expect(stdout).toContain(`[ca] ca=${ca}`);
+    expect(stderr.split('Ignoring extra certs from').length - 1).toBe(1); // `run` itself, not its runner child
   });
 
   it('lint (its own bundle) with the cache off, --version, and a clear error for a bad argument that leaves no cache', async () => {

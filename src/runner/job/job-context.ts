@@ -17,6 +17,12 @@ export interface JobDirs {
   cacheDir: string;
 }
 
+/** The coordinator's repositories on this machine: `url` (its base URL) serves `dir`/<project>.git. */
+export interface LocalRepos {
+  url: string;
+  dir: string;
+}
+
 export interface JobContext {
   job: DecodedJob;
   vars: ResolvedVariables;
@@ -32,6 +38,8 @@ export interface JobContext {
   sections: boolean;
   slot: number;
   projectSlot: number;
+  /** Where get_sources may fetch from the coordinator's repositories directly (RunnerOptions.localRepos). */
+  localRepos?: LocalRepos;
 }
 
 /** Runs `fn` inside a stage section with its bold cyan header. */

@@ -24,7 +24,7 @@ import { resolveVariables, v } from './job-variables.js';
 import { jobDirs, shortToken } from './build-dirs.js';
 import { goDuration } from './go-duration.js';
 import type { JobExecutor } from './executor.js';
-import type { JobContext } from './job-context.js';
+import type { JobContext, LocalRepos } from './job-context.js';
 
 export interface TraceTuning {
   updateIntervalMs?: number;
@@ -48,6 +48,8 @@ export interface RunJobOptions {
   /** The folder under buildsDir (default: the short runner token). */
   buildsDirName?: string;
   cacheDir: string;
+  /** RunnerOptions.localRepos. */
+  localRepos?: LocalRepos;
   slot: number;
   projectSlot: number;
   /** KEY=VALUE entries added before the job's variables (config `environment`). */
@@ -153,6 +155,7 @@ export async function runJob(o: RunJobOptions): Promise<JobOutcome> {
     sections: job.features.trace_sections,
     slot: o.slot,
     projectSlot: o.projectSlot,
+    localRepos: o.localRepos,
   };
 
   let final: FinalState;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJobPayload } from '../network/job-payload.js';
 import { resolveVariables, v } from '../job/job-variables.js';
 import { JobTrace } from '../trace/job-trace.js';
-import { getSources, remoteUrls } from './git-sources.js';
+import { getSources, localRepoFor, remoteUrls } from './git-sources.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'protocol.file.allow=always', ...args], { cwd, encoding: 'utf8' }).trim();
@@ -86,8 +86,8 @@ describe('getSources (real git, file:// remotes)', () => {
     await expect(run(dir, 'f'.repeat(40), [])).rejects.toThrow(/git checkout failed/);
   });
 
-  it('over HTTP, sends the job token with the first request of the fetch (no 401 round trip), and stores no credentials', async () => {
-    // git http-backend behind a server that answers 401 to any request without the right Basic credentials
+  /** git http-backend over `root`, behind a server that answers 401 to any request without the right Basic credentials. */
+  async function httpRemote(): Promise<{ port: number; seen: string[]; close: () => void }> {
     const seen: string[] = [];
     const server = http.createServer((req, res) => {
       const ok = req.headers.authorization === `Basic ${Buffer.from('gitlab-ci-token:tok en/1').toString('base64')}`;
@@ -111,27 +111,71 @@ describe('getSources (real git, file:// remotes)', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { port: (server.address() as { port: number }).port, seen, close: () => server.close() };
+  }
+
+  const httpJob = (port: number, repo = 'repo.git') =>
+    decodeJobPayload(
+      JSON.stringify({
+        id: 1,
+        token: 'jt',
+        allow_git_fetch: true,
+        git_info: { repo_url: `http://gitlab-ci-token:tok%20en%2F1@127.0.0.1:${port}/${repo}`, ref: 'main', sha: sha2, refspecs: ['+refs/pipelines/7:refs/pipelines/7', '+refs/heads/main:refs/remotes/origin/main'], depth: 1 },
+      }),
+    );
+
+  it('over HTTP, sends the job token with the first request of the fetch (no 401 round trip), and stores no credentials', async () => {
+    const remote = await httpRemote();
     try {
-      const port = (server.address() as { port: number }).port;
       const dir = path.join(root, 'builds', 'http');
-      const job = decodeJobPayload(
-        JSON.stringify({
-          id: 1,
-          token: 'jt',
-          allow_git_fetch: true,
-          git_info: { repo_url: `http://gitlab-ci-token:tok%20en%2F1@127.0.0.1:${port}/repo.git`, ref: 'main', sha: sha2, refspecs: ['+refs/pipelines/7:refs/pipelines/7'], depth: 1 },
-        }),
-      );
       const resolved = resolveVariables({ runnerBefore: [], job: [], runnerAfter: [], jobToken: 'jt', tmpDir: `${dir}.tmp` });
-      await getSources({ job, vars: resolved, projectDir: dir, trace: new JobTrace(), signal: new AbortController().signal, baseEnv: process.env });
+      await getSources({ job: httpJob(remote.port), vars: resolved, projectDir: dir, trace: new JobTrace(), signal: new AbortController().signal, baseEnv: process.env });
       expect(git(dir, 'rev-parse', 'HEAD')).toBe(sha2);
-      expect(seen.length).toBeGreaterThan(1);
-      expect(seen.filter((x) => x.endsWith('401'))).toEqual([]);
-      expect(git(dir, 'config', 'remote.origin.url')).toBe(`http://127.0.0.1:${port}/repo.git`);
+      expect(remote.seen.length).toBeGreaterThan(1);
+      expect(remote.seen.filter((x) => x.endsWith('401'))).toEqual([]);
+      expect(git(dir, 'config', 'remote.origin.url')).toBe(`http://127.0.0.1:${remote.port}/repo.git`);
       expect(await readFile(path.join(dir, '.git', 'config'), 'utf8')).not.toContain('tok');
     } finally {
-      server.close();
+      remote.close();
     }
+  });
+
+  it('with localRepos, fetches a project of the coordinator from its repository path (no HTTP), with the same refs and the HTTP remote stored', async () => {
+    const remote = await httpRemote();
+    try {
+      const localRepos = { url: `http://127.0.0.1:${remote.port}`, dir: root };
+      const dir = path.join(root, 'builds', 'local');
+      const resolved = resolveVariables({ runnerBefore: [], job: [], runnerAfter: [], jobToken: 'jt', tmpDir: `${dir}.tmp` });
+      const trace = new JobTrace();
+      await getSources({ job: httpJob(remote.port), vars: resolved, projectDir: dir, trace, signal: new AbortController().signal, baseEnv: process.env, localRepos });
+      expect(remote.seen).toEqual([]);
+      expect(git(dir, 'rev-parse', 'HEAD')).toBe(sha2);
+      expect(git(dir, 'rev-parse', 'refs/pipelines/7', 'refs/remotes/origin/main')).toBe(`${sha2}\n${sha2}`);
+      expect(git(dir, 'rev-parse', '--is-shallow-repository')).toBe('true');
+      expect(git(dir, 'config', 'remote.origin.url')).toBe(`http://127.0.0.1:${remote.port}/repo.git`);
+      expect(trace.toString()).toContain('Fetching changes with git depth set to 1...');
+
+      // a project the directory does not hold goes over HTTP as before
+      git(root, 'clone', '-q', '--bare', bare, path.join(root, 'elsewhere', 'other.git'));
+      git(path.join(root, 'elsewhere', 'other.git'), 'update-ref', 'refs/pipelines/7', sha2);
+      const other = path.join(root, 'builds', 'other');
+      const vars = resolveVariables({ runnerBefore: [], job: [], runnerAfter: [], jobToken: 'jt', tmpDir: `${other}.tmp` });
+      await getSources({ job: httpJob(remote.port, 'elsewhere/other.git'), vars, projectDir: other, trace: new JobTrace(), signal: new AbortController().signal, baseEnv: process.env, localRepos: { ...localRepos, dir: path.join(root, 'builds') } });
+      expect(git(other, 'rev-parse', 'HEAD')).toBe(sha2);
+      expect(remote.seen.length).toBeGreaterThan(1);
+    } finally {
+      remote.close();
+    }
+  });
+
+  it('maps only URLs under localRepos.url that name a repository inside its directory', async () => {
+    const local = { url: 'http://127.0.0.1:9/', dir: root };
+    expect(await localRepoFor('http://127.0.0.1:9/repo.git', local)).toBe(bare);
+    expect(await localRepoFor('http://127.0.0.1:9/sub.git', { ...local, url: 'http://127.0.0.1:9' })).toBe(path.join(root, 'sub.git'));
+    for (const url of ['http://127.0.0.1:10/repo.git', 'http://127.0.0.1:9/missing.git', 'http://127.0.0.1:9/repo', 'http://127.0.0.1:9/x/../repo.git', 'http://127.0.0.1:9//repo.git', 'http://127.0.0.1:9/-x.git']) {
+      expect(await localRepoFor(url, local), url).toBeNull();
+    }
+    expect(await localRepoFor('http://127.0.0.1:9/repo.git', undefined)).toBeNull();
   });
 
   it('keeps credentials out of the stored remote', () => {

@@ -4,11 +4,15 @@
 // GIT_SUBMODULE_STRATEGY none | normal | recursive (+ GIT_SUBMODULE_UPDATE_FLAGS,
 // GIT_SUBMODULE_DEPTH). The remote stored in .git/config has no credentials: the job token
 // reaches git through `url.<with token>.insteadOf <without>` and a Basic Authorization header for
-// the server's base URL (`http.<base>.extraHeader`), both passed in the environment.
+// the server's base URL (`http.<base>.extraHeader`), both passed in the environment. With
+// RunnerOptions.localRepos (`run`: the server's repositories on this machine) the project's own
+// URL is rewritten to its bare repository's path instead, so the fetch is git's local transport
+// (one upload-pack, no HTTP): the same commits and refs; FETCH_HEAD names the path.
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DecodedJob } from '../network/job-payload.js';
 import type { ResolvedVariables } from '../job/job-variables.js';
+import type { LocalRepos } from '../job/job-context.js';
 import { GitScript, infoLine } from './git-script.js';
 import { isPristine, recordPristine } from './pristine-tree.js';
 import type { JobTrace } from '../trace/job-trace.js';
@@ -20,6 +24,7 @@ export interface GitSourcesOptions {
   trace: JobTrace;
   signal: AbortSignal;
   baseEnv: Record<string, string | undefined>;
+  localRepos?: LocalRepos;
 }
 
 export type GitStrategy = 'clone' | 'fetch' | 'none' | 'empty';
@@ -55,6 +60,20 @@ export function remoteUrls(repoUrl: string): { remote: string; rewrite?: { from:
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
+
+/**
+ * The bare repository behind `remote` (credential-free) when it is one of `local`'s: the URL is
+ * `<local.url>/<project path>.git` and `<local.dir>/<project path>.git` is a repository.
+ */
+export async function localRepoFor(remote: string, local: LocalRepos | undefined): Promise<string | null> {
+  if (!local) return null;
+  const base = local.url.replace(/\/+$/, '') + '/';
+  if (!remote.startsWith(base)) return null;
+  const rel = remote.slice(base.length);
+  if (!/^[A-Za-z0-9_.][A-Za-z0-9_.\-/]*\.git$/.test(rel) || rel.split('/').some((s) => s === '' || s === '.' || s === '..')) return null;
+  const repo = path.join(local.dir, rel);
+  return (await exists(path.join(repo, 'HEAD'))) ? repo : null;
+}
 const splitFlags = (s: string | undefined) => (s ?? '').trim().split(/\s+/).filter(Boolean);
 
 export async function getSources(o: GitSourcesOptions): Promise<void> {
@@ -73,17 +92,8 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   }
   const git = o.job.git_info;
   const { remote, rewrite } = remoteUrls(git.repo_url);
-  const env: Record<string, string | undefined> = {
-    ...o.baseEnv,
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_COUNT: rewrite ? '3' : '1',
-    GIT_CONFIG_KEY_0: 'http.userAgent',
-    GIT_CONFIG_VALUE_0: 'gitlab-runner gitlab-ci-dispatcher',
-    ...(rewrite
-      ? { GIT_CONFIG_KEY_1: `url.${rewrite.to}.insteadOf`, GIT_CONFIG_VALUE_1: rewrite.from, GIT_CONFIG_KEY_2: `http.${rewrite.from}.extraHeader`, GIT_CONFIG_VALUE_2: rewrite.authorization }
-      : {}),
-  };
+  const config: [string, string][] = [['http.userAgent', 'gitlab-runner gitlab-ci-dispatcher']];
+  if (rewrite) config.push([`url.${rewrite.to}.insteadOf`, rewrite.from], [`http.${rewrite.from}.extraHeader`, rewrite.authorization]);
   const script = new GitScript(projectDir);
 
   const depthVar = o.vars.get('GIT_DEPTH');
@@ -126,7 +136,12 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
     else script.git(['remote', 'add', 'origin', remote]);
   }
   if (fetched) script.echo(`Commit ${git.sha.slice(0, 8)} of pipeline ${pipelineRef![1]} is already fetched; skipping the fetch`);
-  else script.git(fetchArgs);
+  else {
+    script.git(fetchArgs);
+    // the longer match: it wins over the base URL's rewrite for the project itself
+    const localRepo = await localRepoFor(remote, o.localRepos);
+    if (localRepo) config.push([`url.${localRepo}.insteadOf`, remote]);
+  }
 
   // With the default clean and no submodules, a tree known to be as the last checkout + clean
   // of this commit left it needs neither again (pristine-tree.ts): then no process starts.
@@ -155,6 +170,13 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   } else {
     script.echo(infoLine('Skipping Git submodules setup'));
   }
+  const env: Record<string, string | undefined> = {
+    ...o.baseEnv,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_COUNT: String(config.length),
+    ...Object.fromEntries(config.flatMap(([key, value], i) => [[`GIT_CONFIG_KEY_${i}`, key], [`GIT_CONFIG_VALUE_${i}`, value]])),
+  };
   await script.run({ env, trace, signal: o.signal });
   if (record) recordPristine(projectDir, git.sha);
 }
