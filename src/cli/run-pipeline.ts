@@ -153,6 +153,8 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
         cacheDir: `${opts.dataDir}/cache`,
         // the server's repositories are this user's, on this machine: fetched without HTTP
         localRepos: { url, dir: server.repos.dir },
+        // its own server marks a job running as it hands it out: no running ack (a request per job)
+        features: { two_phase_job_commit: false },
         ...(useDocker ? { docker: { ...opts.docker, image: opts.docker?.image ?? 'alpine:latest', pullPolicy: opts.docker?.pullPolicy ?? ['if-not-present'], ownerLabels: { [RUN_DIR_LABEL]: runDirId(opts.dataDir) } } } : {}),
       }, userUmask);
     }

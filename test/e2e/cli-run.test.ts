@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { runCli } from '../support/run-cli.js';
 import { createRunner, registerRunner } from '../../src/runner/index.js';
@@ -202,6 +203,29 @@ after:
     const r = await runCli(['run', '--json', dir]);
     expect(r.stderr).toMatch(/the built-in runner exited \(SIGKILL\); canceling the pipeline/);
     expect(r.code).toBe(1);
+  });
+
+  it('a reader of its output that goes away (`| head`) does not crash it: the pipeline runs to its end', async () => {
+    const marker = path.join(work, `after-epipe-${n}`);
+    const dir = project(`
+stages: [one, two]
+first:
+  stage: one
+  script: ['for i in $(seq 1 200); do echo "line $i of a long log"; done']
+later:
+  stage: two
+  script: ['sleep 1', 'touch ${marker}']
+`);
+    const root = path.resolve(import.meta.dirname, '..', '..');
+    const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'src', 'cli', 'main.ts'), 'run', dir, '--verbose'], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // the first bytes read, then the reading end closed: every later write of the CLI gets EPIPE
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
+    expect(existsSync(marker)).toBe(true);
   });
 
   it('Ctrl-C cancels the pipeline, kills the job processes and exits 130', async () => {

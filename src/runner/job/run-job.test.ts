@@ -9,6 +9,8 @@ import { CoordinatorClient } from '../network/coordinator-client.js';
 import { decodeJobPayload } from '../network/job-payload.js';
 import { shellExecutor } from '../shell/shell-executor.js';
 import { tinyServer } from '../test-support/tiny-server.js';
+import { runnerInfo } from '../network/runner-info.js';
+import type { RunnerInfo } from '../../runner-api/protocol.js';
 import { runJob } from './run-job.js';
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -38,8 +40,8 @@ async function setup(ackHeaders: Record<string, string>, ackStatus = 200, extra:
       ...extra,
     }),
   );
-  const go = () =>
-    runJob({ client, job, executor: shellExecutor(), runnerToken: 'glrt-abc', buildsDir: path.join(dir, 'b'), cacheDir: path.join(dir, 'c'), slot: 0, projectSlot: 0, trace: { finalIntervalMs: 5 } });
+  const go = (info?: RunnerInfo) =>
+    runJob({ client, job, executor: shellExecutor(), info, runnerToken: 'glrt-abc', buildsDir: path.join(dir, 'b'), cacheDir: path.join(dir, 'c'), slot: 0, projectSlot: 0, trace: { finalIntervalMs: 5 } });
   return { s, dir, go };
 }
 
@@ -65,9 +67,18 @@ describe('runJob', () => {
 
   it('runs the script and reports success with the trace checksum', async () => {
     const { s, dir, go } = await setup({});
-    expect((await go()).state).toBe('success');
+    expect((await go(runnerInfo())).state).toBe('success');
     await stat(path.join(dir, 'ran'));
+    expect(puts(s).at(0)).toMatchObject({ state: 'running', token: 'jt-3' });
+    expect(puts(s).at(0)).not.toHaveProperty('output');
     expect(puts(s).at(-1)).toMatchObject({ state: 'success', token: 'jt-3', output: { bytesize: expect.any(Number) } });
+  });
+
+  it('without two_phase_job_commit (as before gitlab-runner 18.5) sends no running ack: a refusing coordinator is not asked', async () => {
+    const { s, dir, go } = await setup({}, 403);
+    expect((await go(runnerInfo({ features: { two_phase_job_commit: false } }))).state).toBe('success');
+    await stat(path.join(dir, 'ran'));
+    expect(puts(s).map((p) => p.state)).toEqual(['success']);
   });
 
   it('a job with `run:` (CI steps) fails with runner_system_failure', async () => {

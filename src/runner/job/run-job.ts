@@ -1,6 +1,6 @@
 // One job from pickup to final state (§2.5, §3, §6).
 //
-//   ack (PUT running) ─ drop ──────────────────────────────────────────► dropped (no final PUT)
+//   ack (PUT running, with two_phase_job_commit) ─ drop ──────────────────────────────────────────► dropped (no final PUT)
 //        └ continue/canceling → trace loop → executor.execute(ctx)
 //              success ───────────────────────────────► final PUT success
 //              JobFailure (script exit N, ...) ───────► final PUT failed + reason (+ exit_code)
@@ -122,10 +122,15 @@ export async function runJob(o: RunJobOptions): Promise<JobOutcome> {
     },
   });
 
-  const ack = await updater.ack().catch((e: Error) => {
-    logger.warn('running ack failed, continuing', { job: job.id, error: e.message });
-    return 'continue' as const;
-  });
+  // The running ack is the two-phase job commit (gitlab-runner ≥ 18.5): a runner that does not
+  // advertise it starts at once, as older runners do (the coordinator marked the job running).
+  const twoPhase = o.info?.features?.two_phase_job_commit !== false;
+  const ack = !twoPhase
+    ? 'continue'
+    : await updater.ack().catch((e: Error) => {
+        logger.warn('running ack failed, continuing', { job: job.id, error: e.message });
+        return 'continue' as const;
+      });
   if (ack === 'drop') {
     logger.info('job dropped: the coordinator refused the running ack', { job: job.id });
     return { id: job.id, name: job.job_info.name, state: 'dropped', durationMs: Date.now() - started };
