@@ -207,7 +207,8 @@ describe.skipIf(!haveBrowser)('web UI: pipelines, artifacts, errors (Chromium)',
       const p = page();
       await p.click('[data-testid=run-pipeline-link]');
       await p.waitForSelector('[data-testid=run-pipeline-form]');
-      expect(await p.inputValue('input[name=ref]')).toBe('main');
+      // the form is there before the project is read; its ref is the default branch once it is
+      await until('the default branch in the ref field', async () => (await p.inputValue('input[name=ref]')) === 'main', 10_000);
       await noOverflow(p, 'run pipeline form');
       // a ref that does not exist: a clear error, no pipeline
       await p.fill('input[name=ref]', 'no-such-branch');
