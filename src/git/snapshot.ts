@@ -98,20 +98,11 @@ async function revOrNull(cwd: string, rev: string, signal?: AbortSignal, env?: R
 }
 
 /**
- * The repositories directory (and the dispatcher's whole data directory) may live inside the
- * snapshotted tree; each carries a `.gitignore` of `*` (see createRepoStore and createServer), so
- * `git add -A` leaves them out. No exclude pathspec: git refuses one that names an ignored path.
- */
-function excludeReposSpec(): string[] {
-  return [];
-}
-
-/**
  * The half of a snapshot that needs no bare repository: inside a git work tree, DIR's commit made
  * in the user's repository (so `run` makes it while its server starts); otherwise nothing yet.
  */
 export type PreparedSnapshot =
-  | { kind: 'git'; dir: string; cwd: string; sha: string; branch: string; message: Promise<string> }
+  | { kind: 'git'; cwd: string; sha: string; branch: string; message: Promise<string> }
   | { kind: 'plain'; dir: string };
 
 export type PrepareSnapshotOptions = Omit<SnapshotDirectoryOptions, 'repos' | 'projectPath'>;
@@ -179,8 +170,10 @@ async function commitWorkTree(options: PrepareSnapshotOptions, dir: string, info
   } else {
     await copyFile(path.join(info.gitDir, 'index'), indexFile).catch(() => undefined);
     const env = { GIT_INDEX_FILE: indexFile };
-    const spec = [subdir ? `:(top)${subdir}` : ':(top)', ...excludeReposSpec()];
-    const add = ['add', '-A', '--ignore-errors', '--', ...spec];
+    // The repositories (and the whole data directory) may live inside the tree: each carries a
+    // `.gitignore` of `*` (createRepoStore, createServer), so `add -A` leaves them out. No exclude
+    // pathspec here or in snapshotPlainTree: git refuses one that names an ignored path.
+    const add = ['add', '-A', '--ignore-errors', '--', subdir ? `:(top)${subdir}` : ':(top)'];
     const writeTree = ['write-tree', ...(info.prefix ? [`--prefix=${info.prefix}`] : [])];
     tree = (await runGitThen(add, writeTree, { cwd, env, signal })).stdout.toString('utf8').trim();
   }
@@ -201,7 +194,7 @@ async function commitWorkTree(options: PrepareSnapshotOptions, dir: string, info
     message = Promise.resolve(text);
   }
   message.catch(() => undefined); // awaited by landSnapshot; not an unhandled rejection meanwhile
-  return { kind: 'git', dir, cwd, sha, branch, message };
+  return { kind: 'git', cwd, sha, branch, message };
 }
 
 async function snapshotPlainTree(
@@ -215,7 +208,7 @@ async function snapshotPlainTree(
   const branch = options.ref ?? 'main';
   const env: Record<string, string> = { GIT_DIR: bare, GIT_WORK_TREE: dir, GIT_INDEX_FILE: indexFile };
   if (options.untrusted) Object.assign(env, { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' });
-  await runGit(['add', '-A', '--ignore-errors', '--', '.', ...excludeReposSpec()], { cwd: dir, env, signal });
+  await runGit(['add', '-A', '--ignore-errors', '--', '.', ], { cwd: dir, env, signal });
   const tree = await gitText(['write-tree'], { cwd: dir, env, signal });
   const tip = await revOrNull(bare, `refs/heads/${branch}^{commit}`, signal);
   const tipTree = tip ? await revOrNull(bare, `${tip}^{tree}`, signal) : null;

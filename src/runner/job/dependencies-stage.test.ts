@@ -1,6 +1,7 @@
 // download_artifacts against a small real HTTP server: downloads overlap (the next ones go on
 // while an archive is extracted), extraction and log keep the dependencies' order even when an
-// earlier archive arrives last, and a failed download fails the job and leaves no temp files.
+// earlier archive arrives last, and a failed download fails the job at once (the downloads ahead
+// are stopped) and leaves no temp files.
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -44,8 +45,8 @@ async function setup(opts: { failing?: number } = {}) {
     const id = Number(/jobs\/(\d+)\/artifacts/.exec(req.url)![1]);
     inFlight++;
     most = Math.max(most, inFlight);
-    // the first dependency's archive comes last
-    await new Promise((r) => setTimeout(r, id === 11 ? 150 : 20));
+    // the first dependency's archive comes last; with a failing one, the last takes long
+    await new Promise((r) => setTimeout(r, id === 11 ? 150 : opts.failing && id === 13 ? 5000 : 20));
     inFlight--;
     if (id === opts.failing) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"404 Not Found"}');
     res.writeHead(200, { 'content-type': 'application/zip' }).end(zips.get(id));
@@ -81,7 +82,10 @@ describe('downloadDependencies', () => {
 
   it('a failed download fails the job with that dependency, after the ones before it, and leaves no temp files', async () => {
     const { ctx, dest, tmpBefore } = await setup({ failing: 12 });
+    const started = Date.now();
     await expect(downloadDependencies(ctx)).rejects.toThrow(/downloading artifacts of dep-12 \(12\) failed/);
+    // the download running ahead (5 s) was stopped, not waited for
+    expect(Date.now() - started).toBeLessThan(3000);
     expect(await readFile(path.join(dest, 'same.txt'), 'utf8')).toBe('from 11\n');
     expect(existsSync(path.join(dest, 'only-13.txt'))).toBe(false);
     expect(leftovers(tmpBefore)).toEqual([]);

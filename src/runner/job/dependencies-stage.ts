@@ -19,9 +19,11 @@ export async function downloadDependencies(ctx: JobContext, destDir = ctx.dirs.p
   // The next downloads go on while one archive is extracted (each is mostly waiting on the
   // coordinator); the log and the extraction keep the order of the dependencies.
   const downloads: Promise<void>[] = [];
+  const ahead = new AbortController(); // a failure stops the downloads still running ahead
+  const signal = AbortSignal.any([ctx.abort, ahead.signal]);
   const download = (i: number) => {
     if (i < deps.length && downloads[i] === undefined) {
-      downloads[i] = ctx.client.downloadArtifact(deps[i].id, deps[i].token, files[i], ctx.abort);
+      downloads[i] = ctx.client.downloadArtifact(deps[i].id, deps[i].token, files[i], signal);
       downloads[i].catch(() => undefined); // awaited in order below
     }
   };
@@ -43,7 +45,8 @@ export async function downloadDependencies(ctx: JobContext, destDir = ctx.dirs.p
       }
     }
   } finally {
-    // a failure leaves downloads running ahead: they end before their directory goes
+    // after a failure, downloads running ahead are stopped and end before their directory goes
+    ahead.abort();
     await Promise.allSettled(downloads);
     await rm(tmp, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // One job from pickup to final state (§2.5, §3, §6).
 //
-//   ack (PUT running, with two_phase_job_commit) ─ drop ──────────────────────────────────────────► dropped (no final PUT)
+//   ack (PUT running; two_phase_job_commit only) ─ drop ───────────────► dropped (no final PUT)
 //        └ continue/canceling → trace loop → executor.execute(ctx)
 //              success ───────────────────────────────► final PUT success
 //              JobFailure (script exit N, ...) ───────► final PUT failed + reason (+ exit_code)
