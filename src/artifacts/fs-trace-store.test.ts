@@ -38,3 +38,21 @@ test('concurrent appends at the same offset: exactly one wins', async () => {
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   expect((await t.read(1)).toString()).toBe('ac');
 });
+
+test('small (synchronous) and large appends and reads agree: order, ranges past the end, a missing trace', async () => {
+  const t = createFsTraceStore({ dir });
+  const big = Buffer.alloc(1024 * 1024 + 100, 'b');
+  expect(await t.append(3, 0, Buffer.from('head '))).toBe(5);
+  expect(await t.append(3, 5, big)).toBe(5 + big.length);
+  expect(await t.append(3, 5 + big.length, Buffer.from(' tail'))).toBe(10 + big.length);
+  await expect(t.append(3, 5, Buffer.from('x'))).rejects.toMatchObject({ code: 'range_not_satisfiable', details: { length: 10 + big.length } });
+  const whole = await t.read(3);
+  expect(whole.length).toBe(10 + big.length);
+  expect(whole.subarray(0, 5).toString()).toBe('head ');
+  expect(whole.subarray(-5).toString()).toBe(' tail');
+  expect((await t.read(3, 0, 7)).toString()).toBe('head bb');
+  expect((await t.read(3, big.length + 3, big.length + 100)).toString()).toBe('bb tail');
+  expect((await t.read(3, big.length + 20, big.length + 30)).length).toBe(0);
+  expect((await t.read(4, 0, 10)).length).toBe(0);
+  expect(await t.size(3)).toBe(10 + big.length);
+});

@@ -1,7 +1,10 @@
 // TraceStore on the filesystem: one file per job (<dir>/<jobId>.log). Appends are serialised per
 // job and refused unless they start exactly at the current length (append-only, no gaps). An
 // append that fails midway (disk full) is cut back to where it began: all of it or nothing.
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+// Appends and reads of up to SYNC_BYTES (a runner's PATCH, the check of a finished job's trace)
+// are done with synchronous calls: four system calls of a few microseconds each, where the
+// promise API took a thread-pool round trip for each (about a tenth of a millisecond a job).
+import { closeSync, createReadStream, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,6 +17,54 @@ export interface FsTraceStore {
   read(jobId: number, start?: number, end?: number): Promise<Buffer>;
   stream(jobId: number, start?: number): NodeJS.ReadableStream;
   remove(jobId: number): Promise<void>;
+}
+
+const SYNC_BYTES = 1024 * 1024 + 1;
+
+function appendSync(f: string, jobId: number, offset: number, data: Buffer): number {
+  const fd = openSync(f, 'a', 0o600);
+  try {
+    const current = fstatSync(fd).size;
+    if (offset !== current) throw new AppError('range_not_satisfiable', `Trace of job ${jobId} is ${current} bytes, not ${offset}`, { length: current });
+    let written = 0;
+    try {
+      while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+    } catch (error) {
+      if (written > 0) {
+        try {
+          ftruncateSync(fd, current);
+        } catch {}
+      }
+      throw error;
+    }
+    return current + data.length;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readSmallSync(f: string, start: number, end: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(f, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    throw e;
+  }
+  try {
+    const stop = Math.min(end, fstatSync(fd).size);
+    if (start >= stop) return Buffer.alloc(0);
+    const buf = Buffer.allocUnsafe(stop - start);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function createFsTraceStore(opts: { dir: string }): FsTraceStore {
@@ -46,6 +97,7 @@ export function createFsTraceStore(opts: { dir: string }): FsTraceStore {
     size,
     append: (jobId, offset, data) =>
       serial(jobId, async () => {
+        if (data.length <= SYNC_BYTES) return appendSync(file(jobId), jobId, offset, data);
         const fh = await open(file(jobId), 'a', 0o600);
         try {
           const current = (await fh.stat()).size;
@@ -63,6 +115,7 @@ export function createFsTraceStore(opts: { dir: string }): FsTraceStore {
         }
       }),
     async read(jobId, start = 0, end) {
+      if (end !== undefined && end - start <= SYNC_BYTES) return readSmallSync(file(jobId), start, end);
       let fh;
       try {
         fh = await open(file(jobId), 'r');

@@ -25,7 +25,8 @@ const MAX_BUFFER = 256 * 1024 * 1024;
 
 /** process.env without variables that would redirect git away from the repository we name. */
 export function gitEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // `_` (the starting shell's) would only send the step driver to `env -i` (see stepEnv)
+  const { _: _shell, ...env }: NodeJS.ProcessEnv = process.env;
   for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_PREFIX', 'GIT_NAMESPACE', 'GIT_PROTOCOL']) {
     delete env[key];
   }

@@ -25,6 +25,35 @@ describe('step driver', () => {
     expect(got).toEqual(['EMPTY=', 'MULTI=line1\nline2 $HOME `x` \'q\'', `PATH=${process.env.PATH}`, 'my-var.x=a b'].sort());
   });
 
+  it('passes exactly the given environment when every name is plain (set by bash itself): none of the driver\'s, no OLDPWD, names of its locals', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'gcd-drv-env-'));
+    const env = { PATH: process.env.PATH, HOME: '/nowhere', PWD: '/given/pwd', SHLVL: '7', cwd: 'c', f: 'x y', plain: '0', status: '3', V: 'a\nb $HOME `x` \'q\' "d"', EMPTY: '' };
+    const r = run('env', ['-0'], env, dir);
+    expect(await r.done).toBe(0);
+    const got = r.output().toString().split('\0').filter(Boolean).sort();
+    expect(got).toEqual(Object.entries(env).map(([k, v]) => `${k}=${v}`).sort());
+    // without PWD and with a cwd change, still nothing but the given names
+    const r2 = run('env', ['-0'], { PATH: process.env.PATH, A: '1' }, dir);
+    expect(await r2.done).toBe(0);
+    expect(r2.output().toString().split('\0').filter(Boolean).sort()).toEqual(['A=1', `PATH=${process.env.PATH}`]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes names that are special to bash unchanged (RANDOM, SECONDS, IFS, UID, BASH_ENV, _)', async () => {
+    const env = { PATH: process.env.PATH, RANDOM: '5', SECONDS: '100', IFS: 'x', UID: '12345', BASH_ENV: '/dev/null', _: 'u', OK: '1' };
+    const r = run('env', ['-0'], env);
+    expect(await r.done).toBe(0);
+    expect(r.output().toString().split('\0').filter(Boolean).sort()).toEqual(Object.entries(env).map(([k, v]) => `${k}=${v}`).sort());
+  });
+
+  it('reports a command that is not there as 127, in either way of setting the environment', async () => {
+    for (const env of [{ PATH: process.env.PATH }, { PATH: process.env.PATH, 'a-b': '1' }]) {
+      const r = run('gcd-no-such-command-x', [], env);
+      expect(await r.done).toBe(127);
+      expect(r.output().toString()).toMatch(/gcd-no-such-command-x/);
+    }
+  });
+
   it('passes argv exactly: empty, multi-line, quoted and long arguments, and a cwd with odd characters', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "gcd-drv- '$x\n"));
     const args = ['', '-e', 'two words', "it's \"q\" `x` $(y) \\ \t", 'l1\nl2\n', 'é ü', 'x'.repeat(100_000)];

@@ -9,8 +9,9 @@
 // cwd, argc, argv, then NAME=value; mode 0600, a new name per command, removed as soon as the
 // command has started) and sends one short line naming it (bash's `read` takes a pipe a byte per
 // system call, so argv doesn't go down the pipe); the driver starts the command as a background job
-// (`set -m`: its own process group, as `spawn({detached})` gives) with `env -i` and exactly that
-// environment, stdin from /dev/null (or a file holding `input`) and stdout+stderr on the driver's
+// (`set -m`: its own process group, as `spawn({detached})` gives) with exactly that environment
+// (set with bash's own `export` in the forked subshell, which execs the command: no process of its
+// own; with `env -i` when a name is one bash treats specially or can't export), stdin from /dev/null (or a file holding `input`) and stdout+stderr on the driver's
 // output pipe (or stderr into a file of its own, `separateStderr`). On fd 3 it reports `P <pid>`
 // when the command has started and `X <status>` when it has ended and its group has been killed;
 // then it writes a NUL-framed end mark on the output pipe, so every byte before it belongs to the
@@ -22,7 +23,7 @@
 // command (output that arrives while the driver is idle retires it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,8 +60,20 @@ const MAX_IDLE = 8;
 const IDLE_MS = 30_000;
 
 const PROGRAM = String.raw`set -m
+for __gcd_v in $(compgen -e); do export -n "$__gcd_v"; done
+unset -v __gcd_v
+__gcd_exec() {
+  cd -- "$cwd" || exit 1
+  if [ "$plain" = 1 ]; then
+    unset -v OLDPWD
+    local __gcd_kv
+    for __gcd_kv in "${'$'}{__gcd_env[@]}"; do export -- "$__gcd_kv" || exit 126; done
+    exec -- "${'$'}{__gcd_cmd[@]}"
+  fi
+  exec env -i "${'$'}{__gcd_env[@]}" "${'$'}{__gcd_cmd[@]}"
+}
 __gcd_run() {
-  local f="$__gcd_base-$1" inf=/dev/null errf=-
+  local f="$__gcd_base-$1" inf=/dev/null errf=- plain="$4"
   [ "$2" = 1 ] && inf="$f.in"
   [ "$3" = 1 ] && errf="$f.err"
   local -a __gcd_a=()
@@ -72,9 +85,9 @@ __gcd_run() {
   local cwd=${'$'}{__gcd_a[0]} argc=${'$'}{__gcd_a[1]}
   local -a __gcd_cmd=("${'$'}{__gcd_a[@]:2:argc}") __gcd_env=("${'$'}{__gcd_a[@]:2+argc}")
   if [ "$errf" = - ]; then
-    ( cd -- "$cwd" && exec env -i "${'$'}{__gcd_env[@]}" "${'$'}{__gcd_cmd[@]}" ) <"$inf" 2>&1 3>&- &
+    ( __gcd_exec ) <"$inf" 2>&1 3>&- &
   else
-    ( cd -- "$cwd" && exec env -i "${'$'}{__gcd_env[@]}" "${'$'}{__gcd_cmd[@]}" ) <"$inf" 2>"$errf" 3>&- &
+    ( __gcd_exec ) <"$inf" 2>"$errf" 3>&- &
   fi
   local pid=$!
   printf 'P %d\n' "$pid" >&3
@@ -86,6 +99,11 @@ __gcd_run() {
 }
 while IFS= read -r __gcd_line; do eval "$__gcd_line"; done
 `;
+
+// Names bash can take with `export NAME=value` and pass on unchanged: identifiers that are not
+// read-only, dynamic or otherwise special to bash, nor the driver's own.
+const SPECIAL = /^(?:BASH\w*|COMP_\w*|__gcd_\w*|_|RANDOM|SRANDOM|SECONDS|LINENO|HISTCMD|EPOCHSECONDS|EPOCHREALTIME|FUNCNAME|GROUPS|DIRSTACK|EUID|UID|PPID|SHELLOPTS|PIPESTATUS|OPTIND|OPTARG|OPTERR|IFS|POSIXLY_CORRECT|EXECIGNORE)$/;
+const plainName = (k: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !SPECIAL.test(k);
 
 class StepDriver {
   readonly mark = randomBytes(12).toString('hex');
@@ -142,20 +160,30 @@ class StepDriver {
     // short line goes down the pipe: bash's `read` takes a pipe one byte per system call.
     let body = `${r.cwd}\0${r.args.length + 1}\0${r.command}\0`;
     for (const a of r.args) body += `${a}\0`;
+    let plain = r.env.PATH !== undefined;
     for (const k in r.env) {
       const v = r.env[k];
-      if (v !== undefined) body += `${k}=${v}\0`;
+      if (v === undefined) continue;
+      body += `${k}=${v}\0`;
+      if (plain && !plainName(k)) plain = false;
     }
     const n = ++this.commands;
     const envFile = (this.envFile = `${this.envBase}-${n}`);
     if (r.input !== undefined) running.inFile = `${this.envBase}-${n}.in`;
     if (r.separateStderr) running.errFile = `${this.envBase}-${n}.err`;
-    const files = [writeFile(envFile, body, { mode: 0o600 })];
-    if (running.inFile) files.push(writeFile(running.inFile, r.input!, { mode: 0o600 }));
-    Promise.all(files).then(
+    // The command file is small: written synchronously (a thread-pool round trip costs more);
+    // the input (a git pack, say) may not be.
+    let files: Promise<unknown>;
+    try {
+      writeFileSync(envFile, body, { mode: 0o600 });
+      files = running.inFile ? writeFile(running.inFile, r.input!, { mode: 0o600 }) : Promise.resolve();
+    } catch (e) {
+      files = Promise.reject(e as Error);
+    }
+    files.then(
       () => {
         if (this.dead) return;
-        this.proc.stdin!.write(`__gcd_run ${n} ${running.inFile ? 1 : 0} ${running.errFile ? 1 : 0}\n`);
+        this.proc.stdin!.write(`__gcd_run ${n} ${running.inFile ? 1 : 0} ${running.errFile ? 1 : 0} ${plain ? 1 : 0}\n`);
       },
       (e: Error) => {
         this.current = null;
@@ -210,7 +238,7 @@ class StepDriver {
       const cur = this.current;
       if (!cur) continue;
       if (line.startsWith('P ')) {
-        void unlink(this.envFile).catch(() => {});
+        unlinkQuietly(this.envFile);
         cur.started(Number(line.slice(2)));
       } else if (line === 'E') {
         // never expected (each command has its own file): fail the command rather than run it without its environment
@@ -310,12 +338,27 @@ class Running {
   }
 }
 
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {}
+}
+
 let dir: string | null = null;
 const idle: StepDriver[] = [];
 
+/**
+ * The command files' directory (mode 0700): in /dev/shm where there is one (RAM: creating and
+ * removing a file there costs a fraction of what it does on a disk's filesystem, and the
+ * environments, job tokens included, never reach a disk), else in the temporary directory.
+ */
 function driverDir(): string {
   if (!dir) {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'gcd-steps-'));
+    try {
+      dir = mkdtempSync('/dev/shm/gcd-steps-');
+    } catch {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'gcd-steps-'));
+    }
     const d = dir;
     process.once('exit', () => rmSync(d, { recursive: true, force: true }));
   }

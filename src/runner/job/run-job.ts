@@ -24,7 +24,7 @@ import { resolveVariables, v } from './job-variables.js';
 import { jobDirs, shortToken } from './build-dirs.js';
 import { goDuration } from './go-duration.js';
 import type { JobExecutor } from './executor.js';
-import type { JobContext, LocalRepos } from './job-context.js';
+import { inheritedEnv, type JobContext, type LocalRepos } from './job-context.js';
 
 export interface TraceTuning {
   updateIntervalMs?: number;
@@ -161,6 +161,7 @@ export async function runJob(o: RunJobOptions): Promise<JobOutcome> {
     slot: o.slot,
     projectSlot: o.projectSlot,
     localRepos: o.localRepos,
+    env: inheritedEnv(),
   };
 
   let final: FinalState;

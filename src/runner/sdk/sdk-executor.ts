@@ -48,7 +48,7 @@ export function sdkExecutor(opts: SdkExecutorOptions): JobExecutor {
       });
       if (opts.getSources) {
         await stage(ctx, 'get_sources', 'Getting source from Git repository', () =>
-          getSources({ job: ctx.job, vars: ctx.vars, projectDir: dirs.projectDir, trace, signal, baseEnv: process.env }),
+          getSources({ job: ctx.job, vars: ctx.vars, projectDir: dirs.projectDir, trace, signal, baseEnv: ctx.env }),
         );
       }
       if (ctx.job.dependencies.some((d) => d.artifacts_file.filename)) {

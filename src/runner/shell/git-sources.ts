@@ -8,7 +8,8 @@
 // RunnerOptions.localRepos (`run`: the server's repositories on this machine) the project's own
 // URL is rewritten to its bare repository's path instead, so the fetch is git's local transport
 // (one upload-pack, no HTTP): the same commits and refs; FETCH_HEAD names the path.
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DecodedJob } from '../network/job-payload.js';
 import type { ResolvedVariables } from '../job/job-variables.js';
@@ -59,7 +60,6 @@ export function remoteUrls(repoUrl: string): { remote: string; rewrite?: { from:
   return { remote: repoUrl };
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
 
 /**
  * The bare repository behind `remote` (credential-free) when it is one of `local`'s: the URL is
@@ -72,7 +72,14 @@ export async function localRepoFor(remote: string, local: LocalRepos | undefined
   const rel = remote.slice(base.length);
   if (!/^[A-Za-z0-9_.][A-Za-z0-9_.\-/]*\.git$/.test(rel) || rel.split('/').some((s) => s === '' || s === '.' || s === '..')) return null;
   const repo = path.join(local.dir, rel);
-  return (await exists(path.join(repo, 'HEAD'))) ? repo : null;
+  return existsSync(path.join(repo, 'HEAD')) ? repo : null;
+}
+function readRef(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 const splitFlags = (s: string | undefined) => (s ?? '').trim().split(/\s+/).filter(Boolean);
 
@@ -101,12 +108,14 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   if (depth > 0) trace.info(`Fetching changes with git depth set to ${depth}...`);
   else trace.info('Fetching changes...');
 
+  // The small steps of a job's set-up are synchronous calls: a few microseconds each, where a
+  // promise took a thread-pool round trip (only a whole tree's removal stays asynchronous).
   if (strategy === 'clone') await rm(projectDir, { recursive: true, force: true });
-  await mkdir(projectDir, { recursive: true });
-  const existing = await exists(path.join(projectDir, '.git'));
+  mkdirSync(projectDir, { recursive: true });
+  const existing = existsSync(path.join(projectDir, '.git'));
   const templateDir = `${projectDir}.tmp/git-template`;
   // only `git init` uses the (empty) template
-  if (!existing) await mkdir(templateDir, { recursive: true });
+  if (!existing) mkdirSync(templateDir, { recursive: true });
   const initArgs = ['init', projectDir, '--template', templateDir, '-q'];
   if (git.repo_object_format === 'sha256') initArgs.push('--object-format', 'sha256');
   // An existing repository needs no re-init (the template is empty); a new one does.
@@ -114,18 +123,18 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   script.echo(existing ? `Reinitialized existing Git repository in ${projectDir}/.git/` : `Initialized empty Git repository in ${projectDir}/.git/`);
   if (!existing) script.echo('Created fresh repository.');
   // Stale locks from a killed job would block every later fetch in this dir.
-  await rm(path.join(projectDir, '.git', 'index.lock'), { force: true });
-  await rm(path.join(projectDir, '.git', 'shallow.lock'), { force: true });
+  rmSync(path.join(projectDir, '.git', 'index.lock'), { force: true });
+  rmSync(path.join(projectDir, '.git', 'shallow.lock'), { force: true });
 
   const fetchArgs = ['fetch', 'origin', '--no-recurse-submodules', ...git.refspecs];
   if (depth > 0) fetchArgs.push('--depth', String(depth));
-  else if (await exists(path.join(projectDir, '.git', 'shallow'))) fetchArgs.push('--unshallow');
+  else if (existsSync(path.join(projectDir, '.git', 'shallow'))) fetchArgs.push('--unshallow');
   fetchArgs.push(...(o.vars.get('GIT_FETCH_EXTRA_FLAGS') !== undefined ? splitFlags(o.vars.get('GIT_FETCH_EXTRA_FLAGS')) : ['--prune', '--quiet']));
   // An earlier job of this pipeline already fetched into this build directory: its persistent
   // ref is at the commit, so the fetch would bring nothing (saves a round trip per job).
   const pipelineRef = git.refspecs.map((r) => /^\+?refs\/pipelines\/(\d+):refs\/pipelines\/\1$/.exec(r)).find((m) => m !== null);
   const fetched = pipelineRef && existing && depth > 0
-    ? (await readFile(path.join(projectDir, '.git', 'refs', 'pipelines', pipelineRef[1]), 'utf8').catch(() => '')).trim() === git.sha
+    ? readRef(path.join(projectDir, '.git', 'refs', 'pipelines', pipelineRef[1])) === git.sha
     : false;
   const submodules = (o.vars.get('GIT_SUBMODULE_STRATEGY') ?? 'none').trim();
   // The remote URL is set whenever it will be used (fetch, submodules); it has no credentials.
@@ -170,13 +179,13 @@ export async function getSources(o: GitSourcesOptions): Promise<void> {
   } else {
     script.echo(infoLine('Skipping Git submodules setup'));
   }
-  const env: Record<string, string | undefined> = {
-    ...o.baseEnv,
+  // Object.assign, not a spread (see stepEnv)
+  const env: Record<string, string | undefined> = Object.assign({}, o.baseEnv, {
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_COUNT: String(config.length),
     ...Object.fromEntries(config.flatMap(([key, value], i) => [[`GIT_CONFIG_KEY_${i}`, key], [`GIT_CONFIG_VALUE_${i}`, value]])),
-  };
+  });
   await script.run({ env, trace, signal: o.signal });
   if (record) recordPristine(projectDir, git.sha);
 }

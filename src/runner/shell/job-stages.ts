@@ -65,7 +65,7 @@ export async function runJobStages(ctx: JobContext, how: StagesHooks): Promise<v
         failIfStopped();
         if (r.exitCode !== 0) throw new JobFailure('script_failure', `exit code ${r.exitCode ?? -1}`, r.exitCode ?? -1);
       }
-      await getSources({ job, vars: ctx.vars, projectDir: ctx.dirs.projectDir, trace, signal: mainSignal, baseEnv: process.env, localRepos: ctx.localRepos });
+      await getSources({ job, vars: ctx.vars, projectDir: ctx.dirs.projectDir, trace, signal: mainSignal, baseEnv: ctx.env, localRepos: ctx.localRepos });
       const post = hook('post_get_sources_script');
       if (post) {
         const r = await step('post_get_sources_script', post.script, mainSignal);
