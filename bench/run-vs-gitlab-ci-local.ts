@@ -20,7 +20,7 @@
 // Our CPU per job is what a job adds to a 1-job run: (CPU of the shape - CPU of first-line) /
 // (jobs - 1), when first-line ran in the same call; the JSON also keeps the whole run's CPU over
 // its jobs (cpuPerJobWithStartMs), start-up included.
-// Ours runs the built-in runner (concurrency = CPU count), from the bundle in dist/bundle/ (built
+// Ours runs the built-in runner (its default concurrency: twice the CPU count), from the bundle in dist/bundle/ (built
 // fresh by `npm run build` at the start; --ours tsx runs src/ through tsx instead). Its data dir is
 // kept between runs of a shape, as a user's .gitlab-ci-dispatcher is. gitlab-ci-local runs its
 // defaults (shell executor, no concurrency limit) on the Node 22 in tools/gitlab-ci-local
@@ -243,7 +243,7 @@ try {
   const cli = oursCli();
   const started = new Date().toISOString();
   const load0 = os.loadavg();
-  console.log(`run-vs-gitlab-ci-local: ${runs} alternated runs per shape after a warm-up, cap ${capS} s; ours: ${cli.slice(1).join(' ')}, built-in runner, concurrency ${os.availableParallelism()}`);
+  console.log(`run-vs-gitlab-ci-local: ${runs} alternated runs per shape after a warm-up, cap ${capS} s; ours: ${cli.slice(1).join(' ')}, built-in runner, concurrency ${2 * os.availableParallelism()}`);
   console.log(`machine: ${machine()}`);
   const rows: string[][] = [['shape', 'jobs', 'ours wall', 'peer wall', 'ratio (ours/peer)', 'ours cpu', 'peer cpu', 'ours cpu/job']];
   let floor: number | null = null;

@@ -32,7 +32,7 @@ import { systemId as defaultSystemId } from './system-id.js';
 import { silentLogger, type RunnerLogger } from './logger.js';
 import { ProtocolError } from './errors.js';
 import { closeIdleDrivers } from '../util/step-driver.js';
-import type { LocalRepos } from './job/job-context.js';
+import { inheritedEnv, type LocalRepos } from './job/job-context.js';
 
 export interface RunnerOptions {
   /** Coordinator URL (e.g. http://127.0.0.1:8080); "/api/v4/" is appended. */
@@ -133,6 +133,8 @@ export function createRunner(o: RunnerOptions): Runner {
   const heartbeatInterval = o.heartbeatIntervalMs ?? 60_000;
   const buildsDir = path.resolve(o.buildsDir ?? 'builds');
   const cacheDir = path.resolve(o.cacheDir ?? 'cache');
+  // what every job's steps inherit: the environment the runner starts with, read once
+  const baseEnv = inheritedEnv();
 
   const events = new EventEmitter();
   const slots: (DecodedJob | null)[] = new Array(concurrency).fill(null);
@@ -195,6 +197,7 @@ export function createRunner(o: RunnerOptions): Runner {
       slot,
       projectSlot: ps,
       environment: o.environment,
+      inheritedEnv: baseEnv,
       runnerAbort: abortCtl.signal,
       giveUp: giveUpCtl.signal,
       trace: o.trace,

@@ -25,7 +25,7 @@ export const registerRun: RegisterCommand = (program: Command, setExit) => {
     .option('--job <name>', 'run only this job and what it needs (repeatable)', collect, [])
     .option('--manual <name>', 'play this manual job when it becomes playable (repeatable)', collect, [])
     .option('--committed', 'run HEAD as committed (ignore uncommitted and untracked files)')
-    .option('--concurrency <n>', 'built-in runner workers', String(availableParallelism()))
+    .option('--concurrency <n>', 'built-in runner workers (twice the CPU count by default: jobs spend much of their time waiting on git, the network or their processes)', String(2 * availableParallelism()))
     .option('--data <dir>', 'state directory (default: DIR/.gitlab-ci-dispatcher)')
     .option('--external-runners', 'start no built-in runner; print how to register a gitlab-runner')
     .option('--keep', 'keep serving the UI and API after the pipeline ends')

@@ -40,14 +40,14 @@ export interface JobContext {
   projectSlot: number;
   /** Where get_sources may fetch from the coordinator's repositories directly (RunnerOptions.localRepos). */
   localRepos?: LocalRepos;
-  /** The runner process's environment, read once for the job (inheritedEnv): what every step's inherits. */
+  /** The runner process's environment (inheritedEnv, read when the runner started): what every step's inherits. */
   env: Record<string, string | undefined>;
 }
 
 /**
  * process.env as a plain object, without `_` (the starting shell's: bash keeps `_` to itself and
  * a step's bash sets it anew; the step driver sets environments with bash's `export`, which
- * can't pass it). Each read of process.env goes through the C++ environment, so a job reads it
+ * can't pass it). Each read of process.env goes through the C++ environment: a runner reads it
  * once, not once per step.
  */
 export function inheritedEnv(): Record<string, string | undefined> {

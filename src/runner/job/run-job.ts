@@ -54,6 +54,8 @@ export interface RunJobOptions {
   projectSlot: number;
   /** KEY=VALUE entries added before the job's variables (config `environment`). */
   environment?: string[];
+  /** The environment the steps inherit (default: inheritedEnv() now). */
+  inheritedEnv?: Record<string, string | undefined>;
   /** Aborted when the runner shuts down hard: the job is killed and reported runner_system_failure. */
   runnerAbort?: AbortSignal;
   /** Aborted when the runner gives up on talking to the coordinator (after a hard stop). */
@@ -161,7 +163,7 @@ export async function runJob(o: RunJobOptions): Promise<JobOutcome> {
     slot: o.slot,
     projectSlot: o.projectSlot,
     localRepos: o.localRepos,
-    env: inheritedEnv(),
+    env: o.inheritedEnv ?? inheritedEnv(),
   };
 
   let final: FinalState;
