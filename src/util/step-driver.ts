@@ -66,8 +66,7 @@ __gcd_exec() {
   cd -- "$cwd" || exit 1
   if [ "$plain" = 1 ]; then
     unset -v OLDPWD
-    local __gcd_kv
-    for __gcd_kv in "${'$'}{__gcd_env[@]}"; do export -- "$__gcd_kv" || exit 126; done
+    export -- "${'$'}{__gcd_env[@]}" || exit 126
     exec -- "${'$'}{__gcd_cmd[@]}"
   fi
   exec env -i "${'$'}{__gcd_env[@]}" "${'$'}{__gcd_cmd[@]}"
