@@ -98,6 +98,23 @@ describe('PUT', () => {
     expect((await h.coordinator.updateJob(j, { state: 'success' })).kind).toBe('not_running');
   });
 
+  test('a final state for a job that is no longer running: 403 with its status, whatever the trace says', async () => {
+    h = await createHarness();
+    const { id, job: j } = await running();
+    await h.coordinator.appendTrace(j, 0, Buffer.from('abc'));
+    expect(await h.coordinator.updateJob(j, { state: 'failed' })).toMatchObject({ kind: 'ok', jobStatus: 'failed', abort: true });
+    // a mismatched trace does not turn the answer into a trace mismatch, and nothing changes
+    expect(await h.coordinator.updateJob(j, { state: 'success', bytesize: 1 })).toMatchObject({ kind: 'not_running', jobStatus: 'failed', abort: true });
+    expect(await h.coordinator.updateJob(j, { state: 'success', bytesize: 3 })).toMatchObject({ kind: 'not_running', jobStatus: 'failed' });
+    expect(await h.statuses(id)).toEqual({ x: 'failed' });
+
+    const second = await running();
+    await h.coordinator.cancelJob(second.job.id);
+    expect((await h.coordinator.read.job(second.job.id))?.status).toBe('canceled');
+    expect(await h.coordinator.updateJob(second.job, { state: 'success', bytesize: 0 })).toMatchObject({ kind: 'not_running', jobStatus: 'canceled', abort: true });
+    expect((await h.coordinator.read.job(second.job.id))?.status).toBe('canceled');
+  });
+
   test('failure reason and exit code are stored', async () => {
     h = await createHarness();
     const { job: j } = await running();

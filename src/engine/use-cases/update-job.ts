@@ -38,15 +38,19 @@ export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobIn
   // Only the status is read (or, for a keep-alive, checked by the write itself): the caller's
   // `job` gives the identity, which never changes.
   if (input.state === 'running' || input.state === 'pending') return keepAlive(ctx, job);
-  const status = await ctx.store.jobs.status(job.id);
-  if (!status) return { kind: 'not_running', ...signalOf('failed') };
-  if (!LIVE.has(status)) return { kind: 'not_running', ...signalOf(status) };
   const current = { id: job.id, pipelineId: job.pipelineId };
+  // The status is read only where the answer needs it: finishJob re-reads it under the
+  // pipeline's lock and finishes only a live job (a query a job less).
+  const notRunning = async (): Promise<UpdateJobResult> => ({ kind: 'not_running', ...signalOf((await ctx.store.jobs.status(current.id)) ?? 'failed') });
   if (input.bytesize !== undefined || input.checksum !== undefined) {
     const wantChecksum = input.checksum !== undefined && input.checksum.startsWith('crc32:');
     const stored = await storedTrace(ctx, current.id, wantChecksum);
-    if (input.bytesize !== undefined && input.bytesize !== stored.size) return { kind: 'trace_mismatch', ...signalOf(status) };
-    if (wantChecksum && stored.checksum !== input.checksum!.toLowerCase()) return { kind: 'trace_mismatch', ...signalOf(status) };
+    const mismatch = (input.bytesize !== undefined && input.bytesize !== stored.size) || (wantChecksum && stored.checksum !== input.checksum!.toLowerCase());
+    if (mismatch) {
+      const status = await ctx.store.jobs.status(current.id);
+      if (!status || !LIVE.has(status)) return { kind: 'not_running', ...signalOf(status ?? 'failed') };
+      return { kind: 'trace_mismatch', ...signalOf(status) };
+    }
   }
   const finished = await finishJob(
     ctx,
@@ -59,9 +63,7 @@ export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobIn
     ['running', 'canceling'],
   );
   await autoCancelOnFailure(ctx, finished);
-  if (!finished) {
-    return { kind: 'not_running', ...signalOf((await ctx.store.jobs.status(current.id)) ?? 'failed') };
-  }
+  if (!finished) return notRunning();
   return { kind: 'ok', ...signalOf(finished.status) };
 }
 
