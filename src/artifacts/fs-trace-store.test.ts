@@ -39,7 +39,7 @@ test('concurrent appends at the same offset: exactly one wins', async () => {
   expect((await t.read(1)).toString()).toBe('ac');
 });
 
-test('small (synchronous) and large appends and reads agree: order, ranges past the end, a missing trace', async () => {
+test('appends of any size, small (synchronous) and whole reads agree: order, ranges past the end, a missing trace', async () => {
   const t = createFsTraceStore({ dir });
   const big = Buffer.alloc(1024 * 1024 + 100, 'b');
   expect(await t.append(3, 0, Buffer.from('head '))).toBe(5);

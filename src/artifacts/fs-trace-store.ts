@@ -1,9 +1,10 @@
 // TraceStore on the filesystem: one file per job (<dir>/<jobId>.log). Appends are serialised per
 // job and refused unless they start exactly at the current length (append-only, no gaps). An
 // append that fails midway (disk full) is cut back to where it began: all of it or nothing.
-// Appends and reads of up to SYNC_BYTES (a runner's PATCH, the check of a finished job's trace)
-// are done with synchronous calls: four system calls of a few microseconds each, where the
-// promise API took a thread-pool round trip for each (about a tenth of a millisecond a job).
+// Appends (a runner's PATCH: 4 MiB at most by default) and reads of up to SYNC_BYTES (the check
+// of a finished job's trace) are synchronous calls, as the SQLite store's writes are: four system
+// calls of a few microseconds each, where the promise API took a thread-pool round trip for each
+// (about a tenth of a millisecond a job). Longer reads stay asynchronous.
 import { closeSync, createReadStream, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -96,24 +97,7 @@ export function createFsTraceStore(opts: { dir: string }): FsTraceStore {
   return {
     size,
     append: (jobId, offset, data) =>
-      serial(jobId, async () => {
-        if (data.length <= SYNC_BYTES) return appendSync(file(jobId), jobId, offset, data);
-        const fh = await open(file(jobId), 'a', 0o600);
-        try {
-          const current = (await fh.stat()).size;
-          if (offset !== current) throw new AppError('range_not_satisfiable', `Trace of job ${jobId} is ${current} bytes, not ${offset}`, { length: current });
-          let written = 0;
-          try {
-            while (written < data.length) written += (await fh.write(data, written, data.length - written)).bytesWritten;
-          } catch (error) {
-            if (written > 0) await fh.truncate(current).catch(() => undefined);
-            throw error;
-          }
-          return current + data.length;
-        } finally {
-          await fh.close();
-        }
-      }),
+      serial(jobId, async () => appendSync(file(jobId), jobId, offset, data)),
     async read(jobId, start = 0, end) {
       if (end !== undefined && end - start <= SYNC_BYTES) return readSmallSync(file(jobId), start, end);
       let fh;

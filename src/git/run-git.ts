@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { AppError, INSUFFICIENT_STORAGE } from '../util/errors.js';
 import { runOnDriver, stepDriverEnabled } from '../util/step-driver.js';
+import { inheritedEnv } from '../util/step-env.js';
 
 export interface RunGitOptions {
   cwd?: string;
@@ -23,10 +24,9 @@ export interface GitResult {
 
 const MAX_BUFFER = 256 * 1024 * 1024;
 
-/** process.env without variables that would redirect git away from the repository we name. */
+/** process.env (without `_`: inheritedEnv) and without variables that would redirect git away from the repository we name. */
 export function gitEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  // `_` (the starting shell's) would only send the step driver to `env -i` (see stepEnv)
-  const { _: _shell, ...env }: NodeJS.ProcessEnv = process.env;
+  const env: NodeJS.ProcessEnv = inheritedEnv();
   for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_PREFIX', 'GIT_NAMESPACE', 'GIT_PROTOCOL']) {
     delete env[key];
   }

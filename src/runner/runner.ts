@@ -32,7 +32,8 @@ import { systemId as defaultSystemId } from './system-id.js';
 import { silentLogger, type RunnerLogger } from './logger.js';
 import { ProtocolError } from './errors.js';
 import { closeIdleDrivers } from '../util/step-driver.js';
-import { inheritedEnv, type LocalRepos } from './job/job-context.js';
+import type { LocalRepos } from './job/job-context.js';
+import { inheritedEnv } from '../util/step-env.js';
 
 export interface RunnerOptions {
   /** Coordinator URL (e.g. http://127.0.0.1:8080); "/api/v4/" is appended. */

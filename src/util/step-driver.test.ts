@@ -46,12 +46,14 @@ describe('step driver', () => {
     expect(r.output().toString().split('\0').filter(Boolean).sort()).toEqual(Object.entries(env).map(([k, v]) => `${k}=${v}`).sort());
   });
 
-  it('reports a command that is not there as 127, in either way of setting the environment', async () => {
-    for (const env of [{ PATH: process.env.PATH }, { PATH: process.env.PATH, 'a-b': '1' }]) {
-      const r = run('gcd-no-such-command-x', [], env);
-      expect(await r.done).toBe(127);
-      expect(r.output().toString()).toMatch(/gcd-no-such-command-x/);
-    }
+  it('reports a command that is not there as 127, in either way of setting the environment: bash execs plain ones itself, env -i the others', async () => {
+    const plain = run('gcd-no-such-command-x', [], { PATH: process.env.PATH });
+    expect(await plain.done).toBe(127);
+    // bash looked the command up: no env process in between
+    expect(plain.output().toString()).toMatch(/exec: gcd-no-such-command-x: not found/);
+    const odd = run('gcd-no-such-command-x', [], { PATH: process.env.PATH, 'a-b': '1' });
+    expect(await odd.done).toBe(127);
+    expect(odd.output().toString()).toMatch(/^env: .*gcd-no-such-command-x/m);
   });
 
   it('passes argv exactly: empty, multi-line, quoted and long arguments, and a cwd with odd characters', async () => {

@@ -10,9 +10,9 @@
 // command has started) and sends one short line naming it (bash's `read` takes a pipe a byte per
 // system call, so argv doesn't go down the pipe); the driver starts the command as a background job
 // (`set -m`: its own process group, as `spawn({detached})` gives) with exactly that environment
-// (set with bash's own `export` in the forked subshell, which execs the command: no process of its
-// own; with `env -i` when a name is one bash treats specially or can't export), stdin from /dev/null (or a file holding `input`) and stdout+stderr on the driver's
-// output pipe (or stderr into a file of its own, `separateStderr`). On fd 3 it reports `P <pid>`
+// (set by bash's own `export` in the forked subshell, which then execs the command; by `env -i`
+// when a name is one bash treats specially or can't export: step-env.ts), stdin from /dev/null
+// (or a file holding `input`) and stdout+stderr on the driver's output pipe (or stderr into a file of its own, `separateStderr`). On fd 3 it reports `P <pid>`
 // when the command has started and `X <status>` when it has ended and its group has been killed;
 // then it writes a NUL-framed end mark on the output pipe, so every byte before it belongs to the
 // command. The caller kills the group (-pid) to stop the command.
@@ -24,9 +24,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { plainName } from './step-env.js';
 
 export interface DriverRun {
   command: string;
@@ -98,11 +99,6 @@ __gcd_run() {
 }
 while IFS= read -r __gcd_line; do eval "$__gcd_line"; done
 `;
-
-// Names bash can take with `export NAME=value` and pass on unchanged: identifiers that are not
-// read-only, dynamic or otherwise special to bash, nor the driver's own.
-const SPECIAL = /^(?:BASH\w*|COMP_\w*|__gcd_\w*|_|RANDOM|SRANDOM|SECONDS|LINENO|HISTCMD|EPOCHSECONDS|EPOCHREALTIME|FUNCNAME|GROUPS|DIRSTACK|EUID|UID|PPID|SHELLOPTS|PIPESTATUS|OPTIND|OPTARG|OPTERR|IFS|POSIXLY_CORRECT|EXECIGNORE)$/;
-const plainName = (k: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !SPECIAL.test(k);
 
 class StepDriver {
   readonly mark = randomBytes(12).toString('hex');
@@ -257,7 +253,7 @@ class StepDriver {
     this.current = null;
     this.hold(false);
     this.proc.stdout!.resume(); // a caller that paused it is done with it
-    if (cur.error) void unlink(this.envFile).catch(() => {});
+    if (cur.error) unlinkQuietly(this.envFile);
     void cur.finish();
     if (!this.dead) this.onIdle(this);
   }
@@ -285,7 +281,7 @@ class StepDriver {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const cur = this.current;
     this.current = null;
-    void unlink(this.envFile).catch(() => {});
+    unlinkQuietly(this.envFile);
     if (cur) {
       cur.error = new Error('the step driver (bash) ended unexpectedly');
       void cur.finish();
@@ -315,7 +311,7 @@ class Running {
   /** Reads what stderr left in its file, removes the command's files, then settles done. */
   async finish(): Promise<void> {
     if (this.errFile) this.stderr = await readFile(this.errFile).catch(() => Buffer.alloc(0));
-    for (const f of [this.inFile, this.errFile]) if (f) void unlink(f).catch(() => {});
+    for (const f of [this.inFile, this.errFile]) if (f) unlinkQuietly(f);
     if (this.error) this.fail(this.error);
     else this.resolve(this.status!);
   }

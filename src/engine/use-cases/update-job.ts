@@ -41,15 +41,13 @@ export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobIn
   const current = { id: job.id, pipelineId: job.pipelineId };
   // The status is read only where the answer needs it: finishJob re-reads it under the
   // pipeline's lock and finishes only a live job (a query a job less).
-  const notRunning = async (): Promise<UpdateJobResult> => ({ kind: 'not_running', ...signalOf((await ctx.store.jobs.status(current.id)) ?? 'failed') });
   if (input.bytesize !== undefined || input.checksum !== undefined) {
     const wantChecksum = input.checksum !== undefined && input.checksum.startsWith('crc32:');
     const stored = await storedTrace(ctx, current.id, wantChecksum);
     const mismatch = (input.bytesize !== undefined && input.bytesize !== stored.size) || (wantChecksum && stored.checksum !== input.checksum!.toLowerCase());
     if (mismatch) {
       const status = await ctx.store.jobs.status(current.id);
-      if (!status || !LIVE.has(status)) return { kind: 'not_running', ...signalOf(status ?? 'failed') };
-      return { kind: 'trace_mismatch', ...signalOf(status) };
+      return status && LIVE.has(status) ? { kind: 'trace_mismatch', ...signalOf(status) } : { kind: 'not_running', ...signalOf(status ?? 'failed') };
     }
   }
   const finished = await finishJob(
@@ -63,7 +61,7 @@ export async function updateJob(ctx: EngineContext, job: Job, input: UpdateJobIn
     ['running', 'canceling'],
   );
   await autoCancelOnFailure(ctx, finished);
-  if (!finished) return notRunning();
+  if (!finished) return { kind: 'not_running', ...signalOf((await ctx.store.jobs.status(current.id)) ?? 'failed') };
   return { kind: 'ok', ...signalOf(finished.status) };
 }
 

@@ -40,19 +40,8 @@ export interface JobContext {
   projectSlot: number;
   /** Where get_sources may fetch from the coordinator's repositories directly (RunnerOptions.localRepos). */
   localRepos?: LocalRepos;
-  /** The runner process's environment (inheritedEnv, read when the runner started): what every step's inherits. */
+  /** The runner process's environment (util/step-env.ts inheritedEnv, read when the runner started): what every step's inherits. */
   env: Record<string, string | undefined>;
-}
-
-/**
- * process.env as a plain object, without `_` (the starting shell's: bash keeps `_` to itself and
- * a step's bash sets it anew; the step driver sets environments with bash's `export`, which
- * can't pass it). Each read of process.env goes through the C++ environment: a runner reads it
- * once, not once per step.
- */
-export function inheritedEnv(): Record<string, string | undefined> {
-  const { _: _shell, ...env } = process.env;
-  return env;
 }
 
 /** Runs `fn` inside a stage section with its bold cyan header. */

@@ -24,7 +24,8 @@ import { resolveVariables, v } from './job-variables.js';
 import { jobDirs, shortToken } from './build-dirs.js';
 import { goDuration } from './go-duration.js';
 import type { JobExecutor } from './executor.js';
-import { inheritedEnv, type JobContext, type LocalRepos } from './job-context.js';
+import type { JobContext, LocalRepos } from './job-context.js';
+import { inheritedEnv } from '../../util/step-env.js';
 
 export interface TraceTuning {
   updateIntervalMs?: number;
