@@ -148,6 +148,8 @@ export async function runPipelineLocally(opts: RunOptions): Promise<number> {
         url,
         token: issued.token,
         concurrency: opts.concurrency,
+        // a slot that frees up asks at once, not after the other slots' requests (one job start per round trip)
+        requestConcurrency: opts.concurrency,
         buildsDir: `${opts.dataDir}/builds`,
         buildsDirName: lease.name,
         cacheDir: `${opts.dataDir}/cache`,

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunnerOptions } from '../runner/index.js';
 
 /** What the parent can pass: plain data only (no handlers, executors or loggers). */
-export type ChildRunnerOptions = Pick<RunnerOptions, 'url' | 'token' | 'concurrency' | 'buildsDir' | 'buildsDirName' | 'cacheDir' | 'localRepos' | 'features' | 'description' | 'docker'>;
+export type ChildRunnerOptions = Pick<RunnerOptions, 'url' | 'token' | 'concurrency' | 'requestConcurrency' | 'buildsDir' | 'buildsDirName' | 'cacheDir' | 'localRepos' | 'features' | 'description' | 'docker'>;
 
 /**
  * `umask`: the child's file mode mask for the jobs (the server side of `run` runs with 0o077).

@@ -10,6 +10,7 @@
 //       "system_id": "s_0123456789ab",
 //       "builds_dir": "/var/lib/gcd/builds", "cache_dir": "/var/lib/gcd/cache",   // optional
 //       "limit": 2,                         // optional, overrides "concurrent" for this entry
+//       "request_concurrency": 2,           // optional: requests for jobs open at once (default 1)
 //       "environment": ["KEY=value"],       // optional, added to every job
 //       "max_load": 4, "min_free_memory_mb": 512,  // optional: refuse jobs past these
 //       "executor": "docker",               // optional: "shell" (default) or "docker"
@@ -50,6 +51,7 @@ export interface RunnerEntry {
   builds_dir?: string;
   cache_dir?: string;
   limit?: number;
+  request_concurrency?: number;
   environment?: string[];
   max_load?: number;
   min_free_memory_mb?: number;
@@ -98,6 +100,9 @@ export function validateConfig(v: unknown, file = 'config'): RunnerConfigFile {
     if (typeof r.token !== 'string' || !r.token) throw bad(`runners[${i}].token is required`);
     for (const k of ['builds_dir', 'cache_dir', 'name', 'system_id'] as const) if (r[k] !== undefined && typeof r[k] !== 'string') throw bad(`runners[${i}].${k} must be a string`);
     for (const k of ['limit', 'max_load', 'min_free_memory_mb'] as const) if (r[k] !== undefined && !(typeof r[k] === 'number' && (r[k] as number) > 0)) throw bad(`runners[${i}].${k} must be a positive number`);
+    if (r.request_concurrency !== undefined && !(Number.isInteger(r.request_concurrency) && (r.request_concurrency as number) > 0)) {
+      throw bad(`runners[${i}].request_concurrency must be a positive integer`);
+    }
     if (r.environment !== undefined && !(Array.isArray(r.environment) && r.environment.every((e) => typeof e === 'string' && e.includes('=')))) {
       throw bad(`runners[${i}].environment must be a list of KEY=value strings`);
     }

@@ -1,15 +1,17 @@
-// createRunner: a pool of N job slots fed by one poller, as gitlab-runner's multi-runner does
-// with request_concurrency = 1.
+// createRunner: a pool of N job slots fed by pollers, as gitlab-runner's multi-runner does: one
+// poller by default (request_concurrency = 1), up to one per slot with `requestConcurrency`. A
+// poller holds a free slot while its request is open, so a runner never asks for more jobs than it
+// has room for.
 //
 // Poller state machine:
-//   polling ── 201 ─► start the job in a free slot, poll again at once (drains a busy queue)
+//   polling ── 201 ─► start the job in the slot it held, poll again at once (drains a busy queue)
 //           ── 204 ─► wait the rest of pollIntervalMs (a long poll the server held has already
 //                     waited, so it re-polls at once), or until a slot frees up
 //           ── 403 ─► stop; state "forbidden", reason emitted and kept in `stoppedReason`
 //           ── other/transport (after the client's retries) ─► wait pollIntervalMs, poll again
-//   full    (every slot busy) ─► wait for a slot
+//   full    (every slot busy or held by another poller) ─► wait for a slot
 //   refusing (load/free memory past the limits) ─► look again every checkIntervalMs
-//   stopping (stop()) ─► abort the open poll, no new jobs; running jobs finish (or are aborted
+//   stopping (stop()) ─► abort the open polls, no new jobs; running jobs finish (or are aborted
 //            with stop({ abort: true }): killed, reported runner_system_failure); then stopped.
 // Heartbeat: whenever the poller has not reached the coordinator for heartbeatIntervalMs
 // (slots full, refusing), POST /runners/verify says the runner is alive.
@@ -42,6 +44,12 @@ export interface RunnerOptions {
   token: string;
   /** Jobs run at the same time. Default 1. */
   concurrency?: number;
+  /**
+   * Requests for jobs open at once (gitlab-runner's request_concurrency): with 1, a runner whose
+   * slots free up together fills them one round trip after another. Default 1, at most
+   * `concurrency`.
+   */
+  requestConcurrency?: number;
   /** Named job handlers; with `route` omitted, routed by job name. */
   handlers?: Record<string, JobHandler>;
   /** How jobs reach handlers (see sdk/route.ts). Setting handlers or route selects the SDK executor. */
@@ -126,6 +134,7 @@ function pickExecutor(o: RunnerOptions): JobExecutor {
 export function createRunner(o: RunnerOptions): Runner {
   const logger = o.logger ?? silentLogger;
   const concurrency = Math.max(1, Math.floor(o.concurrency ?? 1));
+  const requestConcurrency = Math.min(concurrency, Math.max(1, Math.floor(o.requestConcurrency ?? 1)));
   const executor = pickExecutor(o);
   const info: RunnerInfo = runnerInfo({ executor: executor.name, features: { ...executor.features, ...o.features } });
   const client = new CoordinatorClient({ url: o.url, retry: o.retry, logger });
@@ -146,22 +155,25 @@ export function createRunner(o: RunnerOptions): Runner {
   let state: RunnerState = 'new';
   let stoppedReason: string | null = null;
   let lastContact = Date.now();
-  let wakeUp: (() => void) | null = null;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let loop: Promise<void> = Promise.resolve();
   let heartbeat: NodeJS.Timeout | undefined;
 
-  const wake = () => wakeUp?.();
+  /** The pollers waiting (for a slot, or out the poll interval): a freed slot or stop() wakes them. */
+  const sleepers = new Set<() => void>();
+  const wake = () => {
+    for (const w of [...sleepers]) w();
+  };
   const waitFor = (ms: number) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(finish, ms);
       function finish() {
         clearTimeout(t);
-        wakeUp = null;
+        sleepers.delete(finish);
         resolve();
       }
-      wakeUp = finish;
+      sleepers.add(finish);
       if (stopCtl.signal.aborted) finish();
     });
 
@@ -173,7 +185,6 @@ export function createRunner(o: RunnerOptions): Runner {
     while (used.has(n)) n++;
     return n;
   };
-  let polling = false;
 
   const launch = (job: DecodedJob) => {
     const slot = slots.indexOf(null);
@@ -234,10 +245,15 @@ export function createRunner(o: RunnerOptions): Runner {
     wake();
   };
 
+  /** Requests open now: each holds a free slot for the job it may bring. */
+  let requesting = 0;
+  let refusingSaid = false;
+  const freeSlots = () => slots.reduce((n, j) => (j ? n : n + 1), 0) - requesting;
+
+  /** One poller; `requestConcurrency` of them run side by side, each with a slot held while it asks. */
   async function pollLoop(): Promise<void> {
-    let refusingSaid = false;
     while (!stopCtl.signal.aborted) {
-      if (!slots.includes(null)) {
+      if (freeSlots() <= 0) {
         await waitFor(heartbeatInterval);
         continue;
       }
@@ -254,14 +270,14 @@ export function createRunner(o: RunnerOptions): Runner {
       refusingSaid = false;
       const hadLastUpdate = client.lastUpdate !== undefined;
       let result;
+      requesting++;
       try {
-        polling = true;
         result = await client.requestJob({ token: o.token, systemId: sysId, info, signal: stopCtl.signal });
       } catch (e) {
         if (stopCtl.signal.aborted) break;
         result = { kind: 'failed' as const, status: -1, message: (e as Error).message };
       } finally {
-        polling = false;
+        requesting--;
       }
       lastContact = Date.now();
       events.emit('request', result.kind, 'status' in result ? result.status : undefined);
@@ -285,7 +301,7 @@ export function createRunner(o: RunnerOptions): Runner {
   }
 
   async function beat(): Promise<void> {
-    if (polling || stopCtl.signal.aborted || Date.now() - lastContact < heartbeatInterval) return;
+    if (requesting > 0 || stopCtl.signal.aborted || Date.now() - lastContact < heartbeatInterval) return;
     lastContact = Date.now();
     try {
       await client.verifyRunner({ token: o.token, systemId: sysId, info, signal: stopCtl.signal });
@@ -307,7 +323,14 @@ export function createRunner(o: RunnerOptions): Runner {
       const prepared = executor.start
         ? executor.start((m) => logger.info(m)).catch((e: Error) => logger.warn(`the ${executor.name} executor could not prepare: ${e.message}`))
         : Promise.resolve();
-      loop = prepared.then(pollLoop).catch((e: Error) => logger.error('poll loop crashed', { error: e.message }));
+      // a poller that crashes stops the others: the runner then stops as after stop()
+      const poller = () =>
+        pollLoop().catch((e: Error) => {
+          logger.error('poll loop crashed', { error: e.message });
+          stopCtl.abort();
+          wake();
+        });
+      loop = prepared.then(() => Promise.all(Array.from({ length: requestConcurrency }, poller))).then(() => undefined);
       loop.then(async () => {
         await Promise.allSettled([...jobs]);
         clearInterval(heartbeat);

@@ -166,6 +166,7 @@ export const registerRunnerCommand: RegisterCommand = (program: Command, setExit
             token: e.token,
             description: e.name,
             concurrency: e.limit ?? concurrent,
+            requestConcurrency: e.request_concurrency,
             buildsDir: (opts.buildsDir as string | undefined) ?? e.builds_dir ?? 'builds',
             cacheDir: (opts.cacheDir as string | undefined) ?? e.cache_dir ?? 'cache',
             systemId: e.system_id,

@@ -12,7 +12,7 @@ import os from 'node:os';
 import type { JobVariable, RunnerInfo } from '../../runner-api/protocol.js';
 import type { CoordinatorClient } from '../network/coordinator-client.js';
 import type { DecodedJob } from '../network/job-payload.js';
-import { RUNNER_VERSION, goArch, RUNNER_NAME } from '../network/http-client.js';
+import { RUNNER_VERSION, goArch, RUNNER_NAME } from '../network/runner-identity.js';
 import { JobTrace } from '../trace/job-trace.js';
 import { JobUpdater, type FinalState } from '../trace/job-updater.js';
 import { DEFAULT_TOKEN_PREFIXES } from '../trace/masker.js';

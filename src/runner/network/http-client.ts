@@ -16,6 +16,7 @@ import { defaultRetryPolicy, isRetriableStatus, retryDelayMs, type RetryPolicy }
 import { sleep } from './sleep.js';
 import { ProtocolError } from '../errors.js';
 import { silentLogger, type RunnerLogger } from '../logger.js';
+import { goArch, RUNNER_NAME, RUNNER_VERSION } from './runner-identity.js';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -188,13 +189,6 @@ export async function discard(result: HttpResult): Promise<void> {
   if (!s || s.destroyed || s.readableEnded) return;
   // an undici body: read what is left (small) so the connection is reused, else drop it
   await (s.dump ? s.dump() : Promise.resolve(s.destroy())).catch(() => {});
-}
-
-export const RUNNER_NAME = 'gitlab-ci-dispatcher-runner';
-export const RUNNER_VERSION = '0.1.0';
-
-export function goArch(arch: string = process.arch): string {
-  return ({ x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64' } as Record<string, string>)[arch] ?? arch;
 }
 
 export function defaultUserAgent(): string {

@@ -2,7 +2,7 @@
 // features we can run. GitLab uses the features to refuse jobs a runner cannot run.
 import os from 'node:os';
 import type { FeaturesInfo, RunnerInfo } from '../../runner-api/protocol.js';
-import { goArch, RUNNER_NAME, RUNNER_VERSION } from './http-client.js';
+import { goArch, RUNNER_NAME, RUNNER_VERSION } from './runner-identity.js';
 
 /** What the built-in shell executor supports. */
 export const shellFeatures: FeaturesInfo = {
