@@ -27,7 +27,8 @@ describe('step driver', () => {
 
   it('passes exactly the given environment when every name is plain (set by bash itself): none of the driver\'s, no OLDPWD, names of its locals', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'gcd-drv-env-'));
-    const env = { PATH: process.env.PATH, HOME: '/nowhere', PWD: '/given/pwd', SHLVL: '7', cwd: 'c', f: 'x y', plain: '0', status: '3', V: 'a\nb $HOME `x` \'q\' "d"', EMPTY: '' };
+    // cwd, f, plain, status, argc: the driver's own variables, which these assignments set (__gcd_* go through env -i)
+    const env = { PATH: process.env.PATH, HOME: '/nowhere', PWD: '/given/pwd', SHLVL: '7', cwd: 'c', f: 'x y', plain: '0', status: '3', argc: '0', V: 'a\nb $HOME `x` \'q\' "d"', EMPTY: '' };
     const r = run('env', ['-0'], env, dir);
     expect(await r.done).toBe(0);
     const got = r.output().toString().split('\0').filter(Boolean).sort();
@@ -36,6 +37,10 @@ describe('step driver', () => {
     const r2 = run('env', ['-0'], { PATH: process.env.PATH, A: '1' }, dir);
     expect(await r2.done).toBe(0);
     expect(r2.output().toString().split('\0').filter(Boolean).sort()).toEqual(['A=1', `PATH=${process.env.PATH}`]);
+    // a variable named like the driver's argument count does not change the command
+    const r3 = run('printf', ['%s|', 'ok'], { PATH: process.env.PATH, argc: '0', A: '1' }, dir);
+    expect(await r3.done).toBe(0);
+    expect(r3.output().toString()).toBe('ok|');
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -66,11 +66,13 @@ unset -v __gcd_v
 __gcd_exec() {
   cd -- "$cwd" || exit 1
   if [ "$plain" = 1 ]; then
+    # the command in the positional parameters: the assignments below may set any variable
+    set -- "${'$'}{__gcd_a[@]:2:argc}"
     unset -v OLDPWD
-    export -- "${'$'}{__gcd_env[@]}" || exit 126
-    exec -- "${'$'}{__gcd_cmd[@]}"
+    export -- "${'$'}{__gcd_a[@]:2+argc}" || exit 126
+    exec -- "$@"
   fi
-  exec env -i "${'$'}{__gcd_env[@]}" "${'$'}{__gcd_cmd[@]}"
+  exec env -i "${'$'}{__gcd_a[@]:2+argc}" "${'$'}{__gcd_a[@]:2:argc}"
 }
 __gcd_run() {
   local f="$__gcd_base-$1" inf=/dev/null errf=- plain="$4"
@@ -83,7 +85,6 @@ __gcd_run() {
     return
   fi
   local cwd=${'$'}{__gcd_a[0]} argc=${'$'}{__gcd_a[1]}
-  local -a __gcd_cmd=("${'$'}{__gcd_a[@]:2:argc}") __gcd_env=("${'$'}{__gcd_a[@]:2+argc}")
   if [ "$errf" = - ]; then
     ( __gcd_exec ) <"$inf" 2>&1 3>&- &
   else

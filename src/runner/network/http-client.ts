@@ -2,15 +2,13 @@
 // sets (User-Agent, X-Request-Id, Content-Type/Accept for JSON) and applies the retry policy.
 // It never throws for an HTTP status: callers get { status, headers, response }; a transport
 // error after the last attempt is status -1 (as the Go client reports it).
-// Each client has its own connection pool (an undici Agent): close() ends every socket, so a
-// runner that stops leaves no connection behind that would keep a server from closing.
-// Requests go through undici's request() rather than fetch(): the same HTTP on the wire, without
-// the WHATWG streams, Headers and AbortSignal plumbing that cost a runner about 1 ms of CPU per
-// request.
+// Each client has its own connections (node-transport.ts: node:http/https keep-alive agents):
+// close() ends every socket, so a runner that stops leaves no connection behind that would keep a
+// server from closing.
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import { drain, readAll, Transport, type RequestBody } from './node-transport.js';
 import { apiBaseUrl } from './base-url.js';
 import { defaultRetryPolicy, isRetriableStatus, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { sleep } from './sleep.js';
@@ -44,6 +42,8 @@ export interface ResponseBody {
   text(): Promise<string>;
   /** The bytes as a Node stream. */
   readonly stream: Readable;
+  /** Throws what is left away (a small rest is read so that the connection is reused). */
+  discard(): Promise<void>;
 }
 
 export interface HttpResult {
@@ -77,7 +77,7 @@ export class HttpClient {
   private readonly userAgent: string;
   private readonly policy: RetryPolicy;
   private readonly logger: RunnerLogger;
-  private readonly agent = new Agent({ keepAliveTimeout: 4000, headersTimeout: 10 * 60_000, bodyTimeout: 10 * 60_000 });
+  private readonly transport = new Transport();
 
   constructor(opts: HttpClientOptions) {
     this.baseUrl = apiBaseUrl(opts.url);
@@ -94,7 +94,7 @@ export class HttpClient {
 
   /** Closes every connection of this client; later requests fail. */
   async close(): Promise<void> {
-    await this.agent.destroy().catch(() => {});
+    this.transport.close();
   }
 
   async request(req: HttpRequest): Promise<HttpResult> {
@@ -119,29 +119,31 @@ export class HttpClient {
       'X-Request-Id': randomBytes(16).toString('hex'),
       ...req.headers,
     };
-    let body: string | Buffer | Readable | undefined;
+    let body: () => RequestBody = () => undefined;
     if (req.json !== undefined) {
       headers['Content-Type'] = 'application/json';
       headers['Accept'] ??= 'application/json';
-      body = JSON.stringify(req.json);
+      const json = JSON.stringify(req.json);
+      body = () => json;
     } else if (req.body) {
       const b = req.body();
-      body = b.body;
+      let first: RequestBody = b.body;
+      // the first send takes this attempt's body; a redirect that keeps the body asks the factory again
+      body = () => {
+        const next = first ?? req.body!().body;
+        first = undefined;
+        return next;
+      };
       if (b.contentType) headers['Content-Type'] = b.contentType;
       if (b.contentLength !== undefined) headers['Content-Length'] = String(b.contentLength);
     }
     try {
-      const r = await request(url, {
-        method: req.method,
-        headers,
-        body,
-        signal: req.signal,
-        dispatcher: this.agent,
-        // as fetch's redirect: 'follow' (at most 20 hops)
-        maxRedirections: (req.redirect ?? 'follow') === 'follow' ? 20 : 0,
-      });
-      const stream = r.body;
-      return { status: r.statusCode, headers: headersOf(r.headers), response: { text: () => stream.text(), stream } };
+      const res = await this.transport.send({ method: req.method, url, headers, body, signal: req.signal, redirect: req.redirect ?? 'follow' });
+      return {
+        status: res.statusCode ?? -1,
+        headers: headersOf(res.headers),
+        response: { text: async () => (await readAll(res)).toString('utf8'), stream: res, discard: () => drain(res) },
+      };
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason ?? error;
       const e = error as Error & { cause?: Error };
@@ -185,10 +187,7 @@ export async function errorMessageOf(result: HttpResult): Promise<string> {
 }
 
 export async function discard(result: HttpResult): Promise<void> {
-  const s = result.response?.stream as (Readable & { dump?: () => Promise<void> }) | undefined;
-  if (!s || s.destroyed || s.readableEnded) return;
-  // an undici body: read what is left (small) so the connection is reused, else drop it
-  await (s.dump ? s.dump() : Promise.resolve(s.destroy())).catch(() => {});
+  await result.response?.discard().catch(() => {});
 }
 
 export function defaultUserAgent(): string {
