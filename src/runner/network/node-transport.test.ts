@@ -3,8 +3,13 @@
 // become a GET without body, 307 repeats method and body, credentials stay on their origin,
 // 'manual' hands the 3xx back, at most 20 hops); an answer thrown away keeps its connection when
 // small and drops it when large; an abort ends a held request.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { drain, readAll, Transport } from './node-transport.js';
 
@@ -52,6 +57,15 @@ const transport = (idleMs?: number) => {
 };
 
 const text = async (res: IncomingMessage) => (await readAll(res)).toString();
+
+const haveOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 describe('node transport', () => {
   it('keeps one connection for requests one after another, and closes it once idle', async () => {
@@ -151,5 +165,36 @@ describe('node transport', () => {
     ctl.abort();
     await expect(pending).rejects.toThrow(/abort/i);
     await expect(t.send({ method: 'GET', url: 'ftp://127.0.0.1/x', headers: {}, redirect: 'follow' })).rejects.toThrow(/unsupported protocol/);
+  });
+
+  it.skipIf(!haveOpenssl)('talks HTTPS to a server whose CA is given in NODE_EXTRA_CA_CERTS (as a runner for a private GitLab is set up)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'gcd-tls-'));
+    try {
+      const key = path.join(dir, 'key.pem');
+      const cert = path.join(dir, 'cert.pem');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      const server = https.createServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => res.end(`tls ${req.method} ${req.url}`));
+      servers.push(server as unknown as http.Server);
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/secure`;
+      const script = path.join(dir, 'get.mts');
+      await writeFile(
+        script,
+        `import { Transport, readAll } from ${JSON.stringify(path.join(import.meta.dirname, 'node-transport.ts'))};\n` +
+          `const t = new Transport();\n` +
+          `try { const r = await t.send({ method: 'GET', url: process.argv[2], headers: {}, redirect: 'follow' }); console.log(r.statusCode, (await readAll(r)).toString()); }\n` +
+          `catch (e) { console.log('error', e.code ?? e.message); } finally { t.close(); }\n`,
+      );
+      const get = (env: NodeJS.ProcessEnv) =>
+        new Promise<string>((resolve, reject) =>
+          execFile(process.execPath, ['--import', 'tsx', script, url], { cwd: path.resolve(import.meta.dirname, '../../..'), env, timeout: 30_000 }, (e, out) => (e ? reject(e) : resolve(out.trim()))),
+        );
+      const { NODE_EXTRA_CA_CERTS: _none, ...plain } = process.env;
+      expect(await get({ ...plain, NODE_EXTRA_CA_CERTS: cert })).toBe('200 tls GET /secure');
+      // without the CA the certificate is refused
+      expect(await get(plain)).toMatch(/^error .*(SELF_SIGNED|self.signed|DEPTH_ZERO|unable to verify)/i);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
