@@ -100,6 +100,7 @@ export class Transport {
         reject(e as Error);
         return;
       }
+      req.setNoDelay(true); // as Go sets TCP_NODELAY on every connection
       req.setTimeout(INACTIVITY_MS, () => req.destroy(new Error(`no data from ${url.host} for ${INACTIVITY_MS / 1000} s`)));
       req.once('response', resolve);
       req.once('error', reject);
