@@ -19,6 +19,8 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+
 export function parseRawJson(text: string): RawJson {
   let i = 0;
   const fail = (msg: string): never => {
@@ -85,25 +87,30 @@ export function parseRawJson(text: string): RawJson {
     if (text.startsWith('true', i)) return (i += 4), true;
     if (text.startsWith('false', i)) return (i += 5), false;
     if (text.startsWith('null', i)) return (i += 4), null;
-    const m = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-    m.lastIndex = i;
-    const num = m.exec(text);
+    NUMBER.lastIndex = i;
+    const num = NUMBER.exec(text);
     if (!num) fail('invalid character');
     i += num![0].length;
     return new JsonNumber(num![0]);
   };
   const string = (): string => {
     const start = i;
+    let escaped = false;
     i++;
     for (;;) {
       if (i >= text.length) fail('unterminated string');
       const c = text.charCodeAt(i);
       if (c === 0x22) break;
       if (c < 0x20) fail('control character in string');
-      if (c === 0x5c) i++;
+      if (c === 0x5c) {
+        escaped = true;
+        i++;
+      }
       i++;
     }
     i++;
+    // without a backslash the text between the quotes is the string itself
+    if (!escaped) return text.slice(start + 1, i - 1);
     try {
       return JSON.parse(text.slice(start, i)) as string;
     } catch {
