@@ -24,7 +24,7 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** A JSON body (sets Content-Type and Accept). */
   json?: unknown;
-  /** A body factory, called once per attempt (streams cannot be replayed). */
+  /** A body factory, called once per attempt and again for a redirect that keeps the body (streams cannot be replayed). */
   body?: () => { body: string | Buffer | Readable; contentType?: string; contentLength?: number };
   signal?: AbortSignal;
   /** false: one attempt only. */
@@ -127,13 +127,9 @@ export class HttpClient {
       body = () => json;
     } else if (req.body) {
       const b = req.body();
-      let first: RequestBody = b.body;
       // the first send takes this attempt's body; a redirect that keeps the body asks the factory again
-      body = () => {
-        const next = first ?? req.body!().body;
-        first = undefined;
-        return next;
-      };
+      let sends = 0;
+      body = () => (sends++ === 0 ? b.body : req.body!().body);
       if (b.contentType) headers['Content-Type'] = b.contentType;
       if (b.contentLength !== undefined) headers['Content-Length'] = String(b.contentLength);
     }

@@ -10,6 +10,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { drain, readAll, Transport } from './node-transport.js';
 
@@ -86,7 +87,6 @@ describe('node transport', () => {
     expect(res.statusCode).toBe(200);
     expect(await text(res)).toBe('got {"a":1}');
     expect(s.seen[0].headers['content-length']).toBe('7');
-    const { Readable } = await import('node:stream');
     await text(await t.send({ method: 'PUT', url: `${s.url}/b`, headers: {}, body: () => Readable.from([Buffer.from('pa'), Buffer.from('rt')]), redirect: 'follow' }));
     expect(s.seen[1].body).toBe('part');
     expect(s.seen[1].headers['transfer-encoding']).toBe('chunked');

@@ -69,7 +69,7 @@ export class Transport {
       const res = await this.once(url, method, headers, body?.(), x.signal);
       const location = res.headers.location;
       if (x.redirect === 'manual' || hop === MAX_REDIRECTS || !REDIRECT.has(res.statusCode ?? 0) || !location) return res;
-      drain(res);
+      void drain(res);
       const next = new URL(location, url);
       if (next.origin !== url.origin) headers = without(headers, CREDENTIALS);
       if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
